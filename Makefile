@@ -1,0 +1,57 @@
+# Interlink — `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+RUN := $(UV) run --frozen --no-sync
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+help: ## List the targets with their one-line description
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(UV):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Interlink needs Python >= 3.11 (found %s)" % sys.version.split()[0])'
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+env: $(VENV)/.synced ## Create or refresh the environment from uv.lock (uv from PyPI)
+
+demo: env ## Run the whole pipeline on a generated multi-country sample (embedded broker, local lake, DuckDB)
+	$(RUN) interlink demo
+
+test: env ## Run the full test suite (starts the broker, Spark, Airflow; needs PostgreSQL on 127.0.0.1:5432)
+	$(RUN) interlink contracts check
+	$(RUN) pytest
+
+test-fast: env ## Only the tests that need no broker, Spark, Airflow or PostgreSQL
+	$(RUN) pytest -m "not (kafka or spark or airflow or postgres or slow)"
+
+lint: env ## ruff (lint + format check) and mypy on the packages
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy
+
+format: env ## Apply ruff's formatting and safe fixes
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+bench: env ## Benchmarks against named yardsticks; writes BENCHMARKS.md
+	$(RUN) python -m bench
+
+bench-small: env ## A reduced benchmark run (a couple of minutes); asserts no timing
+	$(RUN) python -m bench --small
+
+airflow: env ## Run `airflow standalone` with our DAG folder (UI on http://127.0.0.1:8080)
+	$(RUN) python -m interlink.airflow_standalone
+
+clean: ## Remove generated state (var/), keeping the environment
+	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: help env demo test test-fast lint format bench bench-small airflow clean

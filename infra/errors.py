@@ -1,0 +1,30 @@
+"""Errors a newcomer meets when a service does not start: each says the cause and the fix."""
+
+from __future__ import annotations
+
+
+class ServiceError(RuntimeError):
+    """A local service could not be started, reached or stopped.
+
+    The message is one line naming the cause and the fix; the CLI prints it without a traceback.
+    """
+
+
+class JavaNotFound(ServiceError):
+    """No Java runtime for Spark."""
+
+
+class PortInUse(ServiceError):
+    """The requested port is taken by another process."""
+
+
+class BrokerNotReady(ServiceError):
+    """The broker process started but never answered a metadata request."""
+
+
+class BrokerNotRunning(ServiceError):
+    """No broker is configured and no embedded broker is running."""
+
+
+class WarehouseUnreachable(ServiceError):
+    """The warehouse database does not answer."""

@@ -1,0 +1,193 @@
+"""The lake: a local directory or an `s3://bucket/prefix`, behind one small interface.
+
+Writers need two guarantees whatever the backend: a file appears whole or not at all (local: write
+to a temporary name, fsync, rename; S3: a single PUT is atomic), and the same name written twice
+holds the same bytes (so a replay rewrites, never duplicates). Spark reads a local directory; for an
+S3 lake on a machine without the hadoop-aws jars, `local_mirror` syncs a prefix down first (a
+cluster reads `s3a://` directly, see docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+class LakeError(RuntimeError):
+    """A lake path could not be read or written."""
+
+
+@dataclass
+class Lake:
+    """A lake root: `/abs/path`, `relative/path` or `s3://bucket/prefix`."""
+
+    root: str
+    s3_endpoint_url: str | None = None
+    cache_dir: str | None = None
+
+    def __post_init__(self) -> None:
+        self.root = self.root.rstrip("/") if self.root != "/" else self.root
+        self._client: Any = None
+        if not self.is_s3:
+            self.root = str(Path(self.root).expanduser().resolve())
+
+    # -- addressing -------------------------------------------------------------------------
+    @property
+    def is_s3(self) -> bool:
+        return self.root.startswith("s3://")
+
+    @property
+    def bucket(self) -> str:
+        return self.root[5:].split("/", 1)[0]
+
+    @property
+    def prefix(self) -> str:
+        parts = self.root[5:].split("/", 1)
+        return parts[1].strip("/") if len(parts) > 1 else ""
+
+    def key(self, rel: str) -> str:
+        rel = rel.lstrip("/")
+        return f"{self.prefix}/{rel}" if self.prefix else rel
+
+    def uri(self, rel: str = "") -> str:
+        rel = rel.lstrip("/")
+        return f"{self.root}/{rel}" if rel else self.root
+
+    def path(self, rel: str = "") -> Path:
+        """Local path of rel; only for local lakes."""
+        if self.is_s3:
+            raise LakeError(f"{self.root} is an S3 lake: use local_mirror() for a local copy")
+        return Path(self.root) / rel.lstrip("/")
+
+    @property
+    def s3(self) -> Any:
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client(
+                "s3", endpoint_url=self.s3_endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+            )
+        return self._client
+
+    # -- bytes ------------------------------------------------------------------------------
+    def write_bytes(self, rel: str, data: bytes) -> str:
+        """Write atomically: readers see the old file, or the whole new one, never a part."""
+        if self.is_s3:
+            self.s3.put_object(Bucket=self.bucket, Key=self.key(rel), Body=data)
+            return self.uri(rel)
+        target = self.path(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+        # The rename itself must survive a crash before offsets are committed: fsync the folder.
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        return str(target)
+
+    def read_bytes(self, rel: str) -> bytes:
+        if self.is_s3:
+            obj = self.s3.get_object(Bucket=self.bucket, Key=self.key(rel))
+            return bytes(obj["Body"].read())
+        return self.path(rel).read_bytes()
+
+    def exists(self, rel: str) -> bool:
+        if self.is_s3:
+            resp = self.s3.list_objects_v2(Bucket=self.bucket, Prefix=self.key(rel), MaxKeys=1)
+            return any(o["Key"] == self.key(rel) for o in resp.get("Contents", []))
+        return self.path(rel).exists()
+
+    def list(self, prefix: str = "") -> list[str]:
+        """Relative names of all files under prefix, sorted; hidden temporary files excluded."""
+        return sorted(self._iter(prefix))
+
+    def _iter(self, prefix: str) -> Iterator[str]:
+        if self.is_s3:
+            base = self.key(prefix)
+            strip = len(self.prefix) + 1 if self.prefix else 0
+            paginator = self.s3.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=base):
+                for obj in page.get("Contents", []):
+                    yield obj["Key"][strip:]
+            return
+        base_path = self.path(prefix)
+        if not base_path.exists():
+            return
+        if base_path.is_file():
+            yield prefix
+            return
+        for p in base_path.rglob("*"):
+            if p.is_file() and not p.name.startswith("."):
+                yield str(p.relative_to(self.root))
+
+    def delete(self, rel: str) -> None:
+        if self.is_s3:
+            self.s3.delete_object(Bucket=self.bucket, Key=self.key(rel))
+            return
+        p = self.path(rel)
+        if p.is_dir():
+            shutil.rmtree(p)
+        elif p.exists():
+            p.unlink()
+
+    def delete_prefix(self, prefix: str) -> None:
+        for rel in self.list(prefix):
+            self.delete(rel)
+        if not self.is_s3 and self.path(prefix).exists():
+            shutil.rmtree(self.path(prefix), ignore_errors=True)
+
+    # -- parquet ----------------------------------------------------------------------------
+    def write_parquet(self, rel: str, table: pa.Table) -> str:
+        buf = io.BytesIO()
+        pq.write_table(table, buf, compression="zstd")
+        return self.write_bytes(rel, buf.getvalue())
+
+    def read_parquet(self, rel: str) -> pa.Table:
+        return pq.read_table(io.BytesIO(self.read_bytes(rel)))
+
+    # -- spark bridge -----------------------------------------------------------------------
+    def local_mirror(self, prefix: str) -> Path:
+        """A local directory holding prefix: the lake itself when local, else a synced copy."""
+        if not self.is_s3:
+            return self.path(prefix)
+        cache = Path(self.cache_dir or tempfile.gettempdir()) / "interlink-lake-cache"
+        target = cache / self.bucket / self.key(prefix)
+        if target.exists():
+            shutil.rmtree(target)
+        target.mkdir(parents=True, exist_ok=True)
+        for rel in self.list(prefix):
+            local = cache / self.bucket / self.key(rel)
+            local.parent.mkdir(parents=True, exist_ok=True)
+            local.write_bytes(self.read_bytes(rel))
+        return target
+
+    def upload_dir(self, local_dir: Path, prefix: str) -> None:
+        """Publish a locally written directory (for example Spark output) under prefix."""
+        if not self.is_s3:
+            target = self.path(prefix)
+            if target.resolve() == local_dir.resolve():
+                return
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(local_dir, target)
+            return
+        self.delete_prefix(prefix)
+        for p in sorted(local_dir.rglob("*")):
+            if p.is_file() and not p.name.startswith((".", "_")):
+                self.write_bytes(f"{prefix}/{p.relative_to(local_dir)}", p.read_bytes())

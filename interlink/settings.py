@@ -1,0 +1,125 @@
+"""Typed settings, one section per concern.
+
+Every field can be set from the environment as `INTERLINK_<SECTION>__<KEY>` (for example
+`INTERLINK_BROKER__BOOTSTRAP_SERVERS=kafka-1:9092`) or from a `.env` file. Local, CI and production
+differ only here: the demo uses the embedded broker, a local lake and a DuckDB file; production
+points the same code at a Kafka cluster, an `s3://` lake and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_HOME = Path("var")
+
+
+class BrokerSettings(BaseModel):
+    bootstrap_servers: str | None = None
+    """Kafka bootstrap servers (`host:port,host:port`). Unset: use the embedded Tansu broker."""
+    embedded_storage: str = "memory://tansu/"
+    """Storage of the embedded broker: `memory://tansu/` or `s3://bucket/` (survives restarts)."""
+    embedded_port: int | None = None
+    """Port of the embedded broker; unset picks a free loopback port."""
+    partitions: int = 3
+    """Partitions of each feed topic created by publishers and the demo."""
+    security_protocol: str = "PLAINTEXT"
+    """Passed straight to the Kafka clients: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL."""
+    sasl_mechanism: str | None = None
+    """SCRAM-SHA-512 in production clusters; the embedded broker has no authentication."""
+    sasl_username: str | None = None
+    """SASL user name of this deployment (a country's principal on its own topics)."""
+    sasl_password: SecretStr | None = None
+    """SASL password; never logged."""
+    ssl_cafile: str | None = None
+    """CA bundle used to verify the brokers' TLS certificates."""
+
+    def client_options(self) -> dict[str, Any]:
+        """Security options for kafka-python clients (empty for the embedded broker)."""
+        opts: dict[str, Any] = {}
+        if self.security_protocol != "PLAINTEXT":
+            opts["security_protocol"] = self.security_protocol
+        if self.sasl_mechanism:
+            opts["sasl_mechanism"] = self.sasl_mechanism
+            opts["sasl_plain_username"] = self.sasl_username
+            opts["sasl_plain_password"] = (
+                self.sasl_password.get_secret_value() if self.sasl_password else None
+            )
+        if self.ssl_cafile:
+            opts["ssl_cafile"] = self.ssl_cafile
+        return opts
+
+
+class LakeSettings(BaseModel):
+    root: str = str(DEFAULT_HOME / "lake")
+    """Lake root: a local directory or `s3://bucket/prefix`."""
+    s3_endpoint_url: str | None = None
+    """S3 endpoint for non-AWS object stores (MinIO, moto); unset uses AWS defaults."""
+
+
+class WarehouseSettings(BaseModel):
+    url: str = f"duckdb:///{DEFAULT_HOME / 'warehouse.duckdb'}"
+    """`duckdb:///path/file.duckdb` (embedded default) or `postgresql://user@host:5432/db`."""
+
+
+class SparkSettings(BaseModel):
+    master: str = "local[*]"
+    """Spark master: `local[*]` here; `spark://…`, `yarn` or `k8s://…` on a cluster."""
+    driver_memory: str = "2g"
+    """Driver memory for local runs (executors are configured on the cluster)."""
+    shuffle_partitions: int = 4
+    """Few partitions suit a laptop; raise on a cluster."""
+
+
+class IngestSettings(BaseModel):
+    group_id: str = "interlink-ingest"
+    """Consumer group of the lake writer."""
+    until_idle_seconds: float = 5.0
+    """Batch runs (Airflow, demo) stop after this long without a new message."""
+    batch_max_messages: int = 5000
+    """A bronze file holds at most this many messages."""
+    batch_max_bytes: int = 64 * 1024 * 1024
+    """A bronze batch is flushed when its raw bytes reach this size (bounds memory)."""
+    batch_max_seconds: float = 5.0
+    """A bronze batch is flushed at least this often."""
+
+
+class KeysSettings(BaseModel):
+    registry: str = "keys/registry.json"
+    """Public-key registry of the member countries, relative to the lake root."""
+    private_dir: str = str(DEFAULT_HOME / "keys")
+    """Where `interlink keys create` writes a country's key pair (publisher side)."""
+
+
+class AirflowSettings(BaseModel):
+    home: str = str(DEFAULT_HOME / "airflow")
+    """AIRFLOW_HOME for in-process `dag.test()` runs (SQLite metadata) and `make airflow`."""
+
+
+class Settings(BaseSettings):
+    """All settings of an Interlink deployment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="INTERLINK_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    home: str = str(DEFAULT_HOME)
+    """Working directory for state files (embedded broker PID, logs, reports cache)."""
+    broker: BrokerSettings = Field(default_factory=BrokerSettings)
+    lake: LakeSettings = Field(default_factory=LakeSettings)
+    warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
+    spark: SparkSettings = Field(default_factory=SparkSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    keys: KeysSettings = Field(default_factory=KeysSettings)
+    airflow: AirflowSettings = Field(default_factory=AirflowSettings)
+
+    @property
+    def state_dir(self) -> Path:
+        return Path(self.home) / "run"
+
+
+def load_settings() -> Settings:
+    return Settings()
