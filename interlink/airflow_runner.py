@@ -1,0 +1,129 @@
+"""Run our DAGs in-process with `dag.test()` (demo, `interlink run`, tests).
+
+Airflow reads AIRFLOW_HOME and its config at import time, so this module sets the environment
+before the first `import airflow` and keeps the metadata database (SQLite) under the configured
+Airflow home. An operator who wants the UI runs the same DAG folder under `airflow standalone`
+(`make airflow`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
+
+
+class DagRunFailed(RuntimeError):
+    """A DAG run ended in a state other than success."""
+
+
+def configure_airflow_env(airflow_home: str | Path, *, quiet: bool = True) -> Path:
+    """Point Airflow at our DAG folder and a private home; must run before importing airflow."""
+    home = Path(airflow_home).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["AIRFLOW_HOME"] = str(home)
+    os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS_FOLDER)
+    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+    os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home / 'airflow.db'}")
+    os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
+    if quiet:
+        os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+    return home
+
+
+def ensure_metadata_db() -> None:
+    """Create the SQLite metadata tables once (a no-op when they exist)."""
+    from airflow.utils import db
+
+    marker = Path(os.environ["AIRFLOW_HOME"]) / ".interlink-db-ready"
+    if marker.exists():
+        return
+    with _quiet():
+        db.initdb()
+    marker.touch()
+
+
+def load_dag(dag_id: str) -> Any:
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(str(DAGS_FOLDER))
+    if bag.import_errors:
+        first = next(iter(bag.import_errors.items()))
+        raise DagRunFailed(f"DAG folder has import errors: {first[0]}: {first[1]}")
+    dag = bag.dags.get(dag_id)
+    if dag is None:
+        raise DagRunFailed(f"no DAG {dag_id!r} in {DAGS_FOLDER}")
+    return dag
+
+
+def run_dag(
+    dag_id: str,
+    *,
+    airflow_home: str | Path,
+    conf: dict[str, Any] | None = None,
+    log_file: Path | None = None,
+) -> dict[str, Any]:
+    """Run one DAG with dag.test(); return {task_id: xcom return value}; raise when it fails.
+
+    Airflow's task logs go to log_file (the terminal gets only our summary); the path is in
+    the error when a run fails.
+    """
+    configure_airflow_env(airflow_home)
+    ensure_metadata_db()
+    dag = load_dag(dag_id)
+    log_file = log_file or Path(os.environ["AIRFLOW_HOME"]) / "logs" / f"{dag_id}.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_file, "a") as sink, _redirect(sink):
+        dag_run = dag.test(run_conf=conf or None)
+    state = str(getattr(dag_run, "state", "unknown"))
+    if not state.endswith("success"):
+        failed = [ti.task_id for ti in dag_run.get_task_instances() if str(ti.state).endswith("failed")]
+        raise DagRunFailed(
+            f"DAG {dag_id} ended {state} (failed tasks: {', '.join(failed) or '?'}); "
+            f"task logs: {log_file}"
+        )
+    return _xcoms(dag_run)
+
+
+def _xcoms(dag_run: Any) -> dict[str, Any]:
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    out: dict[str, Any] = {}
+    with create_session() as session:
+        rows = (
+            session.query(XComModel)
+            .filter(XComModel.dag_id == dag_run.dag_id, XComModel.run_id == dag_run.run_id)
+            .filter(XComModel.key == "return_value")
+            .all()
+        )
+        for row in rows:
+            out[row.task_id] = XComModel.deserialize_value(row)
+    return out
+
+
+@contextlib.contextmanager
+def _redirect(sink: io.TextIOBase):  # type: ignore[no-untyped-def]
+    """Send stdout/stderr and the root logger to sink for the duration."""
+    root = logging.getLogger()
+    old_handlers = root.handlers[:]
+    handler = logging.StreamHandler(sink)
+    root.handlers = [handler]
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            yield
+    finally:
+        root.handlers = old_handlers
+        sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def _quiet():  # type: ignore[no-untyped-def]
+    with open(os.devnull, "w") as devnull, _redirect(devnull):  # type: ignore[arg-type]
+        yield

@@ -1,0 +1,212 @@
+"""`interlink`: the operator's and the publisher's command line.
+
+Errors a user can meet (no Java, a port in use, no broker, an unreachable warehouse, a bad file)
+print one line naming the cause and the fix and exit non-zero; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from infra.errors import ServiceError
+from interlink.settings import load_settings
+
+app = typer.Typer(
+    name="interlink",
+    help="Police-cooperation intelligence pipeline: feeds → lake → contracts → entities → warehouse.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+broker_app = typer.Typer(help="The embedded Kafka-protocol broker (Tansu).", no_args_is_help=True)
+app.add_typer(broker_app, name="broker")
+
+
+def _mount(module: str, *, name: str | None = None, flatten: bool = False) -> None:
+    """Attach a sub-app written by a package team, if that package is installed here."""
+    try:
+        sub = importlib.import_module(module).app
+    except (ImportError, AttributeError):
+        return
+    if flatten:
+        for command in sub.registered_commands:
+            app.registered_commands.append(command)
+        for group in sub.registered_groups:
+            app.registered_groups.append(group)
+    else:
+        app.add_typer(sub, name=name)
+
+
+# -- broker ---------------------------------------------------------------------------------
+@broker_app.command("start")
+def broker_start(
+    port: Annotated[int | None, typer.Option(help="Port (default: a free loopback port).")] = None,
+    storage: Annotated[
+        str | None, typer.Option(help="memory://tansu/ or s3://bucket/ (needs AWS_* env).")
+    ] = None,
+) -> None:
+    """Start the embedded broker in the background and print its bootstrap address."""
+    from infra.broker import EmbeddedBroker, running_broker
+
+    s = load_settings()
+    existing = running_broker(s.state_dir)
+    if existing is not None:
+        typer.echo(f"broker already running on {existing.url} (pid {existing.pid})")
+        return
+    broker = EmbeddedBroker(
+        state_dir=s.state_dir,
+        port=port or s.broker.embedded_port,
+        storage=storage or s.broker.embedded_storage,
+    )
+    bootstrap = broker.start()
+    # Detach: the broker outlives this command until `interlink broker stop`.
+    broker.process = None
+    typer.echo(f"broker running on {bootstrap} (storage {broker.storage}); stop with `interlink broker stop`")
+
+
+@broker_app.command("stop")
+def broker_stop() -> None:
+    """Stop the embedded broker started by `interlink broker start`."""
+    from infra.broker import stop_running_broker
+
+    if stop_running_broker(load_settings().state_dir):
+        typer.echo("broker stopped")
+    else:
+        typer.echo("no embedded broker was running")
+
+
+@broker_app.command("status")
+def broker_status() -> None:
+    """Say whether a broker answers, and where (exit 1 when none does)."""
+    from infra.broker import metadata_answers, running_broker
+
+    s = load_settings()
+    if s.broker.bootstrap_servers:
+        ok = metadata_answers(s.broker.bootstrap_servers)
+        typer.echo(f"cluster {s.broker.bootstrap_servers}: {'answering' if ok else 'NOT answering'}")
+        raise typer.Exit(0 if ok else 1)
+    state = running_broker(s.state_dir)
+    if state is None:
+        typer.echo("no embedded broker running (start one with `interlink broker start`)")
+        raise typer.Exit(1)
+    ok = metadata_answers(state.url)
+    typer.echo(
+        f"embedded broker pid {state.pid} on {state.url} ({state.extra.get('storage')}): "
+        f"{'answering' if ok else 'NOT answering'}"
+    )
+    raise typer.Exit(0 if ok else 1)
+
+
+@app.command("doctor")
+def doctor() -> None:
+    """Check Java, the broker, the lake and the warehouse; one line each (exit 1 if any fails)."""
+    from infra.broker import metadata_answers, resolve_bootstrap
+    from interlink.spark import find_java
+
+    s = load_settings()
+    failures = 0
+
+    def report(name: str, check) -> None:  # type: ignore[no-untyped-def]
+        nonlocal failures
+        try:
+            detail = check()
+            typer.echo(f"ok    {name}: {detail}")
+        except Exception as exc:  # noqa: BLE001 - each check reports its own failure
+            failures += 1
+            typer.echo(f"FAIL  {name}: {exc}")
+
+    def broker() -> str:
+        bootstrap = resolve_bootstrap(s.broker.bootstrap_servers, s.state_dir)
+        if not metadata_answers(bootstrap):
+            raise ServiceError(f"{bootstrap} does not answer metadata requests")
+        return bootstrap
+
+    def lake() -> str:
+        from interlink.pipeline import lake_of
+
+        lk = lake_of(s)
+        lk.write_bytes(".doctor", b"ok")
+        lk.delete(".doctor")
+        return lk.root
+
+    def warehouse() -> str:
+        from infra.warehouse import check_connection
+
+        check_connection(s.warehouse.url)
+        return s.warehouse.url
+
+    report("java", find_java)
+    report("broker", broker)
+    report("lake", lake)
+    report("warehouse", warehouse)
+    raise typer.Exit(1 if failures else 0)
+
+
+# -- pipeline -------------------------------------------------------------------------------
+@app.command("run")
+def run(
+    full: Annotated[bool, typer.Option(help="Rebuild entities and reload the warehouse fully.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the step results as JSON.")] = False,
+) -> None:
+    """Run the whole pipeline once (the interlink_pipeline DAG, in-process with dag.test())."""
+    from interlink.airflow_runner import run_dag
+
+    s = load_settings()
+    results = run_dag("interlink_pipeline", airflow_home=s.airflow.home, conf={"full": full})
+    if as_json:
+        typer.echo(json.dumps(results, indent=2, default=str))
+    else:
+        from interlink.demo import print_summary
+
+        print_summary(s, results)
+
+
+@app.command("demo")
+def demo(
+    seed: Annotated[int, typer.Option(help="Seed of the generated sample.")] = 7,
+    persons: Annotated[int, typer.Option(help="True persons in the generated world.")] = 120,
+) -> None:
+    """Set up a demo world and run the pipeline on the embedded broker, lake and DuckDB."""
+    from interlink.demo import run_demo
+
+    run_demo(seed=seed, persons=persons)
+
+
+_mount("interlink.cli_contracts", name="contracts")
+_mount("interlink.cli_streams", flatten=True)
+_mount("interlink.cli_transforms", flatten=True)
+_mount("interlink.cli_simulate", flatten=True)
+_mount("interlink.cli_warehouse", name="warehouse")
+
+
+def main() -> None:
+    """Console entry point: typed user errors become one line on stderr and exit code 2."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    user_errors: tuple[type[BaseException], ...] = (ServiceError, FileNotFoundError)
+    try:
+        from interlink.airflow_runner import DagRunFailed
+
+        user_errors = (*user_errors, DagRunFailed)
+    except ImportError:  # pragma: no cover - airflow is a hard dependency
+        pass
+    try:
+        app()
+    except user_errors as exc:
+        typer.echo(f"interlink: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("interlink: interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
+
+__all__ = ["app", "main", "Path"]

@@ -1,0 +1,211 @@
+"""The pipeline's steps as plain functions: the DAGs and the CLI call these and nothing else.
+
+Each step reads settings, does one idempotent unit of work on the lake or warehouse, and returns a
+small JSON-able summary (it becomes the Airflow task's XCom and the demo's printout). Heavy imports
+stay inside the functions so that Airflow's DAG parsing stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from infra.lake import Lake
+from interlink.settings import Settings, load_settings
+
+log = logging.getLogger("interlink.pipeline")
+
+QUALITY_DIR = "reports/quality"
+RUNS_DIR = "reports/runs"
+
+
+def lake_of(settings: Settings) -> Lake:
+    return Lake(settings.lake.root, s3_endpoint_url=settings.lake.s3_endpoint_url)
+
+
+def _settings(settings: Settings | None) -> Settings:
+    return settings if settings is not None else load_settings()
+
+
+# -- ingest ---------------------------------------------------------------------------------
+def ingest_step(settings: Settings | None = None, *, until_idle: float | None = None) -> dict[str, Any]:
+    """Land everything waiting on the feed topics into bronze (or the DLQ), then stop when idle."""
+    from infra.broker import resolve_bootstrap
+    from streams.ingest import ingest
+    from streams.keys import KeyRegistry
+
+    s = _settings(settings)
+    lake = lake_of(s)
+    bootstrap = resolve_bootstrap(s.broker.bootstrap_servers, s.state_dir)
+    registry = KeyRegistry.load_from_lake(lake, s.keys.registry)
+    report = ingest(
+        bootstrap,
+        lake,
+        key_registry=registry,
+        group_id=s.ingest.group_id,
+        until_idle=until_idle if until_idle is not None else s.ingest.until_idle_seconds,
+        batch_max_messages=s.ingest.batch_max_messages,
+        batch_max_bytes=s.ingest.batch_max_bytes,
+        batch_max_seconds=s.ingest.batch_max_seconds,
+        client_options=s.broker.client_options(),
+    )
+    return report.as_dict()
+
+
+# -- contracts: Great Expectations per landed batch ------------------------------------------
+def _bronze_batches(lake: Lake) -> list[str]:
+    return [p for p in lake.list("bronze") if p.endswith(".parquet")]
+
+
+def validate_step(settings: Settings | None = None) -> dict[str, Any]:
+    """Run the feed's GX suite on every bronze batch not validated yet; quarantine failures.
+
+    A batch is one bronze file. Its result is kept under reports/quality/, so a rerun validates
+    only new batches (idempotent), and a quarantined file moves to quarantine/ with the same name.
+    """
+    from transforms.quality import validate_batch
+
+    s = _settings(settings)
+    lake = lake_of(s)
+    todo = []
+    for rel in _bronze_batches(lake):
+        batch_id = Path(rel).stem
+        if not lake.exists(f"{QUALITY_DIR}/results/{batch_id}.json"):
+            todo.append(rel)
+    summary: dict[str, Any] = {"validated": 0, "passed": 0, "quarantined": [], "data_docs": None}
+    if not todo:
+        return summary
+    spark = spark_session(s)
+    reports_root = lake.local_mirror(QUALITY_DIR) if lake.is_s3 else lake.path(QUALITY_DIR)
+    history_path = Path(reports_root) / "history.jsonl"
+    for rel in todo:
+        parts = dict(p.split("=", 1) for p in Path(rel).parts if "=" in p)
+        feed, country = parts.get("feed", "?"), parts.get("country", "?")
+        local = lake.local_mirror(rel) if lake.is_s3 else lake.path(rel)
+        df = spark.read.parquet(str(local))
+        history = _history(history_path, feed, country)
+        result = validate_batch(
+            spark,
+            df,
+            feed=feed,
+            country=country,
+            batch_id=Path(rel).stem,
+            reports_dir=str(reports_root),
+            history=history,
+        )
+        summary["validated"] += 1
+        summary["data_docs"] = str(result.data_docs_index) if result.data_docs_index else None
+        if result.success:
+            summary["passed"] += 1
+        else:
+            target = "quarantine/" + rel.removeprefix("bronze/")
+            lake.write_bytes(target, lake.read_bytes(rel))
+            lake.delete(rel)
+            summary["quarantined"].append(
+                {"file": target, "failed": list(result.failed_expectations)}
+            )
+            log.warning("batch %s quarantined: %s", rel, result.failed_expectations)
+    if lake.is_s3:
+        lake.upload_dir(Path(reports_root), QUALITY_DIR)
+    return summary
+
+
+def _history(path: Path, feed: str, country: str) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [r for r in rows if r.get("feed") == feed and r.get("country") == country]
+
+
+# -- transforms ------------------------------------------------------------------------------
+_SPARK = None
+
+
+def spark_session(settings: Settings | None = None):  # type: ignore[no-untyped-def]
+    """The process's SparkSession (built once; Airflow tasks in one process share it)."""
+    global _SPARK
+    if _SPARK is None:
+        from interlink.spark import build_session
+
+        s = _settings(settings)
+        checkpoints = Path(s.home) / "spark-checkpoints"
+        checkpoints.mkdir(parents=True, exist_ok=True)
+        _SPARK = build_session(
+            master=s.spark.master,
+            driver_memory=s.spark.driver_memory,
+            shuffle_partitions=s.spark.shuffle_partitions,
+            checkpoint_dir=str(checkpoints.resolve()),
+        )
+    return _SPARK
+
+
+def resolve_step(settings: Settings | None = None, *, full: bool = False) -> dict[str, Any]:
+    """Silver (latest versions, deletions applied, standardized), then gold (entities, links…)."""
+    from transforms.jobs import build_gold, build_silver
+
+    s = _settings(settings)
+    lake = lake_of(s)
+    spark = spark_session(s)
+    if lake.is_s3:
+        # Spark here has no hadoop-aws jars: work on a local mirror and publish the outputs back.
+        work = Lake(str(lake.local_mirror("")))
+        silver = build_silver(spark, work.root)
+        gold = build_gold(spark, work.root, full=full)
+        for prefix in ("silver", "gold", "state"):
+            if work.path(prefix).exists():
+                lake.upload_dir(work.path(prefix), prefix)
+    else:
+        silver = build_silver(spark, lake.root)
+        gold = build_gold(spark, lake.root, full=full)
+    return {"silver": silver, "gold": gold}
+
+
+# -- warehouse -------------------------------------------------------------------------------
+def load_step(settings: Settings | None = None, *, full: bool = False) -> dict[str, Any]:
+    """Migrate the warehouse, then load gold into it in one transaction."""
+    from infra.warehouse import load, migrate
+
+    s = _settings(settings)
+    migrate(s.warehouse.url)
+    report = load(s.warehouse.url, lake_of(s), full=full)
+    return report.as_dict() if hasattr(report, "as_dict") else dict(report)
+
+
+def retention_step(settings: Settings | None = None, *, today: date | None = None) -> dict[str, Any]:
+    """Purge records past their review-by date (warehouse and lake) and report the next six months."""
+    from infra.warehouse import purge_expired, retention_report
+
+    s = _settings(settings)
+    day = today or datetime.now(UTC).date()
+    purged = purge_expired(s.warehouse.url, lake_of(s), today=day)
+    upcoming = retention_report(s.warehouse.url, today=day)
+    return {
+        "purged": purged.as_dict() if hasattr(purged, "as_dict") else purged,
+        "upcoming": upcoming.as_dict() if hasattr(upcoming, "as_dict") else upcoming,
+    }
+
+
+def report_step(settings: Settings | None = None, *, results: dict[str, Any] | None = None) -> str:
+    """Write the run's HTML report into the lake and return where it is."""
+    from interlink.report import write_run_report
+
+    s = _settings(settings)
+    return write_run_report(s, lake_of(s), results or {})
+
+
+def record_run(settings: Settings, results: dict[str, Any]) -> str:
+    lake = lake_of(settings)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    rel = f"{RUNS_DIR}/{stamp}.json"
+    lake.write_bytes(rel, json.dumps(results, indent=2, default=str).encode())
+    return lake.uri(rel)
+
+
+def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - t0

@@ -1,0 +1,191 @@
+"""The run report: one self-contained HTML page in the lake that an analyst can open and read.
+
+Counts per country and feed, rejections by reason, entity and network statistics, document alerts,
+and a picture of the largest cross-border network (analysts would rather look than read), with a
+link to the Great Expectations Data Docs of the batches.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from infra.lake import Lake
+from interlink.settings import Settings
+
+REPORTS_DIR = "reports/runs"
+
+
+def _duck_tables(root: Path) -> Any:
+    """A DuckDB connection with a view per gold table and one over bronze."""
+    import duckdb
+
+    con = duckdb.connect()
+    bronze = root / "bronze"
+    if bronze.exists() and any(bronze.rglob("*.parquet")):
+        con.execute(
+            "CREATE VIEW bronze AS SELECT * FROM read_parquet(?, hive_partitioning = true, "
+            "union_by_name = true)",
+            [str(bronze / "**" / "*.parquet")],
+        )
+    gold = root / "gold"
+    if gold.exists():
+        for table_dir in sorted(p for p in gold.iterdir() if p.is_dir()):
+            files = list(table_dir.rglob("*.parquet"))
+            if files:
+                con.execute(
+                    f'CREATE VIEW "{table_dir.name}" AS SELECT * FROM read_parquet(?, '
+                    "union_by_name = true)",
+                    [str(table_dir / "**" / "*.parquet")],
+                )
+    return con
+
+
+def _has(con: Any, name: str) -> bool:
+    rows = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchall()
+    return bool(rows[0][0])
+
+
+def _columns(con: Any, name: str) -> set[str]:
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [name]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _table(headers: list[str], rows: list[tuple[Any, ...]]) -> str:
+    if not rows:
+        return "<p class='muted'>none</p>"
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def network_picture(con: Any) -> str | None:
+    """PNG (base64) of the largest network by number of countries, or None without networks."""
+    if not (_has(con, "network_members") and _has(con, "networks")):
+        return None
+    cols = _columns(con, "networks")
+    order = "n_countries DESC, size DESC" if "n_countries" in cols else "size DESC"
+    top = con.execute(f"SELECT network_id FROM networks ORDER BY {order} LIMIT 1").fetchall()
+    if not top:
+        return None
+    net_id = top[0][0]
+    member_cols = _columns(con, "network_members")
+    if not {"member_id", "member_type"} <= member_cols:
+        return None
+    members = con.execute(
+        "SELECT member_id, member_type, coalesce(country, '') FROM network_members "
+        "WHERE network_id = ?",
+        [net_id],
+    ).fetchall()
+    edges: list[tuple[str, str]] = []
+    if _has(con, "network_edges"):
+        edges = [
+            (a, b)
+            for a, b in con.execute(
+                "SELECT src, dst FROM network_edges WHERE network_id = ?", [net_id]
+            ).fetchall()
+        ]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import networkx as nx
+
+    g = nx.Graph()
+    colors = {"case": "#d95f02", "person": "#1b9e77"}
+    for member_id, member_type, country in members:
+        g.add_node(member_id, kind=member_type, country=country)
+    g.add_edges_from(e for e in edges if e[0] in g and e[1] in g)
+    fig, ax = plt.subplots(figsize=(9, 6), dpi=100)
+    pos = nx.spring_layout(g, seed=1)
+    nx.draw_networkx(
+        g,
+        pos,
+        ax=ax,
+        node_color=[colors.get(g.nodes[n]["kind"], "#7570b3") for n in g.nodes],
+        labels={n: g.nodes[n]["country"] or str(n)[:6] for n in g.nodes},
+        font_size=7,
+        node_size=260,
+        edge_color="#999999",
+    )
+    ax.set_title(f"Largest cross-border network {net_id} (orange: cases, green: persons)")
+    ax.axis("off")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def render(root: Path, results: dict[str, Any]) -> str:
+    con = _duck_tables(root)
+    sections: list[str] = []
+    if _has(con, "bronze"):
+        rows = con.execute(
+            "SELECT source_country, feed, count(*) AS messages, count(DISTINCT record_id) AS records "
+            "FROM bronze GROUP BY ALL ORDER BY 1, 2"
+        ).fetchall()
+        sections.append("<h2>Landed per country and feed</h2>" + _table(
+            ["country", "feed", "messages", "records"], rows))
+    ingest = results.get("ingest") or {}
+    reasons = sorted((ingest.get("per_reason") or {}).items())
+    sections.append("<h2>Rejections (dead-letter topic) by reason</h2>" + _table(
+        ["reason", "messages"], reasons))
+    validate = results.get("validate") or {}
+    quarantined = [(q["file"], ", ".join(q.get("failed", []))) for q in validate.get("quarantined", [])]
+    sections.append("<h2>Quarantined batches</h2>" + _table(["file", "failed expectations"], quarantined))
+    gold = (results.get("resolve") or {}).get("gold") or {}
+    if gold:
+        sections.append("<h2>Entities and networks</h2>" + _table(
+            ["measure", "value"], [(k.replace("_", " "), v) for k, v in sorted(gold.items())
+                                   if not isinstance(v, dict | list)]))
+    if _has(con, "document_alerts"):
+        cols = _columns(con, "document_alerts")
+        wanted = [c for c in ("number", "issuing_country", "status", "seen_in_feed",
+                              "seen_in_country", "seen_record_id", "seen_at") if c in cols]
+        if wanted:
+            rows = con.execute(
+                f"SELECT {', '.join(wanted)} FROM document_alerts ORDER BY 1 LIMIT 50"
+            ).fetchall()
+            sections.append("<h2>Document alerts</h2>" + _table(wanted, rows))
+    picture = network_picture(con)
+    if picture:
+        sections.append(
+            "<h2>Largest cross-border network</h2>"
+            f"<img alt='largest network' src='data:image/png;base64,{picture}'>"
+        )
+    docs = validate.get("data_docs")
+    if docs:
+        sections.append(f"<p>Great Expectations Data Docs: <a href='file://{html.escape(docs)}'>"
+                        f"{html.escape(docs)}</a></p>")
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    style = ("body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}"
+             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em}"
+             "th{background:#f3f3f3}.muted{color:#888}")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Interlink run {stamp}</title>"
+        f"<style>{style}</style></head><body><h1>Interlink run report</h1><p>{stamp}</p>"
+        + "".join(sections)
+        + "<h2>Raw step results</h2><pre>"
+        + html.escape(json.dumps(results, indent=2, default=str))
+        + "</pre></body></html>"
+    )
+
+
+def write_run_report(settings: Settings, lake: Lake, results: dict[str, Any]) -> str:
+    """Render the report from the lake and store it as reports/runs/<stamp>.html (+ latest.html)."""
+    root = lake.local_mirror("") if lake.is_s3 else Path(lake.root)
+    page = render(root, results).encode()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    lake.write_bytes(f"{REPORTS_DIR}/{stamp}.html", page)
+    return lake.write_bytes(f"{REPORTS_DIR}/latest.html", page)
