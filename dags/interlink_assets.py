@@ -24,8 +24,15 @@ START = pendulum.datetime(2026, 1, 1, tz="UTC")
 DEFAULTS = {"retries": 2, "retry_delay": timedelta(seconds=30)}
 
 
-@dag(dag_id="feeds_ingest", schedule="*/5 * * * *", start_date=START, catchup=False,
-     max_active_runs=1, default_args=DEFAULTS, tags=["interlink"])
+@dag(
+    dag_id="feeds_ingest",
+    schedule="*/5 * * * *",
+    start_date=START,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULTS,
+    tags=["interlink"],
+)
 def feeds_ingest() -> None:
     @task(outlets=[BRONZE], execution_timeout=timedelta(minutes=20))
     def ingest_until_idle() -> dict:
@@ -34,8 +41,15 @@ def feeds_ingest() -> None:
     ingest_until_idle()
 
 
-@dag(dag_id="contracts_validate", schedule=[BRONZE], start_date=START, catchup=False,
-     max_active_runs=1, default_args=DEFAULTS, tags=["interlink"])
+@dag(
+    dag_id="contracts_validate",
+    schedule=[BRONZE],
+    start_date=START,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULTS,
+    tags=["interlink"],
+)
 def contracts_validate() -> None:
     @task(outlets=[VALIDATED], execution_timeout=timedelta(minutes=30))
     def validate_new_batches() -> dict:
@@ -44,8 +58,15 @@ def contracts_validate() -> None:
     validate_new_batches()
 
 
-@dag(dag_id="entities_resolve", schedule=[VALIDATED], start_date=START, catchup=False,
-     max_active_runs=1, default_args=DEFAULTS, tags=["interlink"])
+@dag(
+    dag_id="entities_resolve",
+    schedule=[VALIDATED],
+    start_date=START,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULTS,
+    tags=["interlink"],
+)
 def entities_resolve() -> None:
     @task(outlets=[GOLD], execution_timeout=timedelta(hours=2))
     def resolve_incremental() -> dict:
@@ -54,8 +75,15 @@ def entities_resolve() -> None:
     resolve_incremental()
 
 
-@dag(dag_id="warehouse_load", schedule=[GOLD], start_date=START, catchup=False,
-     max_active_runs=1, default_args=DEFAULTS, tags=["interlink"])
+@dag(
+    dag_id="warehouse_load",
+    schedule=[GOLD],
+    start_date=START,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULTS,
+    tags=["interlink"],
+)
 def warehouse_load() -> None:
     @task(outlets=[WAREHOUSE], execution_timeout=timedelta(minutes=30))
     def load_gold() -> dict:
@@ -64,8 +92,15 @@ def warehouse_load() -> None:
     load_gold()
 
 
-@dag(dag_id="quality_report", schedule=[WAREHOUSE], start_date=START, catchup=False,
-     max_active_runs=1, default_args=DEFAULTS, tags=["interlink"])
+@dag(
+    dag_id="quality_report",
+    schedule=[WAREHOUSE],
+    start_date=START,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULTS,
+    tags=["interlink"],
+)
 def quality_report() -> None:
     @task(execution_timeout=timedelta(minutes=10))
     def write_report() -> str:
@@ -74,8 +109,15 @@ def quality_report() -> None:
     write_report()
 
 
-@dag(dag_id="retention_review", schedule="@daily", start_date=START, catchup=False,
-     max_active_runs=1, default_args=DEFAULTS, tags=["interlink", "governance"])
+@dag(
+    dag_id="retention_review",
+    schedule="@daily",
+    start_date=START,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULTS,
+    tags=["interlink", "governance"],
+)
 def retention_review() -> None:
     @task(execution_timeout=timedelta(minutes=30))
     def purge_and_notify() -> dict:

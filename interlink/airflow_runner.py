@@ -83,7 +83,9 @@ def run_dag(
         dag_run = dag.test(run_conf=conf or None)
     state = str(getattr(dag_run, "state", "unknown"))
     if not state.endswith("success"):
-        failed = [ti.task_id for ti in dag_run.get_task_instances() if str(ti.state).endswith("failed")]
+        failed = [
+            ti.task_id for ti in dag_run.get_task_instances() if str(ti.state).endswith("failed")
+        ]
         raise DagRunFailed(
             f"DAG {dag_id} ended {state} (failed tasks: {', '.join(failed) or '?'}); "
             f"task logs: {log_file}"

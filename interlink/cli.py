@@ -20,7 +20,7 @@ from interlink.settings import load_settings
 
 app = typer.Typer(
     name="interlink",
-    help="Police-cooperation intelligence pipeline: feeds → lake → contracts → entities → warehouse.",
+    help="Police-cooperation intelligence: feeds → lake → contracts → entities → warehouse.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -68,7 +68,10 @@ def broker_start(
     bootstrap = broker.start()
     # Detach: the broker outlives this command until `interlink broker stop`.
     broker.process = None
-    typer.echo(f"broker running on {bootstrap} (storage {broker.storage}); stop with `interlink broker stop`")
+    typer.echo(
+        f"broker running on {bootstrap} (storage {broker.storage}); "
+        "stop with `interlink broker stop`"
+    )
 
 
 @broker_app.command("stop")
@@ -90,7 +93,9 @@ def broker_status() -> None:
     s = load_settings()
     if s.broker.bootstrap_servers:
         ok = metadata_answers(s.broker.bootstrap_servers)
-        typer.echo(f"cluster {s.broker.bootstrap_servers}: {'answering' if ok else 'NOT answering'}")
+        typer.echo(
+            f"cluster {s.broker.bootstrap_servers}: {'answering' if ok else 'NOT answering'}"
+        )
         raise typer.Exit(0 if ok else 1)
     state = running_broker(s.state_dir)
     if state is None:
@@ -118,7 +123,7 @@ def doctor() -> None:
         try:
             detail = check()
             typer.echo(f"ok    {name}: {detail}")
-        except Exception as exc:  # noqa: BLE001 - each check reports its own failure
+        except Exception as exc:
             failures += 1
             typer.echo(f"FAIL  {name}: {exc}")
 
@@ -152,8 +157,12 @@ def doctor() -> None:
 # -- pipeline -------------------------------------------------------------------------------
 @app.command("run")
 def run(
-    full: Annotated[bool, typer.Option(help="Rebuild entities and reload the warehouse fully.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the step results as JSON.")] = False,
+    full: Annotated[
+        bool, typer.Option(help="Rebuild entities and reload the warehouse fully.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the step results as JSON.")
+    ] = False,
 ) -> None:
     """Run the whole pipeline once (the interlink_pipeline DAG, in-process with dag.test())."""
     from interlink.airflow_runner import run_dag
@@ -209,4 +218,4 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 
-__all__ = ["app", "main", "Path"]
+__all__ = ["Path", "app", "main"]

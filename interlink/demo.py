@@ -62,7 +62,10 @@ def publish_world(s: Settings, bootstrap: str, feeds_dir: Path) -> dict[str, Any
         registry.add_public_key_file(country, public_path)
         key = load_private_key(private_path)
         with FeedPublisher(
-            bootstrap, country, key, client_options=s.broker.client_options(),
+            bootstrap,
+            country,
+            key,
+            client_options=s.broker.client_options(),
             partitions=s.broker.partitions,
         ) as pub:
             for feed_file in sorted(feeds_dir.glob(f"*/{country}.jsonl")):
@@ -83,8 +86,12 @@ def publish_bad_messages(bootstrap: str) -> int:
         (
             "feeds.person.FRA",
             json.dumps(
-                {"message_id": "00000000-0000-4000-8000-000000000000", "feed": "person",
-                 "source_country": "DEU", "record_id": "spoof-1"}
+                {
+                    "message_id": "00000000-0000-4000-8000-000000000000",
+                    "feed": "person",
+                    "source_country": "DEU",
+                    "record_id": "spoof-1",
+                }
             ).encode(),
         ),
     ]
@@ -142,20 +149,35 @@ def print_summary(
         typer.echo("records landed per country:")
         for country, n in sorted(per_country.items()):
             typer.echo(f"  {country}: {n}")
-    typer.echo(f"accepted: {ingest.get('accepted', 0)}  rejected (dead-letter): {ingest.get('rejected', 0)}")
+    typer.echo(
+        f"accepted: {ingest.get('accepted', 0)}  "
+        f"rejected (dead-letter): {ingest.get('rejected', 0)}"
+    )
     for reason, n in sorted((ingest.get("per_reason") or {}).items()):
         typer.echo(f"  rejected {n} × {reason}")
     typer.echo(
-        f"batches validated: {validate.get('validated', 0)}, quarantined: {len(validate.get('quarantined') or [])}"
+        f"batches validated: {validate.get('validated', 0)}, "
+        f"quarantined: {len(validate.get('quarantined') or [])}"
     )
-    for key in ("records", "entities", "cross_country_entities", "pairs", "networks", "document_alerts", "notice_hits", "case_links"):
+    for key in (
+        "records",
+        "entities",
+        "cross_country_entities",
+        "pairs",
+        "networks",
+        "document_alerts",
+        "notice_hits",
+        "case_links",
+    ):
         if key in gold:
             typer.echo(f"{key.replace('_', ' ')}: {gold[key]}")
     typer.echo(f"warehouse: {s.warehouse.url}")
     if load:
         tables = load.get("tables") or {}
         if tables:
-            typer.echo("warehouse tables: " + ", ".join(f"{k}={v}" for k, v in sorted(tables.items())))
+            typer.echo(
+                "warehouse tables: " + ", ".join(f"{k}={v}" for k, v in sorted(tables.items()))
+            )
     if results.get("report"):
         typer.echo(f"run report: {results['report']}")
     if validate.get("data_docs"):

@@ -32,7 +32,9 @@ def _settings(settings: Settings | None) -> Settings:
 
 
 # -- ingest ---------------------------------------------------------------------------------
-def ingest_step(settings: Settings | None = None, *, until_idle: float | None = None) -> dict[str, Any]:
+def ingest_step(
+    settings: Settings | None = None, *, until_idle: float | None = None
+) -> dict[str, Any]:
     """Land everything waiting on the feed topics into bronze (or the DLQ), then stop when idle."""
     from infra.broker import resolve_bootstrap
     from streams.ingest import ingest
@@ -175,8 +177,10 @@ def load_step(settings: Settings | None = None, *, full: bool = False) -> dict[s
     return report.as_dict() if hasattr(report, "as_dict") else dict(report)
 
 
-def retention_step(settings: Settings | None = None, *, today: date | None = None) -> dict[str, Any]:
-    """Purge records past their review-by date (warehouse and lake) and report the next six months."""
+def retention_step(
+    settings: Settings | None = None, *, today: date | None = None
+) -> dict[str, Any]:
+    """Purge records past their review-by date (warehouse and lake); report the next 6 months."""
     from infra.warehouse import purge_expired, retention_report
 
     s = _settings(settings)

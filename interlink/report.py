@@ -132,27 +132,55 @@ def render(root: Path, results: dict[str, Any]) -> str:
     sections: list[str] = []
     if _has(con, "bronze"):
         rows = con.execute(
-            "SELECT source_country, feed, count(*) AS messages, count(DISTINCT record_id) AS records "
+            "SELECT source_country, feed, count(*) AS messages, "
+            "count(DISTINCT record_id) AS records "
             "FROM bronze GROUP BY ALL ORDER BY 1, 2"
         ).fetchall()
-        sections.append("<h2>Landed per country and feed</h2>" + _table(
-            ["country", "feed", "messages", "records"], rows))
+        sections.append(
+            "<h2>Landed per country and feed</h2>"
+            + _table(["country", "feed", "messages", "records"], rows)
+        )
     ingest = results.get("ingest") or {}
     reasons = sorted((ingest.get("per_reason") or {}).items())
-    sections.append("<h2>Rejections (dead-letter topic) by reason</h2>" + _table(
-        ["reason", "messages"], reasons))
+    sections.append(
+        "<h2>Rejections (dead-letter topic) by reason</h2>"
+        + _table(["reason", "messages"], reasons)
+    )
     validate = results.get("validate") or {}
-    quarantined = [(q["file"], ", ".join(q.get("failed", []))) for q in validate.get("quarantined", [])]
-    sections.append("<h2>Quarantined batches</h2>" + _table(["file", "failed expectations"], quarantined))
+    quarantined = [
+        (q["file"], ", ".join(q.get("failed", []))) for q in validate.get("quarantined", [])
+    ]
+    sections.append(
+        "<h2>Quarantined batches</h2>" + _table(["file", "failed expectations"], quarantined)
+    )
     gold = (results.get("resolve") or {}).get("gold") or {}
     if gold:
-        sections.append("<h2>Entities and networks</h2>" + _table(
-            ["measure", "value"], [(k.replace("_", " "), v) for k, v in sorted(gold.items())
-                                   if not isinstance(v, dict | list)]))
+        sections.append(
+            "<h2>Entities and networks</h2>"
+            + _table(
+                ["measure", "value"],
+                [
+                    (k.replace("_", " "), v)
+                    for k, v in sorted(gold.items())
+                    if not isinstance(v, dict | list)
+                ],
+            )
+        )
     if _has(con, "document_alerts"):
         cols = _columns(con, "document_alerts")
-        wanted = [c for c in ("number", "issuing_country", "status", "seen_in_feed",
-                              "seen_in_country", "seen_record_id", "seen_at") if c in cols]
+        wanted = [
+            c
+            for c in (
+                "number",
+                "issuing_country",
+                "status",
+                "seen_in_feed",
+                "seen_in_country",
+                "seen_record_id",
+                "seen_at",
+            )
+            if c in cols
+        ]
         if wanted:
             rows = con.execute(
                 f"SELECT {', '.join(wanted)} FROM document_alerts ORDER BY 1 LIMIT 50"
@@ -166,12 +194,16 @@ def render(root: Path, results: dict[str, Any]) -> str:
         )
     docs = validate.get("data_docs")
     if docs:
-        sections.append(f"<p>Great Expectations Data Docs: <a href='file://{html.escape(docs)}'>"
-                        f"{html.escape(docs)}</a></p>")
+        sections.append(
+            f"<p>Great Expectations Data Docs: <a href='file://{html.escape(docs)}'>"
+            f"{html.escape(docs)}</a></p>"
+        )
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    style = ("body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}"
-             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em}"
-             "th{background:#f3f3f3}.muted{color:#888}")
+    style = (
+        "body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em}"
+        "th{background:#f3f3f3}.muted{color:#888}"
+    )
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>Interlink run {stamp}</title>"
         f"<style>{style}</style></head><body><h1>Interlink run report</h1><p>{stamp}</p>"

@@ -34,7 +34,9 @@ def find_java() -> str:
     try:
         subprocess.run([found, "-version"], capture_output=True, check=True, timeout=30)
     except (OSError, subprocess.SubprocessError) as exc:
-        raise JavaNotFound(f"`{found} -version` failed ({exc}): fix the Java install or JAVA_HOME")
+        raise JavaNotFound(
+            f"`{found} -version` failed ({exc}): fix the Java install or JAVA_HOME"
+        ) from exc
     return found
 
 

@@ -28,15 +28,16 @@ def spark():  # type: ignore[no-untyped-def]
     """
     from interlink.spark import build_session
 
-    session = build_session(master="local[2]", app_name="interlink-tests", shuffle_partitions=2,
-                            driver_memory="2g")
+    session = build_session(
+        master="local[2]", app_name="interlink-tests", shuffle_partitions=2, driver_memory="2g"
+    )
     yield session
     session.stop()
 
 
 @pytest.fixture(scope="session")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The embedded Tansu broker (memory storage) for the whole session; yields bootstrap servers."""
+    """The embedded Tansu broker (memory storage) for the session; yields bootstrap servers."""
     from infra.broker import EmbeddedBroker
 
     b = EmbeddedBroker(state_dir=tmp_path_factory.mktemp("broker"), storage="memory://tansu/")

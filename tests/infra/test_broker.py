@@ -27,16 +27,27 @@ def test_broker_round_trips_keyed_messages_with_headers(broker: str) -> None:
     admin = KafkaAdminClient(bootstrap_servers=broker)
     admin.create_topics([NewTopic("test.roundtrip", 2, 1)])
     admin.close()
-    producer = KafkaProducer(bootstrap_servers=broker, enable_idempotence=True, acks="all",
-                             compression_type="gzip")
+    producer = KafkaProducer(
+        bootstrap_servers=broker, enable_idempotence=True, acks="all", compression_type="gzip"
+    )
     for i in range(20):
-        producer.send("test.roundtrip", key=f"r{i % 4}".encode(), value=f"v{i}".encode(),
-                      headers=[("h", b"x")])
+        producer.send(
+            "test.roundtrip",
+            key=f"r{i % 4}".encode(),
+            value=f"v{i}".encode(),
+            headers=[("h", b"x")],
+        )
     producer.flush()
     producer.close()
-    consumer = KafkaConsumer("test.roundtrip", bootstrap_servers=broker, group_id="t-rt",
-                             auto_offset_reset="earliest", enable_auto_commit=False,
-                             session_timeout_ms=6000, heartbeat_interval_ms=1000)
+    consumer = KafkaConsumer(
+        "test.roundtrip",
+        bootstrap_servers=broker,
+        group_id="t-rt",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=1000,
+    )
     seen: list = []
     for _ in range(30):
         for records in consumer.poll(500).values():
@@ -96,13 +107,19 @@ def test_s3_storage_keeps_messages_across_a_broker_restart(tmp_path: Path, local
     p.flush()
     p.close()
     b.stop()
-    b2 = EmbeddedBroker(state_dir=tmp_path, port=port, storage="s3://tansu-restart/",
-                        s3_env=local_s3.env())
+    b2 = EmbeddedBroker(
+        state_dir=tmp_path, port=port, storage="s3://tansu-restart/", s3_env=local_s3.env()
+    )
     bootstrap = b2.start()
     try:
-        c = KafkaConsumer("durable", bootstrap_servers=bootstrap, group_id="durable-g",
-                          auto_offset_reset="earliest", session_timeout_ms=6000,
-                          heartbeat_interval_ms=1000)
+        c = KafkaConsumer(
+            "durable",
+            bootstrap_servers=bootstrap,
+            group_id="durable-g",
+            auto_offset_reset="earliest",
+            session_timeout_ms=6000,
+            heartbeat_interval_ms=1000,
+        )
         got: list = []
         for _ in range(30):
             for recs in c.poll(500).values():

@@ -17,7 +17,11 @@ def _cli(*args: str, home: Path, env: dict[str, str] | None = None) -> subproces
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "interlink.cli", *args],
-        capture_output=True, text=True, env=full_env, timeout=120, cwd=home,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+        cwd=home,
     )
 
 
@@ -60,7 +64,10 @@ def test_doctor_names_an_unreachable_postgres(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         free = s.getsockname()[1]
-    out = _cli("doctor", home=tmp_path,
-               env={"INTERLINK_WAREHOUSE__URL": f"postgresql://postgres@127.0.0.1:{free}/test"})
+    out = _cli(
+        "doctor",
+        home=tmp_path,
+        env={"INTERLINK_WAREHOUSE__URL": f"postgresql://postgres@127.0.0.1:{free}/test"},
+    )
     assert "FAIL  warehouse:" in out.stdout and str(free) in out.stdout
     assert "Traceback" not in out.stdout + out.stderr
