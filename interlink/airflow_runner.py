@@ -112,17 +112,28 @@ def _xcoms(dag_run: Any) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def _redirect(sink: io.TextIOBase):  # type: ignore[no-untyped-def]
-    """Send stdout/stderr and the root logger to sink for the duration."""
+    """Send stdout/stderr (Python's and the file descriptors the Spark JVM writes to) and the
+    root logger to sink for the duration."""
     root = logging.getLogger()
     old_handlers = root.handlers[:]
     handler = logging.StreamHandler(sink)
     root.handlers = [handler]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
     try:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
             yield
     finally:
-        root.handlers = old_handlers
         sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+        root.handlers = old_handlers
 
 
 @contextlib.contextmanager

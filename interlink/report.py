@@ -29,9 +29,9 @@ def _duck_tables(root: Path) -> Any:
     bronze = root / "bronze"
     if bronze.exists() and any(bronze.rglob("*.parquet")):
         con.execute(
-            "CREATE VIEW bronze AS SELECT * FROM read_parquet(?, hive_partitioning = true, "
-            "union_by_name = true)",
-            [str(bronze / "**" / "*.parquet")],
+            "CREATE VIEW bronze AS SELECT * FROM read_parquet("
+            f"{_literal(bronze / '**' / '*.parquet')}, hive_partitioning = true, "
+            "union_by_name = true)"
         )
     gold = root / "gold"
     if gold.exists():
@@ -39,11 +39,15 @@ def _duck_tables(root: Path) -> Any:
             files = list(table_dir.rglob("*.parquet"))
             if files:
                 con.execute(
-                    f'CREATE VIEW "{table_dir.name}" AS SELECT * FROM read_parquet(?, '
-                    "union_by_name = true)",
-                    [str(table_dir / "**" / "*.parquet")],
+                    f'CREATE VIEW "{table_dir.name}" AS SELECT * FROM read_parquet('
+                    f"{_literal(table_dir / '**' / '*.parquet')}, union_by_name = true)"
                 )
     return con
+
+
+def _literal(path: Path) -> str:
+    """A SQL string literal (views cannot take prepared parameters)."""
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _has(con: Any, name: str) -> bool:
@@ -71,31 +75,38 @@ def _table(headers: list[str], rows: list[tuple[Any, ...]]) -> str:
 
 
 def network_picture(con: Any) -> str | None:
-    """PNG (base64) of the largest network by number of countries, or None without networks."""
+    """PNG (base64) of the largest cross-border network, or None when there is no network.
+
+    Nodes are cases (orange, labelled with the reporting country) and person entities (green);
+    edges join a person to the cases its records reference, and cases linked by shared evidence.
+    """
     if not (_has(con, "network_members") and _has(con, "networks")):
         return None
-    cols = _columns(con, "networks")
-    order = "n_countries DESC, size DESC" if "n_countries" in cols else "size DESC"
-    top = con.execute(f"SELECT network_id FROM networks ORDER BY {order} LIMIT 1").fetchall()
+    top = con.execute(
+        "SELECT network_id, countries FROM networks ORDER BY len(countries) DESC, size DESC LIMIT 1"
+    ).fetchall()
     if not top:
         return None
-    net_id = top[0][0]
-    member_cols = _columns(con, "network_members")
-    if not {"member_id", "member_type"} <= member_cols:
-        return None
+    net_id, countries = top[0]
     members = con.execute(
-        "SELECT member_id, member_type, coalesce(country, '') FROM network_members "
-        "WHERE network_id = ?",
-        [net_id],
+        "SELECT member_type, member_id FROM network_members WHERE network_id = ?", [net_id]
     ).fetchall()
-    edges: list[tuple[str, str]] = []
-    if _has(con, "network_edges"):
-        edges = [
-            (a, b)
-            for a, b in con.execute(
-                "SELECT src, dst FROM network_edges WHERE network_id = ?", [net_id]
-            ).fetchall()
-        ]
+    nodes = {member_id: member_type for member_type, member_id in members}
+    edges: set[tuple[str, str]] = set()
+    if _has(con, "person_entities") and {"case_refs", "entity_id"} <= _columns(
+        con, "person_entities"
+    ):
+        rows = con.execute(
+            "SELECT DISTINCT entity_id, source_country || '|' || unnest(case_refs) "
+            "FROM person_entities"
+        ).fetchall()
+        edges |= {(a, b) for a, b in rows if a in nodes and b in nodes}
+    if _has(con, "case_links"):
+        rows = con.execute(
+            "SELECT case_a_source_country || '|' || case_a_record_id, "
+            "case_b_source_country || '|' || case_b_record_id FROM case_links"
+        ).fetchall()
+        edges |= {(a, b) for a, b in rows if a in nodes and b in nodes}
     import matplotlib
 
     matplotlib.use("Agg")
@@ -103,23 +114,25 @@ def network_picture(con: Any) -> str | None:
     import networkx as nx
 
     g = nx.Graph()
-    colors = {"case": "#d95f02", "person": "#1b9e77"}
-    for member_id, member_type, country in members:
-        g.add_node(member_id, kind=member_type, country=country)
-    g.add_edges_from(e for e in edges if e[0] in g and e[1] in g)
+    g.add_nodes_from(nodes)
+    g.add_edges_from(edges)
     fig, ax = plt.subplots(figsize=(9, 6), dpi=100)
     pos = nx.spring_layout(g, seed=1)
+    is_case = [nodes[n] == "case" for n in g.nodes]
     nx.draw_networkx(
         g,
         pos,
         ax=ax,
-        node_color=[colors.get(g.nodes[n]["kind"], "#7570b3") for n in g.nodes],
-        labels={n: g.nodes[n]["country"] or str(n)[:6] for n in g.nodes},
-        font_size=7,
-        node_size=260,
+        node_color=["#d95f02" if c else "#1b9e77" for c in is_case],
+        node_size=[420 if c else 160 for c in is_case],
+        labels={n: n.split("|")[0] if nodes[n] == "case" else "" for n in g.nodes},
+        font_size=8,
         edge_color="#999999",
     )
-    ax.set_title(f"Largest cross-border network {net_id} (orange: cases, green: persons)")
+    ax.set_title(
+        f"Network {net_id}: {len(nodes)} members across {', '.join(countries)} "
+        "(orange: cases by reporting country, green: persons)"
+    )
     ax.axis("off")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight")
