@@ -74,8 +74,8 @@ def _table(headers: list[str], rows: list[tuple[Any, ...]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def network_picture(con: Any) -> str | None:
-    """PNG (base64) of the largest cross-border network, or None when there is no network.
+def network_picture(con: Any) -> tuple[str, list[str], str] | None:
+    """(network id, countries, PNG as base64) of the largest cross-border network, or None.
 
     Nodes are cases (orange, labelled with the reporting country) and person entities (green);
     edges join a person to the cases its records reference, and cases linked by shared evidence.
@@ -137,7 +137,7 @@ def network_picture(con: Any) -> str | None:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight")
     plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode()
+    return net_id, list(countries), base64.b64encode(buf.getvalue()).decode()
 
 
 def render(root: Path, results: dict[str, Any]) -> str:
@@ -201,9 +201,11 @@ def render(root: Path, results: dict[str, Any]) -> str:
             sections.append("<h2>Document alerts</h2>" + _table(wanted, rows))
     picture = network_picture(con)
     if picture:
+        net_id, countries, png = picture
         sections.append(
             "<h2>Largest cross-border network</h2>"
-            f"<img alt='largest network' src='data:image/png;base64,{picture}'>"
+            f"<p>{html.escape(net_id)} — {html.escape(', '.join(countries))}</p>"
+            f"<img alt='largest network' src='data:image/png;base64,{png}'>"
         )
     docs = validate.get("data_docs")
     if docs:

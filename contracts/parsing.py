@@ -1,0 +1,202 @@
+"""From message bytes to a validated envelope, or a typed error that says what broke and where."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from contracts.envelope import Envelope
+from contracts.errors import CountryMismatch, DecodeError, Failure, ValidationFailure
+from contracts.fields import normalise_country
+from contracts.registry import FEEDS, LATEST_VERSION, PAYLOAD_MODELS
+
+MAX_MESSAGE_BYTES = 1_048_576
+"""Largest message accepted (1 MiB): a record is a few kilobytes; more is a bug or an attack."""
+MAX_DEPTH = 16
+"""Deepest JSON nesting accepted; the contract's own structures need 5 levels."""
+
+# pydantic's error types that publishers meet most, renamed to stable, readable rule codes.
+_RULES = {
+    "extra_forbidden": "unknown_field",
+    "literal_error": "enum",
+    "string_too_long": "length.max",
+    "string_too_short": "length.min",
+    "too_long": "length.max",
+    "too_short": "length.min",
+    "string_pattern_mismatch": "pattern",
+    "int_type": "type.integer",
+    "float_type": "type.number",
+    "string_type": "type.string",
+    "list_type": "type.array",
+    "model_type": "type.object",
+    "dict_type": "type.object",
+    "uuid_parsing": "uuid",
+    "uuid_type": "uuid",
+}
+_MESSAGES = {
+    "extra_forbidden": "unknown field: check its spelling against the contract",
+    "missing": "required field is missing",
+}
+
+
+def format_path(loc: tuple[int | str, ...]) -> str:
+    """`('payload', 'aliases', 0, 'family')` -> `payload.aliases[0].family`."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def failures_from(error: ValidationError, prefix: tuple[int | str, ...] = ()) -> list[Failure]:
+    """Our `Failure`s (path, value, rule, message) from a pydantic ValidationError."""
+    failures = []
+    for item in error.errors(include_url=False):
+        kind = item["type"]
+        value = None if kind == "missing" else item.get("input")
+        failures.append(
+            Failure(
+                path=format_path(prefix + tuple(item["loc"])),
+                value=value,
+                rule=_RULES.get(kind, kind),
+                message=_MESSAGES.get(kind, item["msg"]),
+            )
+        )
+    return failures
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Two values for one key would let the signer and the reader see different messages.
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise DecodeError(
+                f"duplicate JSON key {key!r}: send each field once",
+                error_class="decode.duplicate_key",
+            )
+        result[key] = value
+    return result
+
+
+def _no_constants(name: str) -> Any:
+    raise DecodeError(
+        f"{name} is not JSON: send numbers as finite decimals", error_class="decode.json"
+    )
+
+
+def _depth(value: Any) -> int:
+    # Iterative, and only containers are visited: leaves cannot add depth.
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if level > deepest:
+            deepest = level
+            if deepest > MAX_DEPTH:
+                break
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, level + 1) for c in children if isinstance(c, dict | list))
+    return deepest
+
+
+def decode(value: Any) -> dict[str, Any]:
+    """The JSON object in a message value; `DecodeError` (with a `decode.*` class) otherwise."""
+    if not isinstance(value, bytes | bytearray | memoryview):
+        raise DecodeError(
+            f"message value must be bytes, got {type(value).__name__}",
+            error_class="decode.bytes",
+        )
+    raw = bytes(value)
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise DecodeError(
+            f"message is {len(raw)} bytes, the limit is {MAX_MESSAGE_BYTES}",
+            error_class="decode.too_large",
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DecodeError(
+            f"message is not UTF-8 (byte {exc.start}: {raw[exc.start : exc.start + 1]!r})",
+            error_class="decode.utf8",
+        ) from None
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+    except RecursionError:
+        raise DecodeError(
+            f"JSON nested deeper than {MAX_DEPTH} levels", error_class="decode.too_deep"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise DecodeError(
+            f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+            error_class="decode.json",
+        ) from None
+    if not isinstance(data, dict):
+        raise DecodeError(
+            f"message must be a JSON object, got {type(data).__name__}",
+            error_class="decode.not_object",
+        )
+    if _depth(data) > MAX_DEPTH:
+        raise DecodeError(
+            f"JSON nested deeper than {MAX_DEPTH} levels", error_class="decode.too_deep"
+        )
+    return data
+
+
+def validate_envelope(data: Mapping[str, Any]) -> Envelope:
+    """An Envelope (payload validated for its feed and version) or `ValidationFailure`."""
+    try:
+        return Envelope.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailure(failures_from(exc), context=_context(data)) from None
+
+
+def validate_payload(
+    feed: str, data: Mapping[str, Any], *, version: int | None = None
+) -> BaseModel:
+    """A payload model of `feed` (latest version by default) or `ValidationFailure`."""
+    if feed not in FEEDS:
+        raise ValueError(f"unknown feed {feed!r}: choose one of {', '.join(FEEDS)}")
+    version = LATEST_VERSION[feed] if version is None else version
+    model = PAYLOAD_MODELS.get((feed, version))
+    if model is None:
+        raise ValueError(f"feed {feed} has no schema version {version}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailure(failures_from(exc), context=f"{feed} v{version}") from None
+
+
+def _context(data: Mapping[str, Any]) -> str:
+    record_id, feed = data.get("record_id"), data.get("feed")
+    if isinstance(record_id, str) and isinstance(feed, str):
+        return f"{feed} record {record_id[:64]}"
+    return ""
+
+
+def parse_message(value: bytes, *, topic_country: str | None = None) -> Envelope:
+    """Decode and validate one message value.
+
+    Raises `DecodeError` (bytes, UTF-8, JSON, not an object, too deep or large),
+    `CountryMismatch` when `topic_country` is given and the envelope claims another country
+    (spoofing), or `ValidationFailure` listing every broken rule of envelope and payload.
+    """
+    data = decode(value)
+    expected: str | None = None
+    if topic_country is not None:
+        expected = normalise_country(topic_country, icao_extras=False)
+        if expected is None:
+            raise ValueError(f"topic country {topic_country!r} is not an ISO 3166-1 code")
+        claimed = data.get("source_country")
+        claimed_code = (
+            normalise_country(claimed, icao_extras=False) if isinstance(claimed, str) else None
+        )
+        if claimed_code is not None and claimed_code != expected:
+            raise CountryMismatch(claimed_code, expected)
+    envelope = validate_envelope(data)
+    if expected is not None and envelope.source_country != expected:
+        raise CountryMismatch(envelope.source_country, expected)
+    return envelope
