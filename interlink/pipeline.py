@@ -64,53 +64,67 @@ def _bronze_batches(lake: Lake) -> list[str]:
 
 
 def validate_step(settings: Settings | None = None) -> dict[str, Any]:
-    """Run the feed's GX suite on every bronze batch not validated yet; quarantine failures.
+    """Run the feed's GX suite on what landed since the last validation; quarantine failures.
 
-    A batch is one bronze file. Its result is kept under reports/quality/, so a rerun validates
-    only new batches (idempotent), and a quarantined file moves to quarantine/ with the same name.
+    A batch is everything one ingest run landed for one (feed, country): the bronze files without a
+    validation marker. Each file's marker (reports/quality/validated/<file>.json) names its batch,
+    so a rerun validates only new files (idempotent). A failing batch's files move to
+    quarantine/ under the same names, next to the result JSON that says why.
     """
-    from transforms.quality import validate_batch
+    from transforms.quality import build_data_docs, validate_batch
 
     s = _settings(settings)
     lake = lake_of(s)
-    todo = []
+    groups: dict[tuple[str, str], list[str]] = {}
     for rel in _bronze_batches(lake):
-        batch_id = Path(rel).stem
-        if not lake.exists(f"{QUALITY_DIR}/results/{batch_id}.json"):
-            todo.append(rel)
-    summary: dict[str, Any] = {"validated": 0, "passed": 0, "quarantined": [], "data_docs": None}
-    if not todo:
+        if lake.exists(f"{QUALITY_DIR}/validated/{Path(rel).stem}.json"):
+            continue
+        parts = dict(p.split("=", 1) for p in Path(rel).parts if "=" in p)
+        groups.setdefault((parts.get("feed", "?"), parts.get("country", "?")), []).append(rel)
+    summary: dict[str, Any] = {
+        "validated": 0,
+        "passed": 0,
+        "files": 0,
+        "quarantined": [],
+        "data_docs": None,
+    }
+    if not groups:
         return summary
     spark = spark_session(s)
     reports_root = lake.local_mirror(QUALITY_DIR) if lake.is_s3 else lake.path(QUALITY_DIR)
     history_path = Path(reports_root) / "history.jsonl"
-    for rel in todo:
-        parts = dict(p.split("=", 1) for p in Path(rel).parts if "=" in p)
-        feed, country = parts.get("feed", "?"), parts.get("country", "?")
-        local = lake.local_mirror(rel) if lake.is_s3 else lake.path(rel)
-        df = spark.read.parquet(str(local))
-        history = _history(history_path, feed, country)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    for (feed, country), files in sorted(groups.items()):
+        batch_id = f"{feed}-{country}-{stamp}-{Path(files[0]).stem.rsplit('+', 2)[-1]}"
+        paths = [str(lake.local_mirror(f) if lake.is_s3 else lake.path(f)) for f in files]
+        df = spark.read.parquet(*paths)
         result = validate_batch(
             spark,
             df,
             feed=feed,
             country=country,
-            batch_id=Path(rel).stem,
+            batch_id=batch_id,
             reports_dir=str(reports_root),
-            history=history,
+            history=_history(history_path, feed, country),
+            build_docs=False,
         )
         summary["validated"] += 1
-        summary["data_docs"] = str(result.data_docs_index) if result.data_docs_index else None
+        summary["files"] += len(files)
         if result.success:
             summary["passed"] += 1
         else:
-            target = "quarantine/" + rel.removeprefix("bronze/")
-            lake.write_bytes(target, lake.read_bytes(rel))
-            lake.delete(rel)
+            for rel in files:
+                target = "quarantine/" + rel.removeprefix("bronze/")
+                lake.write_bytes(target, lake.read_bytes(rel))
+                lake.delete(rel)
             summary["quarantined"].append(
-                {"file": target, "failed": list(result.failed_expectations)}
+                {"batch": batch_id, "files": len(files), "failed": list(result.failed_expectations)}
             )
-            log.warning("batch %s quarantined: %s", rel, result.failed_expectations)
+            log.warning("batch %s quarantined: %s", batch_id, result.failed_expectations)
+        marker = json.dumps({"batch_id": batch_id, "success": result.success}).encode()
+        for rel in files:
+            lake.write_bytes(f"{QUALITY_DIR}/validated/{Path(rel).stem}.json", marker)
+    summary["data_docs"] = build_data_docs(reports_root)
     if lake.is_s3:
         lake.upload_dir(Path(reports_root), QUALITY_DIR)
     return summary

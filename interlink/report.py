@@ -161,10 +161,12 @@ def render(root: Path, results: dict[str, Any]) -> str:
     )
     validate = results.get("validate") or {}
     quarantined = [
-        (q["file"], ", ".join(q.get("failed", []))) for q in validate.get("quarantined", [])
+        (q["batch"], q["files"], ", ".join(q.get("failed", [])))
+        for q in validate.get("quarantined", [])
     ]
     sections.append(
-        "<h2>Quarantined batches</h2>" + _table(["file", "failed expectations"], quarantined)
+        "<h2>Quarantined batches</h2>"
+        + _table(["batch", "files", "failed expectations"], quarantined)
     )
     gold = (results.get("resolve") or {}).get("gold") or {}
     if gold:

@@ -1,0 +1,99 @@
+"""`interlink resolve` and `interlink explain`: entity resolution from the command line.
+
+Mounted flat by `interlink.cli`. User errors (missing file, bad line, unknown entity) print one
+line and exit 2; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Entity resolution: resolve a person file, explain an entity.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _spark():  # type: ignore[no-untyped-def]
+    from interlink.spark import build_session
+
+    return build_session(master="local[*]", app_name="interlink-resolve")
+
+
+@app.command("resolve")
+def resolve(
+    input: Annotated[  # noqa: A002 - the option is --input
+        Path,
+        typer.Option(
+            "--input",
+            help="JSON Lines: one person payload per line plus source_country and record_id.",
+        ),
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", help="Directory for entities.parquet and pairs.parquet.")
+    ],
+    threshold: Annotated[
+        float, typer.Option(help="Match probability a pair needs to be accepted.")
+    ] = 0.95,
+) -> None:
+    """Resolve the persons of FILE into entities (one id per real person) with the pairs' reasons."""
+    from transforms.errors import TransformError
+    from transforms.persons import ResolutionConfig
+    from transforms.resolve import resolve_file
+
+    if not input.is_file():
+        typer.echo(f"error: input file {input} does not exist", err=True)
+        raise typer.Exit(2)
+    if not 0.5 <= threshold < 1:
+        typer.echo(f"error: --threshold {threshold} must be in [0.5, 1)", err=True)
+        raise typer.Exit(2)
+    try:
+        summary = resolve_file(
+            _spark(), str(input), str(output), config=ResolutionConfig(threshold=threshold)
+        )
+    except TransformError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps(summary))
+
+
+@app.command("explain")
+def explain(
+    entity_id: Annotated[str, typer.Argument(help="An entity id from gold/person_entities.")],
+    lake: Annotated[
+        str | None,
+        typer.Option("--lake", help="Lake root (default: the configured lake)."),
+    ] = None,
+) -> None:
+    """Explain why the records of an entity are one person: pairs, field contributions, history."""
+    from transforms.errors import TransformError
+    from transforms.explain import explain_entity
+
+    root = lake
+    if root is None:
+        from interlink.settings import load_settings
+
+        root = load_settings().lake.root
+    if root.startswith("s3://"):
+        from infra.lake import Lake
+        from interlink.settings import load_settings
+
+        s = load_settings()
+        mirror = Lake(root, s3_endpoint_url=s.lake.s3_endpoint_url)
+        root = str(mirror.local_mirror("gold").parent)
+    if not Path(root).exists():
+        typer.echo(f"error: lake root {root} does not exist: pass --lake or run the pipeline",
+                   err=True)
+        raise typer.Exit(2)
+    try:
+        text = explain_entity(_spark(), root, entity_id)
+    except TransformError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(text)
