@@ -199,12 +199,19 @@ def main() -> None:
     """Console entry point: typed user errors become one line on stderr and exit code 2."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     user_errors: tuple[type[BaseException], ...] = (ServiceError, FileNotFoundError)
-    try:
-        from interlink.airflow_runner import DagRunFailed
-
-        user_errors = (*user_errors, DagRunFailed)
-    except ImportError:  # pragma: no cover - airflow is a hard dependency
-        pass
+    # Each package's typed errors carry the offending value and the fix in their message.
+    for module, name in (
+        ("interlink.airflow_runner", "DagRunFailed"),
+        ("contracts.errors", "ContractError"),
+        ("streams.errors", "StreamsError"),
+        ("streams.simulate.errors", "SimulationError"),
+        ("transforms.errors", "TransformError"),
+        ("infra.lake", "LakeError"),
+    ):
+        try:
+            user_errors = (*user_errors, getattr(importlib.import_module(module), name))
+        except (ImportError, AttributeError):  # a package not installed in this deployment
+            continue
     try:
         app()
     except user_errors as exc:
