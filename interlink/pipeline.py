@@ -195,12 +195,15 @@ def retention_step(
     settings: Settings | None = None, *, today: date | None = None
 ) -> dict[str, Any]:
     """Purge records past their review-by date (warehouse and lake); report the next 6 months."""
-    from infra.warehouse import purge_expired, retention_report
+    from infra.warehouse import migrate, purge_expired, retention_report
 
     s = _settings(settings)
     day = today or datetime.now(UTC).date()
-    purged = purge_expired(s.warehouse.url, lake_of(s), today=day)
-    upcoming = retention_report(s.warehouse.url, today=day)
+    migrate(s.warehouse.url)
+    lake = lake_of(s)
+    purged = purge_expired(s.warehouse.url, lake, today=day)
+    # With the lake, each source country also gets its six-month notice as a JSON file.
+    upcoming = retention_report(s.warehouse.url, today=day, lake=lake)
     return {
         "purged": purged.as_dict() if hasattr(purged, "as_dict") else purged,
         "upcoming": upcoming.as_dict() if hasattr(upcoming, "as_dict") else upcoming,

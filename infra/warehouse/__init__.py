@@ -1,0 +1,52 @@
+"""The warehouse: curated tables in DuckDB (embedded) or PostgreSQL (production), with governance.
+
+Public API (the pipeline, the DAGs and `interlink warehouse …` call only these): `migrate`,
+`load`, `table_counts`, `grant_recipient`, `revoke_recipient`, `set_networks`, `purge_expired`,
+`retention_report`, `check_connection`, `render_data_dictionary`. The tables and their meaning
+are in `catalog.py` (and docs/data-dictionary.md, generated from it).
+"""
+
+from infra.warehouse.connection import (
+    BadWarehouseURL,
+    LoadFailed,
+    NotMigrated,
+    WarehouseError,
+    check_connection,
+)
+from infra.warehouse.dictionary import render_data_dictionary
+from infra.warehouse.governance import (
+    InvalidRecipient,
+    grant_recipient,
+    revoke_recipient,
+    set_networks,
+)
+from infra.warehouse.loader import LoadReport, TableLoad, load, table_counts
+from infra.warehouse.migrate import migrate
+from infra.warehouse.retention import (
+    PurgeReport,
+    RetentionReport,
+    purge_expired,
+    retention_report,
+)
+
+__all__ = [
+    "BadWarehouseURL",
+    "InvalidRecipient",
+    "LoadFailed",
+    "LoadReport",
+    "NotMigrated",
+    "PurgeReport",
+    "RetentionReport",
+    "TableLoad",
+    "WarehouseError",
+    "check_connection",
+    "grant_recipient",
+    "load",
+    "migrate",
+    "purge_expired",
+    "render_data_dictionary",
+    "retention_report",
+    "revoke_recipient",
+    "set_networks",
+    "table_counts",
+]

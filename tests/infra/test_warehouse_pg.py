@@ -1,0 +1,428 @@
+"""Governance proofs against the real PostgreSQL: row-level security per recipient, victim
+masking, deletion and retention everywhere with audit rows, a load killed mid-COPY.
+
+Each test gets its own database (and its own recipient role names, since roles are
+cluster-wide), dropped afterwards, so parallel workers never meet.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pyarrow as pa
+import pytest
+
+from infra.lake import Lake
+from infra.warehouse import (
+    InvalidRecipient,
+    LoadFailed,
+    grant_recipient,
+    load,
+    migrate,
+    purge_expired,
+    revoke_recipient,
+    set_networks,
+)
+from infra.warehouse.catalog import TABLES
+
+pytestmark = pytest.mark.postgres
+
+REPO = Path(__file__).resolve().parents[2]
+ADMIN = os.environ.get("INTERLINK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TODAY = date(2026, 11, 28)
+
+
+def _world_module() -> Any:
+    if "warehouse_world" in sys.modules:
+        return sys.modules["warehouse_world"]
+    spec = importlib.util.spec_from_file_location(
+        "warehouse_world", REPO / "tests" / "data" / "warehouse" / "world.py"
+    )
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["warehouse_world"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+W = _world_module()
+
+
+class Roles:
+    """Recipient role names unique to this test: FRA (no networks, no victim access), DEU (in
+    HTEG, with victim access) and the HTEG network itself."""
+
+    def __init__(self) -> None:
+        tag = uuid.uuid4().hex[:8]
+        self.fra = f"it_{tag}_fra"
+        self.deu = f"it_{tag}_deu"
+        self.hteg = f"it_{tag}_hteg"
+
+    @property
+    def all(self) -> list[str]:
+        return [self.fra, self.deu, self.hteg]
+
+
+@contextmanager
+def world_db(root: Path) -> Iterator[tuple[str, Lake, Roles]]:
+    """A fresh database with the world loaded and three recipients granted; dropped after."""
+    name = f"interlink_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(ADMIN, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is not answering at {ADMIN} ({exc})")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    roles = Roles()
+    try:
+        migrate(url)
+        lake = Lake(str(root / "lake"))
+        W.write_lake(lake)
+        load(url, lake)
+        grant_recipient(url, roles.fra, scope="FRA", networks=[])
+        grant_recipient(url, roles.deu, scope="DEU", networks=["HTEG"], victim_access=True)
+        grant_recipient(url, roles.hteg, scope="HTEG")
+        yield url, lake, roles
+    finally:
+        with psycopg.connect(ADMIN, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            for r in roles.all:
+                admin.execute(f'DROP ROLE IF EXISTS "{r}"')
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Lake, Roles]]:
+    """One loaded world shared by the tests that only read it."""
+    with world_db(tmp_path_factory.mktemp("pg-world")) as w:
+        yield w
+
+
+@pytest.fixture
+def pg(tmp_path: Path) -> Iterator[tuple[str, Lake, Roles]]:
+    """A loaded world of its own, for a test that changes it."""
+    with world_db(tmp_path) as w:
+        yield w
+
+
+def as_role(url: str, role: str, sql: str) -> list[tuple[Any, ...]]:
+    """Run a query as a recipient role (SET ROLE inside one transaction)."""
+    with psycopg.connect(url) as con:
+        con.execute(f'SET ROLE "{role}"')
+        return con.execute(sql).fetchall()
+
+
+def admin_q(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url) as con:
+        return con.execute(sql, params).fetchall()
+
+
+def ids(rows: list[tuple[Any, ...]]) -> set[Any]:
+    return {r[0] for r in rows}
+
+
+def test_two_recipients_see_different_rows_of_the_same_tables(
+    world: tuple[str, Lake, Roles],
+) -> None:
+    url, _lake, roles = world
+    sql = "SELECT record_key FROM interlink.records"
+    fra = ids(as_role(url, roles.fra, sql))
+    deu = ids(as_role(url, roles.deu, sql))
+    hteg = ids(as_role(url, roles.hteg, sql))
+    everyone = {
+        "FRA/person/FRA-P-1",
+        "ESP/person/ESP-P-2",
+        "FRA/case/FRA-C-1",
+        "FRA/travel_document/FRA-D-1",
+        "GRC/notice/GRC-N-1",
+    }
+    assert fra == everyone | {"FRA/person/FRA-P-9"}
+    assert deu == everyone | {"DEU/person/DEU-P-7", "DEU/case/DEU-C-9"}
+    assert hteg == everyone | {"DEU/person/DEU-P-7"}  # DEU-C-9 is for DEU only
+    assert len(admin_q(url, sql)) == 9  # the owner (loader) sees all
+    # Derived rows follow their sources: the FRA-DEU case link, the pair, the document alert
+    # and the network all involve DEU-only or DEU+HTEG records.
+    for table in ("case_links", "match_explanations", "document_alerts", "networks"):
+        assert as_role(url, roles.fra, f"SELECT count(*) FROM interlink.{table}") == [(0,)], table
+        assert as_role(url, roles.deu, f"SELECT count(*) FROM interlink.{table}") == [(1,)], table
+    assert as_role(url, roles.hteg, "SELECT count(*) FROM interlink.case_links") == [(0,)]
+    # The ITA-only record and the notice hit on it are nobody's here.
+    assert as_role(url, roles.deu, "SELECT count(*) FROM interlink.notice_hits") == [(0,)]
+    assert as_role(url, roles.deu, "SELECT count(*) FROM interlink.trends") == [(2,)]
+    assert as_role(url, roles.fra, "SELECT country FROM interlink.trends") == [("FRA",)]
+
+
+def test_victim_identity_masked_for_recipient_without_victim_access(
+    world: tuple[str, Lake, Roles],
+) -> None:
+    url, _lake, roles = world
+    sql = (
+        "SELECT primary_name, identity_masked, phones, documents FROM interlink.persons "
+        "WHERE record_id = 'FRA-P-1'"
+    )
+    assert as_role(url, roles.fra, sql) == [("[masked]", True, None, None)]
+    name, masked, phones, docs = as_role(url, roles.deu, sql)[0]
+    assert (name, masked, phones) == ("Anna Petrova", False, ["+380501234567"])
+    assert docs[0]["number"] == "FE123456"
+    # Not only in the view: the identity table itself holds no victim row for FRA.
+    assert as_role(
+        url, roles.fra, "SELECT record_id FROM interlink.person_identities ORDER BY 1"
+    ) == [("ESP-P-2",)]
+    # A non-victim's name is not masked for FRA.
+    assert as_role(
+        url, roles.fra, "SELECT primary_name FROM interlink.persons WHERE record_id = 'ESP-P-2'"
+    ) == [("Lucía García",)]
+
+
+def test_entity_shows_each_recipient_only_the_records_it_may_see(
+    world: tuple[str, Lake, Roles],
+) -> None:
+    url, _lake, roles = world
+    sql = (
+        "SELECT n_records, countries, names, has_masked_identity, handling_code "
+        "FROM interlink.entities WHERE entity_id = 'E1'"
+    )
+    # E1 = FRA's victim record (all members) + DEU's suspect record (DEU, HTEG).
+    assert as_role(url, roles.fra, sql) == [(1, ["FRA"], None, True, "H0")]
+    assert as_role(url, roles.deu, sql) == [
+        (2, ["DEU", "FRA"], ["Anna Petrova", "Иван Петров"], False, "H1")
+    ]
+    assert as_role(url, roles.hteg, sql) == [(2, ["DEU", "FRA"], ["Иван Петров"], True, "H1")]
+
+
+def test_h1_h2_caveats_travel_with_rows_and_exports(world: tuple[str, Lake, Roles]) -> None:
+    url, _lake, roles = world
+    rows = as_role(
+        url,
+        roles.deu,
+        "SELECT record_key, handling_code, caveat FROM "
+        "interlink.records WHERE handling_code IN ('H1', 'H2')",
+    )
+    assert rows and all(c and c.startswith(h) for _k, h, c in rows)
+    # An export (COPY of a view) carries the caveat column.
+    with psycopg.connect(url) as con:
+        con.execute(f'SET ROLE "{roles.deu}"')
+        with (
+            con.cursor() as cur,
+            cur.copy(
+                "COPY (SELECT record_id, primary_name, caveat FROM interlink.persons "
+                "WHERE record_id = 'DEU-P-7') TO STDOUT (FORMAT csv, HEADER true)"
+            ) as cp,
+        ):
+            exported = b"".join(bytes(c) for c in cp).decode()
+    assert "caveat" in exported.splitlines()[0]
+    assert "H1: not to be used as evidence" in exported
+
+
+def test_every_table_and_column_is_commented(world: tuple[str, Lake, Roles]) -> None:
+    url, _lake, _roles = world
+    missing = admin_q(
+        url,
+        "SELECT c.table_name, c.column_name FROM information_schema.columns c "
+        "JOIN pg_class k ON k.relname = c.table_name JOIN pg_namespace n ON n.oid = "
+        "k.relnamespace AND n.nspname = c.table_schema WHERE c.table_schema = 'interlink' "
+        "AND k.relkind = 'r' AND col_description(k.oid, c.ordinal_position) IS NULL",
+    )
+    assert missing == []
+    tables = admin_q(
+        url,
+        "SELECT relname FROM pg_class k JOIN pg_namespace n ON n.oid = "
+        "k.relnamespace WHERE nspname = 'interlink' AND relkind IN ('r', 'v') "
+        "AND obj_description(k.oid, 'pg_class') IS NULL",
+    )
+    assert tables == []
+
+
+def test_deletion_and_purge_disappear_from_every_table_with_audit_rows(
+    pg: tuple[str, Lake, Roles],
+) -> None:
+    url, lake, roles = pg
+    # Source delete: DEU deleted DEU-P-7; transforms dropped it upstream.
+    world = W.world()
+    world["silver"]["person"] = [
+        r for r in world["silver"]["person"] if r["record_id"] != "DEU-P-7"
+    ]
+    for t in ("person_pairs", "document_alerts"):
+        world["gold"][t] = [r for r in world["gold"][t] if "DEU-P-7" not in json.dumps(r)]
+    W.write_lake(
+        lake,
+        world,
+        only=["silver/person", "gold/person_entities", "gold/person_pairs", "gold/document_alerts"],
+    )
+    report = load(url, lake)
+    assert report.source_deletes == 1
+    # Retention: ITA-P-3's review_by (2026-06-30) has passed.
+    purged = purge_expired(url, lake, today=TODAY)
+    assert [p["record_key"] for p in purged.purged] == ["ITA/person/ITA-P-3"]
+    for t in TABLES:
+        left = admin_q(
+            url,
+            f"SELECT count(*) FROM interlink.{t.name} WHERE record_keys && "
+            "ARRAY['DEU/person/DEU-P-7', 'ITA/person/ITA-P-3']",
+        )
+        assert left == [(0,)], t.name
+    audit = admin_q(
+        url,
+        "SELECT action, record_key, source_country, actor FROM "
+        "interlink.audit_log ORDER BY audit_id",
+    )
+    assert [a[:3] for a in audit] == [
+        ("source_delete", "DEU/person/DEU-P-7", "DEU"),
+        ("retention_purge", "ITA/person/ITA-P-3", "ITA"),
+        ("lake_erasure", "DEU/person/DEU-P-7", "DEU"),
+        ("lake_erasure", "ITA/person/ITA-P-3", "ITA"),
+    ]
+    assert all(a[3] == "postgres" or a[3] for a in audit)
+    for rel in lake.list("bronze") + lake.list("silver") + lake.list("gold"):
+        text = str(lake.read_parquet(rel).to_pylist())
+        assert "DEU-P-7" not in text and "ITA-P-3" not in text, rel
+    # The network recomputes without DEU-P-7: what is left of E1 is FRA's record.
+    assert as_role(
+        url, roles.deu, "SELECT n_records FROM interlink.entities WHERE entity_id = 'E1'"
+    ) == [(1,)]
+    # The audit log is never purged, nor edited.
+    with (
+        pytest.raises(psycopg.errors.RaiseException, match="append-only"),
+        psycopg.connect(url) as con,
+    ):
+        con.execute("DELETE FROM interlink.audit_log")
+
+
+def _big_records(n: int) -> pa.Table:
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    ids_ = [f"NLD-P-{i:07d}" for i in range(n)]
+    return pa.table(
+        {
+            "source_country": ["NLD"] * n,
+            "feed": ["person"] * n,
+            "record_id": ids_,
+            "record_version": pa.array([1] * n, pa.int64()),
+            "operation": ["upsert"] * n,
+            "source_agency": ["KMar"] * n,
+            "message_id": [f"m-{i}" for i in range(n)],
+            "topic": ["feeds.person.NLD"] * n,
+            "partition": pa.array([i % 3 for i in range(n)], pa.int32()),
+            "offset": pa.array(range(n), pa.int64()),
+            "ingest_time": pa.array([now] * n, pa.timestamp("us", tz="UTC")),
+            "dissemination": pa.array([["NLD", "ISON"]] * n, pa.list_(pa.string())),
+            "handling_code": ["H0"] * n,
+            "review_by": pa.array([date(2031, 1, 1)] * n, pa.date32()),
+        }
+    )
+
+
+def _state(url: str) -> tuple[Any, ...]:
+    return (
+        admin_q(
+            url,
+            "SELECT count(*), md5(string_agg(row_hash, '' ORDER BY row_key)) "
+            "FROM interlink.records",
+        )[0],
+        admin_q(url, "SELECT max(load_id) FROM interlink.load_log")[0][0],
+    )
+
+
+def test_load_killed_mid_copy_leaves_previous_state_and_rerun_completes(
+    pg: tuple[str, Lake, Roles],
+) -> None:
+    url, lake, _roles = pg
+    before = _state(url)
+    lake.write_parquet("silver/person/part-00001-big.snappy.parquet", _big_records(60_000))
+    dbname = url.rsplit("/", 1)[1]
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            load(url, lake)
+        except BaseException as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    killed = False
+    with psycopg.connect(ADMIN, autocommit=True) as admin:
+        deadline = time.monotonic() + 120
+        while worker.is_alive() and time.monotonic() < deadline and not killed:
+            rows = admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND state = 'active' "
+                "AND query LIKE 'COPY interlink.records %%'",
+                (dbname,),
+            ).fetchall()
+            if rows:
+                admin.execute("SELECT pg_terminate_backend(%s)", (rows[0][0],))
+                killed = True
+            time.sleep(0.005)
+    worker.join(timeout=120)
+    assert killed, "the COPY was never seen running"
+    assert len(errors) == 1 and isinstance(errors[0], LoadFailed | Exception)
+    assert "rerun" in str(errors[0]) or "terminat" in str(errors[0]).lower()
+    assert _state(url) == before  # nothing of the half load is visible
+    report = load(url, lake)
+    assert report.as_dict()["tables"]["records"] == 60_009
+    assert report.tables["records"].inserted == 60_000
+    assert load(url, lake).moved == 0
+
+
+def test_failing_row_late_in_the_load_rolls_everything_back(pg: tuple[str, Lake, Roles]) -> None:
+    url, lake, _roles = pg
+    before = _state(url)
+    persons_before = admin_q(url, "SELECT count(*) FROM interlink.person_records")
+    world = W.world()
+    world["silver"]["person"][0]["sex"] = None  # a legitimate change in another table…
+    cases = world["silver"]["case"]
+    cases.append(dict(cases[0], record_id="FRA-C-99", handling_code="H7"))  # …and a bad row
+    W.write_lake(lake, world, only=["silver/case", "gold/person_entities"])
+    with pytest.raises(LoadFailed, match=r"rolled back, warehouse unchanged.*handling_code"):
+        load(url, lake)
+    assert _state(url) == before
+    assert admin_q(url, "SELECT count(*) FROM interlink.person_records") == persons_before
+    assert admin_q(url, "SELECT sex FROM interlink.person_records WHERE record_id = 'FRA-P-1'") == [
+        ("F",)
+    ]
+    cases[-1]["handling_code"] = "H2"
+    W.write_lake(lake, world, only=["silver/case"])
+    done = load(url, lake)
+    assert done.tables["records"].inserted == 1 and done.tables["cases"].inserted == 1
+    assert done.tables["person_records"].updated == 1
+
+
+def test_grant_is_idempotent_and_network_membership_changes_visibility(
+    world: tuple[str, Lake, Roles],
+) -> None:
+    url, _lake, roles = world
+    role = f"{roles.fra}_x"
+    sql = "SELECT count(*) FROM interlink.records WHERE record_key = 'DEU/person/DEU-P-7'"
+    try:
+        first = grant_recipient(url, role, scope="NLD")
+        assert first == {"role": role, "scope": "NLD", "networks": [], "victim_access": False}
+        assert as_role(url, role, sql) == [(0,)]
+        # NLD joins HTEG: the DEU+HTEG record becomes visible, with no grant on rows.
+        again = grant_recipient(url, role, scope="NLD", networks=["HTEG"])
+        assert again["networks"] == ["HTEG"]
+        assert as_role(url, role, sql) == [(1,)]
+        set_networks(url, "NLD", [])
+        assert as_role(url, role, sql) == [(0,)]
+        with pytest.raises(InvalidRecipient, match="not a country or network code"):
+            grant_recipient(url, role, scope="nld; DROP TABLE x")
+    finally:
+        revoke_recipient(url, role, drop_role=True)
+    assert admin_q(
+        url, "SELECT count(*) FROM interlink.recipients WHERE role_name = %s", (role,)
+    ) == [(0,)]
