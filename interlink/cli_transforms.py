@@ -28,7 +28,7 @@ def _spark():  # type: ignore[no-untyped-def]
 
 @app.command("resolve")
 def resolve(
-    input: Annotated[  # noqa: A002 - the option is --input
+    input: Annotated[
         Path,
         typer.Option(
             "--input",
@@ -42,7 +42,7 @@ def resolve(
         float, typer.Option(help="Match probability a pair needs to be accepted.")
     ] = 0.95,
 ) -> None:
-    """Resolve the persons of FILE into entities (one id per real person) with the pairs' reasons."""
+    """Resolve the persons of a file into entities, with the reasons behind each pair."""
     from transforms.errors import TransformError
     from transforms.persons import ResolutionConfig
     from transforms.resolve import resolve_file
@@ -88,8 +88,9 @@ def explain(
         mirror = Lake(root, s3_endpoint_url=s.lake.s3_endpoint_url)
         root = str(mirror.local_mirror("gold").parent)
     if not Path(root).exists():
-        typer.echo(f"error: lake root {root} does not exist: pass --lake or run the pipeline",
-                   err=True)
+        typer.echo(
+            f"error: lake root {root} does not exist: pass --lake or run the pipeline", err=True
+        )
         raise typer.Exit(2)
     try:
         text = explain_entity(_spark(), root, entity_id)

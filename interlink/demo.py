@@ -182,5 +182,12 @@ def print_summary(
         typer.echo(f"run report: {results['report']}")
     if validate.get("data_docs"):
         typer.echo(f"GX Data Docs: {validate['data_docs']}")
+    stages = [
+        f"{name} {results[name]['seconds']:.0f}s"
+        for name in ("ingest", "validate", "resolve", "load")
+        if isinstance(results.get(name), dict) and "seconds" in results[name]
+    ]
+    if stages:
+        typer.echo("stage wall times: " + ", ".join(stages))
     if seconds is not None:
         typer.echo(f"done in {seconds:.0f}s")

@@ -7,6 +7,7 @@ stay inside the functions so that Airflow's DAG parsing stays fast.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -23,6 +24,20 @@ QUALITY_DIR = "reports/quality"
 RUNS_DIR = "reports/runs"
 
 
+def _timed_step(fn):  # type: ignore[no-untyped-def]
+    """Add the step's wall time to its summary: operators read it in the run report."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        out = fn(*args, **kwargs)
+        if isinstance(out, dict):
+            out["seconds"] = round(time.perf_counter() - t0, 2)
+        return out
+
+    return wrapper
+
+
 def lake_of(settings: Settings) -> Lake:
     return Lake(settings.lake.root, s3_endpoint_url=settings.lake.s3_endpoint_url)
 
@@ -32,6 +47,7 @@ def _settings(settings: Settings | None) -> Settings:
 
 
 # -- ingest ---------------------------------------------------------------------------------
+@_timed_step
 def ingest_step(
     settings: Settings | None = None, *, until_idle: float | None = None
 ) -> dict[str, Any]:
@@ -63,6 +79,7 @@ def _bronze_batches(lake: Lake) -> list[str]:
     return [p for p in lake.list("bronze") if p.endswith(".parquet")]
 
 
+@_timed_step
 def validate_step(settings: Settings | None = None) -> dict[str, Any]:
     """Run the feed's GX suite on what landed since the last validation; quarantine failures.
 
@@ -159,6 +176,7 @@ def spark_session(settings: Settings | None = None):  # type: ignore[no-untyped-
     return _SPARK
 
 
+@_timed_step
 def resolve_step(settings: Settings | None = None, *, full: bool = False) -> dict[str, Any]:
     """Silver (latest versions, deletions applied, standardized), then gold (entities, links…)."""
     from transforms.jobs import build_gold, build_silver
@@ -181,6 +199,7 @@ def resolve_step(settings: Settings | None = None, *, full: bool = False) -> dic
 
 
 # -- warehouse -------------------------------------------------------------------------------
+@_timed_step
 def load_step(settings: Settings | None = None, *, full: bool = False) -> dict[str, Any]:
     """Migrate the warehouse, then load gold into it in one transaction."""
     from infra.warehouse import load, migrate
@@ -191,6 +210,7 @@ def load_step(settings: Settings | None = None, *, full: bool = False) -> dict[s
     return report.as_dict() if hasattr(report, "as_dict") else dict(report)
 
 
+@_timed_step
 def retention_step(
     settings: Settings | None = None, *, today: date | None = None
 ) -> dict[str, Any]:
