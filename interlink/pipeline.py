@@ -207,7 +207,7 @@ def load_step(settings: Settings | None = None, *, full: bool = False) -> dict[s
     s = _settings(settings)
     migrate(s.warehouse.url)
     report = load(s.warehouse.url, lake_of(s), full=full)
-    return report.as_dict() if hasattr(report, "as_dict") else dict(report)
+    return report.as_dict()
 
 
 @_timed_step

@@ -183,15 +183,15 @@ def render(root: Path, results: dict[str, Any]) -> str:
         )
     if _has(con, "document_alerts"):
         cols = _columns(con, "document_alerts")
-        wanted = [
+        wanted: list[str] = [
             c
             for c in (
                 "number",
                 "issuing_country",
                 "status",
                 "seen_in_feed",
-                "seen_in_country",
-                "seen_record_id",
+                "seen_in_source_country",
+                "seen_in_record_id",
                 "seen_at",
             )
             if c in cols
