@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra.errors import BrokerNotReady, BrokerNotRunning, ServiceError
-from infra.process import ServiceState, ensure_port_free, free_port, pid_alive, stop_pid
+from infra.process import (
+    ServiceState,
+    ensure_port_free,
+    free_port,
+    pid_alive,
+    port_answers,
+    stop_pid,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +51,10 @@ def metadata_answers(bootstrap: str, timeout: float = 2.0) -> bool:
     from kafka import KafkaAdminClient
     from kafka.errors import KafkaError
 
+    # A refused TCP connection answers at once; the client would retry with backoff instead.
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    if host in ("127.0.0.1", "localhost") and not port_answers(int(port), host, timeout):
+        return False
     try:
         admin = KafkaAdminClient(
             bootstrap_servers=bootstrap,

@@ -1,0 +1,285 @@
+"""Reading back what the ingest wrote to Kafka: dead letters (list, replay) and receipts.
+
+Readers here use no consumer group: they assign every partition of the topic, read from the
+beginning up to the highwater mark seen after a poll (the embedded broker's ListOffsets answers
+cannot be trusted), and leave no trace on the cluster.
+
+A replay republishes a dead letter's original key, bytes and headers to its source topic, after
+the cause was fixed (a key registered, a contract relaxed). Each replayed dead letter is recorded
+on `feeds.dlq.replayed` (key `<partition>+<offset>`), so a second replay skips it unless forced:
+the message then lands once, like any other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from streams.ingest import (
+    H_CLASS,
+    H_COUNTRY,
+    H_ERROR_CLASS,
+    H_MESSAGE,
+    H_MESSAGE_ID,
+    H_OFFSET,
+    H_PARTITION,
+    H_TOPIC,
+    MiB,
+)
+from streams.topics import DLQ_TOPIC, TopicCreator, receipts_topic
+
+REPLAYED_TOPIC = "feeds.dlq.replayed"
+H_REPLAY_OF = "interlink.replay_of"
+
+
+def read_topic(
+    bootstrap: str,
+    topic: str,
+    *,
+    client_options: dict[str, Any] | None = None,
+    idle_seconds: float = 3.0,
+    max_messages: int | None = None,
+) -> Iterator[Any]:
+    """Every message of `topic` from the beginning to the current end (an unknown topic is
+    empty). Stops at the highwater mark of every partition, or after `idle_seconds` without
+    a message."""
+    from kafka import KafkaConsumer
+    from kafka.structs import TopicPartition
+
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_partition_fetch_bytes=16 * MiB,
+        fetch_max_bytes=64 * MiB,
+        client_id="interlink-reader",
+        **(client_options or {}),
+    )
+    try:
+        partitions = consumer.partitions_for_topic(topic)
+        if not partitions:
+            return
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        done: set[TopicPartition] = set()
+        last = time.monotonic()
+        count = 0
+        while len(done) < len(tps):
+            polled = consumer.poll(timeout_ms=500)
+            for records in polled.values():
+                for record in records:
+                    yield record
+                    count += 1
+                    if max_messages is not None and count >= max_messages:
+                        return
+            if polled:
+                last = time.monotonic()
+            for tp in tps:
+                hw = consumer.highwater(tp)
+                if hw is not None and consumer.position(tp) >= hw:
+                    done.add(tp)
+            if time.monotonic() - last >= idle_seconds:
+                return
+    finally:
+        with contextlib.suppress(Exception):
+            consumer.close()
+
+
+@dataclass
+class DeadLetter:
+    """One DLQ entry: where it came from, why it was refused, and where it sits in the DLQ."""
+
+    dlq_partition: int
+    dlq_offset: int
+    topic: str | None
+    partition: int | None
+    offset: int | None
+    error_class: str | None
+    reason: str | None
+    exception: str | None
+    country: str | None
+    message_id: str | None
+    size: int
+    replayed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _headers(record: Any) -> dict[str, str]:
+    out = {}
+    for name, value in record.headers or []:
+        with contextlib.suppress(UnicodeDecodeError, AttributeError):
+            out[name] = value.decode("utf-8") if value is not None else ""
+    return out
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def dead_letter_of(record: Any) -> DeadLetter:
+    h = _headers(record)
+    return DeadLetter(
+        dlq_partition=record.partition,
+        dlq_offset=record.offset,
+        topic=h.get(H_TOPIC),
+        partition=_int(h.get(H_PARTITION)),
+        offset=_int(h.get(H_OFFSET)),
+        error_class=h.get(H_ERROR_CLASS),
+        reason=h.get(H_MESSAGE),
+        exception=h.get(H_CLASS),
+        country=h.get(H_COUNTRY),
+        message_id=h.get(H_MESSAGE_ID),
+        size=len(record.value or b""),
+    )
+
+
+def _replayed(bootstrap: str, client_options: dict[str, Any] | None) -> set[str]:
+    return {
+        (r.key or b"").decode("utf-8", "replace")
+        for r in read_topic(bootstrap, REPLAYED_TOPIC, client_options=client_options)
+    }
+
+
+def list_dlq(
+    bootstrap: str,
+    *,
+    client_options: dict[str, Any] | None = None,
+    country: str | None = None,
+    error_class: str | None = None,
+) -> list[DeadLetter]:
+    """Dead letters, oldest first, optionally for one country and/or error class (prefix)."""
+    replayed = _replayed(bootstrap, client_options)
+    out = []
+    for record in read_topic(bootstrap, DLQ_TOPIC, client_options=client_options):
+        letter = dead_letter_of(record)
+        if not _matches(letter, country, error_class):
+            continue
+        letter.replayed = f"{letter.dlq_partition}+{letter.dlq_offset}" in replayed
+        out.append(letter)
+    return out
+
+
+def _matches(letter: DeadLetter, country: str | None, error_class: str | None) -> bool:
+    if country is not None and letter.country != country:
+        return False
+    return error_class is None or (letter.error_class or "").startswith(error_class)
+
+
+@dataclass
+class ReplayResult:
+    replayed: list[DeadLetter]
+    skipped_already_replayed: int
+    skipped_no_source: int
+
+
+def replay_dlq(
+    bootstrap: str,
+    *,
+    client_options: dict[str, Any] | None = None,
+    country: str | None = None,
+    error_class: str | None = None,
+    dlq_offsets: set[tuple[int, int]] | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+    select: Callable[[DeadLetter], bool] | None = None,
+) -> ReplayResult:
+    """Republish matching dead letters to their source topics (original key, bytes, headers)."""
+    from kafka import KafkaProducer
+
+    replayed_keys = set() if force else _replayed(bootstrap, client_options)
+    chosen: list[tuple[DeadLetter, Any]] = []
+    already = no_source = 0
+    for record in read_topic(bootstrap, DLQ_TOPIC, client_options=client_options):
+        letter = dead_letter_of(record)
+        if not _matches(letter, country, error_class):
+            continue
+        if dlq_offsets is not None and (letter.dlq_partition, letter.dlq_offset) not in dlq_offsets:
+            continue
+        if select is not None and not select(letter):
+            continue
+        if f"{letter.dlq_partition}+{letter.dlq_offset}" in replayed_keys:
+            already += 1
+            continue
+        if not letter.topic:
+            no_source += 1
+            continue
+        chosen.append((letter, record))
+    if dry_run or not chosen:
+        return ReplayResult([c[0] for c in chosen], already, no_source)
+    TopicCreator(bootstrap, client_options=client_options, partitions=1).ensure([REPLAYED_TOPIC])
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        max_request_size=32 * MiB,
+        client_id="interlink-dlq-replay",
+        **(client_options or {}),
+    )
+    try:
+        for letter, record in chosen:
+            # Keep the publisher's own headers; drop the previous failure's context.
+            headers = [
+                (k, v)
+                for k, v in (record.headers or [])
+                if not k.startswith(("__connect.errors.", "interlink."))
+            ]
+            coordinate = f"{letter.dlq_partition}+{letter.dlq_offset}"
+            headers.append((H_REPLAY_OF, f"{DLQ_TOPIC}+{coordinate}".encode()))
+            producer.send(letter.topic, key=record.key, value=record.value, headers=headers)
+        producer.flush()
+        # Recorded only after the republished messages were acknowledged.
+        for letter, _record in chosen:
+            coordinate = f"{letter.dlq_partition}+{letter.dlq_offset}"
+            producer.send(REPLAYED_TOPIC, key=coordinate.encode(), value=b"")
+        producer.flush()
+    finally:
+        producer.close()
+    return ReplayResult([c[0] for c in chosen], already, no_source)
+
+
+def read_receipts(
+    bootstrap: str,
+    country: str,
+    *,
+    client_options: dict[str, Any] | None = None,
+    status: str | None = None,
+    message_ids: set[str] | None = None,
+) -> list[dict[str, Any]]:
+    """The receipts on `feeds.receipts.<ISO3>`, oldest first, optionally filtered."""
+    out = []
+    for record in read_topic(bootstrap, receipts_topic(country), client_options=client_options):
+        try:
+            receipt = json.loads(record.value)
+        except (TypeError, ValueError):
+            continue
+        if status is not None and receipt.get("status") != status:
+            continue
+        if message_ids is not None and receipt.get("message_id") not in message_ids:
+            continue
+        out.append(receipt)
+    return out
+
+
+__all__ = [
+    "DLQ_TOPIC",
+    "H_CLASS",
+    "REPLAYED_TOPIC",
+    "DeadLetter",
+    "ReplayResult",
+    "dead_letter_of",
+    "list_dlq",
+    "read_receipts",
+    "read_topic",
+    "replay_dlq",
+]

@@ -1,0 +1,23 @@
+"""Errors a publisher or an operator can meet in streams, each naming the bad value and the fix."""
+
+from __future__ import annotations
+
+
+class StreamsError(RuntimeError):
+    """Base of the user-facing errors of `streams` (the CLI prints them as one line)."""
+
+
+class KeyFileError(StreamsError):
+    """A key file is missing, unreadable, or not an Ed25519 key."""
+
+
+class KeyExists(KeyFileError):
+    """`keys create` would overwrite an existing private key (a country's identity)."""
+
+
+class UnknownTopic(StreamsError):
+    """A topic name that is not `feeds.<feed>.<ISO3>`."""
+
+
+class PublishFailed(StreamsError):
+    """The broker did not acknowledge some messages (they may not have been written)."""

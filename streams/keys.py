@@ -1,0 +1,257 @@
+"""Signed feeds: each member country's Ed25519 key pair and the ingest side's public-key registry.
+
+A country signs the canonical bytes of every envelope (see docs/wire-format.md) with its private
+key; the ingest verifies with the public key registered for the topic's country. This holds even
+where the broker itself authenticates nobody (the embedded broker): a message nobody signed, one
+altered in transit, or one signed by another country never reaches the lake.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from contracts import normalise_country
+from streams.errors import KeyExists, KeyFileError
+
+
+def _iso3(country: str) -> str:
+    code = normalise_country(country, icao_extras=False)
+    if code is None:
+        raise KeyFileError(f"{country!r} is not an ISO 3166-1 country code (e.g. FRA or FR)")
+    return code
+
+
+def private_key_path(country: str, keys_dir: Path | str) -> Path:
+    return Path(keys_dir) / f"{_iso3(country)}.key"
+
+
+def public_key_path(country: str, keys_dir: Path | str) -> Path:
+    return Path(keys_dir) / f"{_iso3(country)}.pub"
+
+
+def create_keypair(
+    country: str, keys_dir: Path | str, *, overwrite: bool = False
+) -> tuple[Path, Path]:
+    """Write `<ISO3>.key` (PKCS#8 PEM, mode 0600) and `<ISO3>.pub` (base64 raw public key).
+
+    Refuses to overwrite an existing private key unless asked: it is the country's identity, and
+    replacing it silently would make every message it signs afterwards fail verification until
+    the registry is updated.
+    """
+    priv_path, pub_path = private_key_path(country, keys_dir), public_key_path(country, keys_dir)
+    if priv_path.exists() and not overwrite:
+        raise KeyExists(
+            f"{priv_path} already exists: keep it, or pass --force to replace it (then register "
+            "the new public key with the ingest side)"
+        )
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    priv_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = priv_path.with_name(f".{priv_path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+    os.replace(tmp, priv_path)
+    pub_path.write_text(public_key_b64(key.public_key()) + "\n")
+    return priv_path, pub_path
+
+
+def public_key_b64(key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
+    """The 32 raw public-key bytes in base64: what the registry stores."""
+    if isinstance(key, Ed25519PrivateKey):
+        key = key.public_key()
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def load_private_key(path: Path | str) -> Ed25519PrivateKey:
+    """A country's Ed25519 private key from a PEM file written by `create_keypair`."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise KeyFileError(
+            f"no private key at {path}: create one with `interlink keys create --country XXX`"
+        ) from None
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as exc:
+        raise KeyFileError(f"{path} is not an unencrypted PEM private key ({exc})") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyFileError(f"{path} holds a {type(key).__name__}, not an Ed25519 key")
+    return key
+
+
+def parse_public_key(text: str | bytes) -> Ed25519PublicKey:
+    """An Ed25519 public key from base64 raw bytes or a PEM SubjectPublicKeyInfo."""
+    data = text.encode() if isinstance(text, str) else bytes(text)
+    data = data.strip()
+    if data.startswith(b"-----BEGIN"):
+        try:
+            key = serialization.load_pem_public_key(data)
+        except ValueError as exc:
+            raise KeyFileError(f"not a PEM public key ({exc})") from None
+        if not isinstance(key, Ed25519PublicKey):
+            raise KeyFileError(f"a {type(key).__name__} is not an Ed25519 public key")
+        return key
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except binascii.Error:
+        raise KeyFileError("public key is neither base64 nor PEM") from None
+    if len(raw) != 32:
+        raise KeyFileError(f"an Ed25519 public key is 32 bytes, this one is {len(raw)}")
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def sign(private_key: Ed25519PrivateKey, data: bytes) -> str:
+    """Base64 Ed25519 signature of data (the envelope's canonical bytes)."""
+    return base64.b64encode(private_key.sign(data)).decode("ascii")
+
+
+class KeyRegistry:
+    """Public keys of the member countries (ISO3 -> key), stored as a small JSON object.
+
+    The ingest side loads it from the lake (`keys/registry.json` by default) or a local file; a
+    country rotates its key by registering the new public half.
+    """
+
+    def __init__(self, keys: dict[str, str] | None = None) -> None:
+        self._b64: dict[str, str] = {}
+        self._keys: dict[str, Ed25519PublicKey] = {}
+        for country, key in (keys or {}).items():
+            self.add(country, key)
+
+    # -- persistence --------------------------------------------------------------------------
+    @classmethod
+    def from_json(cls, text: str | bytes, *, source: str = "registry") -> KeyRegistry:
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise KeyFileError(f"{source} is not JSON ({exc}): fix or recreate it") from None
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise KeyFileError(f"{source} must be a JSON object of country -> base64 public key")
+        try:
+            return cls(data)
+        except KeyFileError as exc:
+            raise KeyFileError(f"{source}: {exc}") from None
+
+    def to_json(self) -> str:
+        return json.dumps(dict(sorted(self._b64.items())), indent=2) + "\n"
+
+    @classmethod
+    def load(cls, path: Path | str) -> KeyRegistry:
+        """From a local JSON file; a missing file is an empty registry (no country trusted)."""
+        path = Path(path)
+        if not path.exists():
+            return cls()
+        return cls.from_json(path.read_bytes(), source=str(path))
+
+    def save(self, path: Path | str) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(self.to_json())
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def load_from_lake(cls, lake: Any, rel: str) -> KeyRegistry:
+        """From `rel` under a `infra.lake.Lake`; a missing file is an empty registry."""
+        if not lake.exists(rel):
+            return cls()
+        return cls.from_json(lake.read_bytes(rel), source=lake.uri(rel))
+
+    def save_to_lake(self, lake: Any, rel: str) -> str:
+        return str(lake.write_bytes(rel, self.to_json().encode()))
+
+    # -- content ------------------------------------------------------------------------------
+    def add(self, country: str, public_key: str | bytes | Ed25519PublicKey) -> None:
+        """Register (or rotate) a country's public key: base64 raw, PEM, or a key object."""
+        code = _iso3(country)
+        key = (
+            public_key if isinstance(public_key, Ed25519PublicKey) else parse_public_key(public_key)
+        )
+        self._keys[code] = key
+        self._b64[code] = public_key_b64(key)
+
+    def add_public_key_file(self, country: str, path: Path | str) -> None:
+        path = Path(path)
+        try:
+            text = path.read_bytes()
+        except FileNotFoundError:
+            raise KeyFileError(f"no public key file at {path}") from None
+        try:
+            self.add(country, text)
+        except KeyFileError as exc:
+            raise KeyFileError(f"{path}: {exc}") from None
+
+    def remove(self, country: str) -> None:
+        code = _iso3(country)
+        self._keys.pop(code, None)
+        self._b64.pop(code, None)
+
+    @property
+    def countries(self) -> list[str]:
+        return sorted(self._keys)
+
+    def __contains__(self, country: object) -> bool:
+        return country in self._keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def public_key(self, country: str) -> Ed25519PublicKey | None:
+        return self._keys.get(country)
+
+    def verify(self, country: str, data: bytes, signature: str | bytes) -> bool:
+        """True when `signature` (base64 or raw) is `country`'s signature of `data`."""
+        key = self._keys.get(country)
+        if key is None:
+            return False
+        raw = _signature_bytes(signature)
+        if raw is None:
+            return False
+        try:
+            key.verify(raw, data)
+        except InvalidSignature:
+            return False
+        return True
+
+    def signer_of(self, data: bytes, signature: str | bytes) -> str | None:
+        """Which registered country signed `data`, if any (to name the culprit in a DLQ reason)."""
+        raw = _signature_bytes(signature)
+        if raw is None:
+            return None
+        for country, key in self._keys.items():
+            try:
+                key.verify(raw, data)
+            except InvalidSignature:
+                continue
+            return country
+        return None
+
+
+def _signature_bytes(signature: str | bytes) -> bytes | None:
+    if isinstance(signature, bytes) and len(signature) == 64:
+        return signature
+    try:
+        raw = base64.b64decode(signature, validate=True)
+    except (binascii.Error, ValueError):
+        try:
+            raw = base64.urlsafe_b64decode(signature)
+        except (binascii.Error, ValueError):
+            return None
+    return raw if len(raw) == 64 else None

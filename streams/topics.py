@@ -1,0 +1,117 @@
+"""Topic names shared by publishers and the ingest: one topic per feed and country.
+
+`feeds.<feed>.<ISO3>` carries a country's messages (key = record id), `feeds.dlq` the dead
+letters, `feeds.receipts.<ISO3>` the receipts a country reads back. Topics are created explicitly
+through the admin API (never by auto-create, which some brokers disable and which would pick the
+broker's default partition count).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from contracts import FEEDS, normalise_country
+from streams.errors import UnknownTopic
+
+log = logging.getLogger(__name__)
+
+DLQ_TOPIC = "feeds.dlq"
+RECEIPTS_PREFIX = "feeds.receipts."
+FEED_TOPIC_PATTERN = r"^feeds\.(" + "|".join(FEEDS) + r")\..*"
+"""What the ingest subscribes to: every feed topic, of every country, present and future."""
+_FEED_TOPIC_RE = re.compile(FEED_TOPIC_PATTERN)
+_ISO3_RE = re.compile(r"[A-Z]{3}")
+
+
+def feed_topic(feed: str, country: str) -> str:
+    """`feeds.<feed>.<ISO3>` (alpha-2 accepted); `UnknownTopic` for an unknown feed or country."""
+    if feed not in FEEDS:
+        raise UnknownTopic(f"unknown feed {feed!r}: choose one of {', '.join(FEEDS)}")
+    code = normalise_country(country, icao_extras=False)
+    if code is None:
+        raise UnknownTopic(f"{country!r} is not an ISO 3166-1 country code (e.g. FRA or FR)")
+    return f"feeds.{feed}.{code}"
+
+
+def receipts_topic(country: str) -> str:
+    code = normalise_country(country, icao_extras=False)
+    if code is None:
+        raise UnknownTopic(f"{country!r} is not an ISO 3166-1 country code (e.g. FRA or FR)")
+    return RECEIPTS_PREFIX + code
+
+
+def is_feed_topic(topic: str) -> bool:
+    return _FEED_TOPIC_RE.match(topic) is not None
+
+
+def parse_feed_topic(topic: str) -> tuple[str, str | None]:
+    """(feed, ISO3) of a feed topic; the country is None when the suffix is not a country."""
+    parts = topic.split(".")
+    if len(parts) != 3 or parts[0] != "feeds" or parts[1] not in FEEDS:
+        raise UnknownTopic(f"{topic!r} is not a feed topic (feeds.<feed>.<ISO3>)")
+    suffix = parts[2]
+    # Only the canonical alpha-3 form names a topic: `feeds.person.fr` is not France's topic.
+    code = normalise_country(suffix, icao_extras=False) if _ISO3_RE.fullmatch(suffix) else None
+    return parts[1], code if code == suffix else None
+
+
+class TopicCreator:
+    """Creates topics once per process through the admin API; existing topics are left alone."""
+
+    def __init__(
+        self,
+        bootstrap: str,
+        *,
+        client_options: dict[str, Any] | None = None,
+        partitions: int = 3,
+        replication_factor: int = 1,
+    ) -> None:
+        self.bootstrap = bootstrap
+        self.replication_factor = replication_factor
+        self.client_options = dict(client_options or {})
+        self.partitions = partitions
+        self._known: set[str] = set()
+        self._admin: Any = None
+
+    def ensure(self, topics: Iterable[str], *, partitions: int | None = None) -> None:
+        missing = [t for t in dict.fromkeys(topics) if t not in self._known]
+        if not missing:
+            return
+        from kafka import KafkaAdminClient
+        from kafka.admin import NewTopic
+        from kafka.errors import TopicAlreadyExistsError, TopicAuthorizationFailedError
+
+        if self._admin is None:
+            self._admin = KafkaAdminClient(
+                bootstrap_servers=self.bootstrap,
+                client_id="interlink-topics",
+                **self.client_options,
+            )
+        existing = set(self._admin.list_topics())
+        todo = [t for t in missing if t not in existing]
+        if todo:
+            n = partitions or self.partitions
+            new = [
+                NewTopic(name=t, num_partitions=n, replication_factor=self.replication_factor)
+                for t in todo
+            ]
+            try:
+                self._admin.create_topics(new)
+                log.info("created topics %s with %d partitions", todo, n)
+            except TopicAlreadyExistsError:
+                pass  # created concurrently by another publisher or ingest: fine
+            except TopicAuthorizationFailedError:
+                # Production clusters create topics through their own tooling; a publisher's
+                # principal may lack the right. Sending still works when the topic exists.
+                log.warning("not allowed to create topics %s: they must exist already", todo)
+        self._known.update(missing)
+
+    def close(self) -> None:
+        if self._admin is not None:
+            with contextlib.suppress(Exception):
+                self._admin.close()
+            self._admin = None
