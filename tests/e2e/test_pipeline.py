@@ -74,3 +74,50 @@ def test_skeleton_path_into_postgres(
     tmp_path: Path, monkeypatch, broker: str, pg_url: str, airflow_home: Path, spark
 ) -> None:
     _run_skeleton(tmp_path, monkeypatch, broker, pg_url, airflow_home)
+
+
+def test_asset_dags_chain_end_to_end_into_duckdb(
+    tmp_path: Path, monkeypatch, airflow_home: Path, spark
+) -> None:
+    """Each operational DAG runs with dag.test() in the order its assets trigger it."""
+    import duckdb
+
+    from infra.broker import EmbeddedBroker
+    from interlink.airflow_runner import run_dag
+    from interlink.demo import publish_world
+    from interlink.settings import Settings
+    from streams.simulate import write_feeds
+
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    with EmbeddedBroker(state_dir=tmp_path / "broker") as own_broker:
+        _configure(monkeypatch, tmp_path, own_broker.bootstrap, url, airflow_home)
+        feeds = tmp_path / "feeds"
+        write_feeds(feeds, seed=5, persons=30, countries=["ESP", "GRC"])
+        publish_world(Settings(), own_broker.bootstrap, feeds)
+        results = {}
+        for dag_id in (
+            "feeds_ingest",
+            "contracts_validate",
+            "entities_resolve",
+            "warehouse_load",
+            "quality_report",
+            "retention_review",
+        ):
+            results[dag_id] = run_dag(dag_id, airflow_home=airflow_home)
+    assert results["feeds_ingest"]["ingest_until_idle"]["accepted"] > 0
+    assert results["contracts_validate"]["validate_new_batches"]["passed"] > 0
+    assert results["entities_resolve"]["resolve_incremental"]["gold"]["entities"] > 0
+    assert Path(results["quality_report"]["write_report"]).exists()
+    assert "purged" in results["retention_review"]["purge_and_notify"]
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    try:
+        n = con.execute("SELECT count(*) FROM interlink.person_records").fetchall()[0][0]
+        countries = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT source_country FROM interlink.person_records"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    assert n > 0 and countries == {"ESP", "GRC"}
