@@ -1,0 +1,79 @@
+"""Stable entity IDs: inheritance by majority, oldest on ties, merge and split events."""
+
+from __future__ import annotations
+
+import pytest
+
+from transforms.entity_ids import assign_ids, empty_map, empty_registry
+
+pytestmark = pytest.mark.spark
+
+
+def _run(spark, clusters, previous, registry, run_seq):  # type: ignore[no-untyped-def]
+    c = spark.createDataFrame(clusters, "rk string, component string")
+    a, ev, reg = assign_ids(c, previous, registry, run_seq)
+    ids = {r["rk"]: r["entity_id"] for r in a.collect()}
+    events = sorted(
+        (r["event"], r["entity_id"], tuple(r["related_entity_ids"])) for r in ev.collect()
+    )
+    return ids, events, a, reg.localCheckpoint(eager=True)
+
+
+def test_ids_survive_a_merge_and_a_split(spark) -> None:  # type: ignore[no-untyped-def]
+    # Run 1: {a,b,c} {d,e} {f}
+    ids1, ev1, map1, reg1 = _run(
+        spark,
+        [("a", "a"), ("b", "a"), ("c", "a"), ("d", "d"), ("e", "d"), ("f", "f")],
+        empty_map(spark),
+        empty_registry(spark),
+        1,
+    )
+    A, D, F_ = ids1["a"], ids1["d"], ids1["f"]
+    assert len({A, D, F_}) == 3 and ids1["b"] == ids1["c"] == A and ids1["e"] == D
+    assert [e[0] for e in ev1] == ["created"] * 3
+
+    # Run 2: same clusters -> same IDs, no events.
+    ids2, ev2, _, _ = _run(
+        spark,
+        [("a", "a"), ("b", "a"), ("c", "a"), ("d", "d"), ("e", "d"), ("f", "f")],
+        map1,
+        reg1,
+        2,
+    )
+    assert ids2 == ids1 and ev2 == []
+
+    # Run 3: {a,b,c,d,e} merge (A holds 3 records, wins), f splits? no: {f} stays; new g.
+    ids3, ev3, map3, reg3 = _run(
+        spark,
+        [("a", "a"), ("b", "a"), ("c", "a"), ("d", "a"), ("e", "a"), ("f", "f"), ("g", "g")],
+        map1,
+        reg1,
+        3,
+    )
+    assert {ids3[x] for x in "abcde"} == {A} and ids3["f"] == F_
+    assert ("merge", A, tuple(sorted([A, D]))) in ev3
+    assert ("retired", D, (A,)) in ev3
+    assert [e for e in ev3 if e[0] == "created"] == [("created", ids3["g"], ())]
+
+    # Run 4: split {a,b} {c,d,e}: A goes to the bigger part ({c,d,e} has 3 of A's 5 records).
+    ids4, ev4, _, _ = _run(
+        spark,
+        [("a", "a"), ("b", "a"), ("c", "c"), ("d", "c"), ("e", "c"), ("f", "f"), ("g", "g")],
+        map3,
+        reg3,
+        4,
+    )
+    assert ids4["c"] == ids4["d"] == ids4["e"] == A
+    assert ids4["a"] == ids4["b"] != A
+    assert ("split", A, tuple(sorted([A, ids4["a"]]))) in ev4
+
+
+def test_tie_goes_to_the_oldest_id(spark) -> None:  # type: ignore[no-untyped-def]
+    prev = spark.createDataFrame([("a", "OLD"), ("b", "NEW")], "rk string, entity_id string")
+    reg = spark.createDataFrame(
+        [("OLD", 1, "active"), ("NEW", 5, "active")],
+        "entity_id string, minted_run long, status string",
+    )
+    ids, events, _, _ = _run(spark, [("a", "a"), ("b", "a")], prev, reg, 6)
+    assert ids == {"a": "OLD", "b": "OLD"}
+    assert ("merge", "OLD", ("NEW", "OLD")) in events

@@ -1,0 +1,254 @@
+"""The jobs end to end on a small lake: cross-script entities, deletes, incremental == full,
+stable IDs, case links, document alerts, explanations, and the `resolve`/`explain` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from transforms_testkit import background_people, delete, message, person, write_bronze
+from typer.testing import CliRunner
+
+from interlink.cli_transforms import app
+from transforms import io
+from transforms.explain import explain_entity
+from transforms.jobs import build_gold, build_silver
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+DATA = Path(__file__).resolve().parents[1] / "data" / "transforms"
+HOTLINE = "+33800123456"
+
+
+def _case(persons: list[str], documents=()) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "offence_type": "thb_forced_labour",
+        "start_date": "2026-03-01",
+        "end_date": None,
+        "location": None,
+        "route": {"origin": ["UKR"], "transit": [], "destination": ["FRA"]},
+        "persons": [{"record_id": p, "role": "suspect"} for p in persons],
+        "phones": [],
+        "vehicles": [],
+        "victims_count": 2,
+        "modus_operandi": None,
+        "documents": [
+            {"doc_type": "passport", "number": n, "issuing_country": c} for n, c in documents
+        ],
+    }
+
+
+def _snapshot(spark, lake: Path) -> dict:  # type: ignore[no-untyped-def]
+    ents = io.read_table(spark, str(lake), "gold", "person_entities").collect()
+    links = io.read_table(spark, str(lake), "gold", "case_links").collect()
+    pairs = io.read_table(spark, str(lake), "gold", "person_pairs").collect()
+    return {
+        "ids": {f"{r['source_country']}/{r['record_id']}": r["entity_id"] for r in ents},
+        "links": {(r["case_a_record_id"], r["case_b_record_id"]): r for r in links},
+        "pair_records": {r["l_record_id"] for r in pairs} | {r["r_record_id"] for r in pairs},
+    }
+
+
+def _partition(ids: dict[str, str]) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for rk, e in ids.items():
+        groups.setdefault(e, set()).add(rk)
+    return {frozenset(g) for g in groups.values()}
+
+
+@pytest.fixture(scope="module")
+def runs(spark, tmp_path_factory):  # type: ignore[no-untyped-def]
+    lake = tmp_path_factory.mktemp("lake")
+    batch1 = (
+        background_people(24)
+        + [
+            message(
+                "person",
+                "FRA",
+                "FRA-P-1",
+                person(
+                    "Ivan",
+                    "Petrov",
+                    birth_date="1985-03-12",
+                    sex="M",
+                    nationalities=["UKR"],
+                    documents=[("FE123456", "UKR")],
+                ),
+            ),
+            message(
+                "person",
+                "DEU",
+                "DEU-P-9",
+                person(
+                    full="Иван Петров",
+                    script="Cyrl",
+                    birth_date="1985-03-12",
+                    sex="M",
+                    nationalities=["UA"],
+                    documents=[("FE 123-456", "UA")],
+                ),
+            ),
+            message(
+                "person",
+                "ITA",
+                "ITA-P-3",
+                person("Muhammad", "Ali", birth_date="1990-01-05", sex="M", nationalities=["SYR"]),
+            ),
+            message(
+                "person",
+                "ESP",
+                "ESP-P-3",
+                person(
+                    full="محمد علي",
+                    script="Arab",
+                    birth_date="1990-01-05",
+                    sex="M",
+                    nationalities=["SYR"],
+                ),
+            ),
+            message("case", "FRA", "FRA-C-1", _case(["FRA-P-1"])),
+            message("case", "DEU", "DEU-C-1", _case(["DEU-P-9"])),
+            message(
+                "travel_document",
+                "UKR",
+                "UKR-D-1",
+                {
+                    "doc_type": "passport",
+                    "number": "FE-123456",
+                    "issuing_country": "UKR",
+                    "status": "stolen_issued",
+                    "status_date": "2026-01-10",
+                    "holder": None,
+                    "mrz": None,
+                },
+            ),
+        ]
+        + [
+            message(
+                "person",
+                "FRA",
+                f"FRA-H-{i}",
+                person(
+                    f"Given{chr(65 + i)}",
+                    f"Family{chr(75 + i)}",
+                    birth_date=f"19{50 + 3 * i}-0{1 + i}-11",
+                    phones=[HOTLINE],
+                ),
+            )
+            for i in range(7)
+        ]
+    )
+    write_bronze(lake, batch1, day="2026-11-27")
+    build_silver(spark, str(lake))
+    g1 = build_gold(spark, str(lake))
+    s1 = _snapshot(spark, lake)
+    explained = explain_entity(spark, str(lake), s1["ids"]["ESP/ESP-P-3"])
+
+    batch2 = [
+        delete("person", "DEU", "DEU-P-9", version=2),
+        message(
+            "person",
+            "POL",
+            "POL-P-5",
+            person("Mohammed", "Ali", birth_date="1990-01", sex="M", nationalities=["SYR"]),
+        ),
+    ]
+    write_bronze(lake, batch2, day="2026-11-28")
+    build_silver(spark, str(lake))
+    g2 = build_gold(spark, str(lake))
+    s2 = _snapshot(spark, lake)
+    g3 = build_gold(spark, str(lake), full=True)
+    s3 = _snapshot(spark, lake)
+    return {"lake": lake, "g": (g1, g2, g3), "s": (s1, s2, s3), "explained": explained}
+
+
+def test_cross_script_records_resolve_to_one_entity(runs) -> None:  # type: ignore[no-untyped-def]
+    ids = runs["s"][0]["ids"]
+    assert ids["FRA/FRA-P-1"] == ids["DEU/DEU-P-9"]
+    assert ids["ITA/ITA-P-3"] == ids["ESP/ESP-P-3"]
+    assert ids["FRA/FRA-P-1"] != ids["ITA/ITA-P-3"]
+    bg = [rk for rk in ids if "-BG-" in rk or "-H-" in rk]
+    assert len({ids[rk] for rk in bg}) == len(bg)
+    assert runs["g"][0]["cross_country_entities"] == 2
+
+
+def test_hotline_is_generic_and_listed(runs, spark) -> None:  # type: ignore[no-untyped-def]
+    generic = io.read_table(spark, str(runs["lake"]), "gold", "generic_values").collect()
+    assert [(r["kind"], r["value"]) for r in generic] == [("phone", HOTLINE)]
+
+
+def test_cases_linked_through_a_resolved_person(runs) -> None:  # type: ignore[no-untyped-def]
+    link = runs["s"][0]["links"][("DEU-C-1", "FRA-C-1")]
+    assert {e["kind"] for e in link["evidence"]} == {"person"}
+    assert link["cross_country"] and link["strength"] == pytest.approx(0.9)
+
+
+def test_stolen_passport_seen_in_person_records_is_alerted(runs, spark) -> None:  # type: ignore[no-untyped-def]
+    alerts = io.read_table(spark, str(runs["lake"]), "gold", "document_alerts").collect()
+    # Batch 2 deleted DEU-P-9: only the FRA sighting is left.
+    assert {(r["seen_in_feed"], r["seen_in_record_id"], r["status"]) for r in alerts} == {
+        ("person", "FRA-P-1", "stolen_issued")
+    }
+
+
+def test_explanation_lists_records_and_field_contributions(runs) -> None:  # type: ignore[no-untyped-def]
+    text = runs["explained"]
+    assert "ESP/ESP-P-3" in text and "ITA/ITA-P-3" in text
+    assert "محمد علي" in text and "name variant" in text and "birth_date exact" in text
+
+
+def test_delete_removes_record_from_entity_pairs_and_links(runs) -> None:  # type: ignore[no-untyped-def]
+    s1, s2, _ = runs["s"]
+    assert "DEU/DEU-P-9" not in s2["ids"]
+    assert "DEU-P-9" in s1["pair_records"] and "DEU-P-9" not in s2["pair_records"]
+    assert ("DEU-C-1", "FRA-C-1") not in s2["links"]
+    assert s2["ids"]["FRA/FRA-P-1"] == s1["ids"]["FRA/FRA-P-1"]  # the entity keeps its id
+
+
+def test_new_record_joins_existing_entity_incrementally(runs) -> None:  # type: ignore[no-untyped-def]
+    s1, s2, _ = runs["s"]
+    g2 = runs["g"][1]["persons"]
+    assert g2["mode"] == "incremental"
+    assert s2["ids"]["POL/POL-P-5"] == s1["ids"]["ITA/ITA-P-3"]
+    assert g2["pairs_compared_this_run"] < g2["candidate_pairs"]
+
+
+def test_incremental_and_full_give_the_same_entities(runs) -> None:  # type: ignore[no-untyped-def]
+    _, s2, s3 = runs["s"]
+    assert runs["g"][2]["persons"]["mode"] == "full"
+    assert _partition(s2["ids"]) == _partition(s3["ids"])
+    assert s2["ids"] == s3["ids"]  # and the IDs are stable across the rebuild
+    assert runs["g"][2]["persons"]["events"] == {}
+
+
+def test_cli_explain_and_unknown_entity(runs) -> None:  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    eid = runs["s"][1]["ids"]["ITA/ITA-P-3"]
+    ok = runner.invoke(app, ["explain", eid, "--lake", str(runs["lake"])])
+    assert ok.exit_code == 0, ok.output
+    assert "POL/POL-P-5" in ok.output
+    bad = runner.invoke(app, ["explain", "P-NOPE", "--lake", str(runs["lake"])])
+    assert bad.exit_code == 2 and "P-NOPE" in bad.output and "Traceback" not in bad.output
+
+
+def test_cli_resolve_writes_entities_and_pairs(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    out = tmp_path / "out"
+    res = runner.invoke(
+        app, ["resolve", "--input", str(DATA / "persons.jsonl"), "--output", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    ents = pq.read_table(out / "entities.parquet").to_pylist()
+    assert len(ents) == 14
+    eid = {f"{r['source_country']}/{r['record_id']}": r["entity_id"] for r in ents}
+    assert eid["ITA/ITA-P-3"] == eid["ESP/ESP-P-3"]
+    assert eid["FRA/FRA-P-1"] == eid["DEU/DEU-P-9"]
+    assert eid["GRC/GRC-P-1"] == eid["ITA/ITA-P-9"]
+    assert eid["ESP/ESP-P-4"] != eid["FRA/FRA-P-2"]
+    assert len(set(eid.values())) == 11
+    pairs = pq.read_table(out / "pairs.parquet").to_pylist()
+    assert all(p["match_probability"] >= 0.95 and "name" in dict(p["contributions"]) for p in pairs)
+    missing = runner.invoke(
+        app, ["resolve", "--input", str(tmp_path / "nope.jsonl"), "--output", str(out)]
+    )
+    assert missing.exit_code == 2 and "nope.jsonl" in missing.output

@@ -1,0 +1,174 @@
+"""Matching rules on small DataFrames: comparison levels, generic values, EM, the giant guard."""
+
+from __future__ import annotations
+
+import pytest
+from transforms_testkit import RECORD_SCHEMA, background_records, match_record
+
+from transforms import blocking as B
+from transforms import fellegi_sunter as FS
+from transforms.clustering import connected_components, guarded_components
+from transforms.comparisons import BirthDateComparison, NameComparison
+from transforms.persons import ResolutionConfig, resolve_persons
+
+pytestmark = pytest.mark.spark
+
+
+def _levels(spark, comparison, pairs):  # type: ignore[no-untyped-def]
+    """Level label of each (left, right) record pair under one comparison."""
+    recs, keys = [], []
+    for i, (a, b) in enumerate(pairs):
+        recs += [dict(a, rk=f"L|{i}"), dict(b, rk=f"R|{i}")]
+        keys.append((f"L|{i}", f"R|{i}"))
+    records = spark.createDataFrame(recs, RECORD_SCHEMA)
+    pair_df = spark.createDataFrame(keys, "l_rk string, r_rk string")
+    vec = FS.comparison_vectors(pair_df, records, [comparison]).collect()
+    labels = comparison.labels()
+    by = {r["l_rk"]: r[f"g_{comparison.name}"] for r in vec}
+    return [labels[by[f"L|{i}"]] if by[f"L|{i}"] >= 0 else "missing" for i in range(len(pairs))]
+
+
+def test_birth_date_levels_exact_partial_transposed(spark) -> None:  # type: ignore[no-untyped-def]
+    def r(d: str | None) -> dict:
+        return match_record("X|x", "a", "b", birth_date=d)
+
+    got = _levels(
+        spark,
+        BirthDateComparison(),
+        [
+            (r("1985-03-12"), r("1985-03-12")),
+            (r("1985-03"), r("1985-03-12")),  # month precision agrees with the full date
+            (r("1985"), r("1985-07-01")),
+            (r("1985-03-12"), r("1985-12-03")),  # day and month swapped
+            (r("1985-03-12"), r("1986-01-01")),
+            (r("1985-03-12"), r("1970-03-12")),
+            (r(None), r("1970-03-12")),
+        ],
+    )
+    assert got == ["exact", "partial", "partial", "transposed", "year±1", "else", "missing"]
+
+
+def test_names_match_across_scripts_and_spellings(spark) -> None:  # type: ignore[no-untyped-def]
+    def r(**kw) -> dict:  # type: ignore[no-untyped-def]
+        return match_record("X|x", **kw)
+
+    got = _levels(
+        spark,
+        NameComparison(),
+        [
+            (r(full="Иван Петров"), r(given="Ivan", family="Petrov")),
+            (r(full="محمد علي"), r(given="Muhammad", family="Ali")),
+            (r(full="محمد حسن"), r(given="Mohammed", family="Hasan")),
+            (r(full="خالد منصور"), r(given="Khaled", family="Mansour")),
+            (r(given="Ivan", family="Petrov"), r(given="Ivan", family="Petrow")),
+            (r(given="Ivan", family="Petrov"), r(given="Maria", family="Garcia")),
+        ],
+    )
+    assert got[0] == "exact"
+    assert got[1] == "variant"  # محمد → mhmd → muhammad, علي → ly → ali
+    assert got[2] == "variant"
+    assert got[3] == "skeleton"  # khld / khaled, mnswr / mansour share consonants only
+    assert got[4].startswith("similar")
+    assert got[5] == "else"
+
+
+def test_value_shared_by_many_persons_is_generic(spark) -> None:  # type: ignore[no-untyped-def]
+    hotline = "+33800000000"
+    recs = [
+        match_record(
+            f"FRA|p{i}", f"given{i}", f"family{i}", birth_date=f"19{60 + i}", phones=[hotline]
+        )
+        for i in range(7)
+    ]
+    recs += [
+        match_record("FRA|a", "Anna", "Nowak", phones=["+48501000001"]),
+        match_record("POL|b", "Anna", "Kowalska", phones=["+48501000001"]),
+    ]
+    records = spark.createDataFrame(recs, RECORD_SCHEMA)
+    keys = B.record_keys(records)
+    stats = B.key_stats(keys, B.BlockingConfig(generic_min_persons=5))
+    unusable = B.unusable_keys(stats)
+    generic = {r["key"] for r in unusable.where("generic").collect()}
+    assert generic == {f"tel:{hotline}"}
+    pairs = {(r["l_rk"], r["r_rk"]) for r in B.candidate_pairs(keys, unusable, None).collect()}
+    assert ("FRA|a", "POL|b") in pairs  # a phone two persons share still blocks
+    assert not any(a.startswith("FRA|p") and b.startswith("FRA|p") for a, b in pairs)
+    ids = {r["rk"]: r["ids_contact"] for r in B.with_evidence_ids(records, unusable).collect()}
+    assert ids["FRA|p0"] == [] and ids["FRA|a"] == ["tel:+48501000001"]
+
+
+def test_connected_components_follow_chains(spark) -> None:  # type: ignore[no-untyped-def]
+    nodes = spark.createDataFrame([(x,) for x in "abcdefg"], "rk string")
+    edges = spark.createDataFrame(
+        [("a", "b"), ("c", "b"), ("c", "d"), ("e", "f")], "l_rk string, r_rk string"
+    )
+    comp = {r["rk"]: r["component"] for r in connected_components(nodes, edges).collect()}
+    assert comp == {"a": "a", "b": "a", "c": "a", "d": "a", "e": "e", "f": "e", "g": "g"}
+
+
+def test_giant_component_is_split_on_strong_edges_or_isolated(spark) -> None:  # type: ignore[no-untyped-def]
+    nodes = spark.createDataFrame([(x,) for x in "abcdefgh"], "rk string")
+    # a-b-c strongly tied, d-e strongly tied, a weak chain joins everything; f-g-h only weak.
+    edges = spark.createDataFrame(
+        [
+            ("a", "b", 20.0),
+            ("b", "c", 20.0),
+            ("d", "e", 20.0),
+            ("c", "d", 5.0),
+            ("e", "f", 5.0),
+            ("f", "g", 5.0),
+            ("g", "h", 5.0),
+        ],
+        "l_rk string, r_rk string, match_weight double",
+    )
+    out = {
+        r["rk"]: (r["component"], r["guard"])
+        for r in guarded_components(nodes, edges, max_size=3, tiers=(10.0,)).collect()
+    }
+    assert out["a"] == out["b"] == out["c"] == ("a", "split@10")
+    assert out["d"] == out["e"] == ("d", "split@10")
+    assert out["h"] == ("h", "split@10")
+    small = {
+        r["rk"]: (r["component"], r["guard"])
+        for r in guarded_components(nodes, edges, max_size=1, tiers=(10.0,)).collect()
+    }
+    assert small["a"] == ("a", "isolated") and small["b"] == ("b", "isolated")
+
+
+def test_em_accepts_cross_script_duplicates_and_rejects_namesakes(spark) -> None:  # type: ignore[no-untyped-def]
+    recs = background_records(40)
+    recs += [
+        match_record(
+            "FRA|m1", "Muhammad", "Ali", birth_date="1990-01-05", sex="M", nationalities=["SYR"]
+        ),
+        match_record(
+            "DEU|m2", full="محمد علي", birth_date="1990-01-05", sex="M", nationalities=["SYR"]
+        ),
+        match_record("ITA|m3", "Mohammed", "Ali", birth_date="1990-01", sex="M"),
+        # A namesake born 20 years later with another nationality.
+        match_record(
+            "ESP|x1", "Muhammad", "Ali", birth_date="2010-06-30", sex="M", nationalities=["MAR"]
+        ),
+        match_record(
+            "FRA|i1", "Ivan", "Petrov", birth_date="1985-03-12", sex="M", doc_keys=["UKR:FE123456"]
+        ),
+        match_record(
+            "DEU|i2",
+            full="Иван Петров",
+            birth_date="1985-12-03",
+            sex="M",
+            doc_keys=["UKR:FE123456"],
+        ),
+    ]
+    records = spark.createDataFrame(recs, RECORD_SCHEMA)
+    res = resolve_persons(records, config=ResolutionConfig())
+    comp = {r["rk"]: r["component"] for r in res.clusters.collect()}
+    assert comp["FRA|m1"] == comp["DEU|m2"] == comp["ITA|m3"]
+    assert comp["ESP|x1"] != comp["FRA|m1"]
+    assert comp["FRA|i1"] == comp["DEU|i2"]
+    bg = [rk for rk in comp if "-BG-" in rk]
+    assert len({comp[rk] for rk in bg}) == len(bg)  # unrelated people stay apart
+    contrib = {(r["l_rk"], r["r_rk"]): r["contributions"] for r in res.accepted.collect()}[
+        ("DEU|m2", "FRA|m1")
+    ]
+    assert contrib["name"] > 0 and contrib["birth_date"] > 0

@@ -1,0 +1,272 @@
+"""Builders for bronze test data: envelopes and payloads as the ingest stage lands them.
+
+Bronze files are written with pyarrow exactly in the lake layout of docs/wire-format.md
+(`bronze/feed=<feed>/country=<ISO3>/date=<day>/<topic>+<partition>+<first>-<last>.parquet`), so
+the transforms read them the way they read real ones.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+BRONZE_SCHEMA = pa.schema(
+    [
+        ("topic", pa.string()),
+        ("partition", pa.int32()),
+        ("offset", pa.int64()),
+        ("kafka_timestamp", pa.timestamp("ms", tz="UTC")),
+        ("ingest_time", pa.timestamp("us", tz="UTC")),
+        ("message_id", pa.string()),
+        ("feed", pa.string()),
+        ("schema_version", pa.int32()),
+        ("source_country", pa.string()),
+        ("source_agency", pa.string()),
+        ("record_id", pa.string()),
+        ("record_version", pa.int64()),
+        ("operation", pa.string()),
+        ("produced_at", pa.timestamp("us", tz="UTC")),
+        ("reported_at", pa.timestamp("us", tz="UTC")),
+        ("operation_code", pa.string()),
+        ("dissemination", pa.list_(pa.string())),
+        ("handling_code", pa.string()),
+        ("handling_note", pa.string()),
+        ("source_reliability", pa.string()),
+        ("information_assessment", pa.string()),
+        ("review_by", pa.date32()),
+        ("payload", pa.string()),
+        ("raw", pa.binary()),
+    ]
+)
+
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+_offsets: dict[tuple[str, str], int] = defaultdict(int)
+
+
+def message(
+    feed: str,
+    country: str,
+    record_id: str,
+    payload: dict[str, Any] | None,
+    *,
+    version: int = 1,
+    operation: str = "upsert",
+    produced_at: datetime | None = None,
+    operation_code: str | None = None,
+    message_id: str | None = None,
+) -> dict[str, Any]:
+    """One bronze row (an accepted message)."""
+    produced = produced_at or T0 + timedelta(minutes=version)
+    body = json.dumps(payload, ensure_ascii=False) if payload is not None else None
+    return {
+        "topic": f"feeds.{feed}.{country}",
+        "partition": 0,
+        "offset": None,  # assigned when written
+        "kafka_timestamp": produced,
+        "ingest_time": produced,
+        "message_id": message_id or str(uuid.uuid4()),
+        "feed": feed,
+        "schema_version": 1,
+        "source_country": country,
+        "source_agency": "TEST",
+        "record_id": record_id,
+        "record_version": version,
+        "operation": operation,
+        "produced_at": produced,
+        "reported_at": T0,
+        "operation_code": operation_code,
+        "dissemination": [],
+        "handling_code": "H0",
+        "handling_note": None,
+        "source_reliability": "B",
+        "information_assessment": "2",
+        "review_by": date(2031, 11, 1),
+        "payload": body,
+        "raw": (body or "").encode(),
+    }
+
+
+def delete(feed: str, country: str, record_id: str, version: int) -> dict[str, Any]:
+    return message(feed, country, record_id, None, version=version, operation="delete")
+
+
+def write_bronze(lake: Path, rows: list[dict[str, Any]], day: str = "2026-11-28") -> None:
+    """Land rows as one bronze file per (feed, country), offsets continuing across calls."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        groups[(r["feed"], r["source_country"])].append(dict(r))
+    for (feed, country), batch in groups.items():
+        topic = f"feeds.{feed}.{country}"
+        first = _offsets[(str(lake), topic)]
+        for i, r in enumerate(batch):
+            if r["offset"] is None:
+                r["offset"] = first + i
+        last = first + len(batch) - 1
+        _offsets[(str(lake), topic)] = last + 1
+        folder = lake / "bronze" / f"feed={feed}" / f"country={country}" / f"date={day}"
+        folder.mkdir(parents=True, exist_ok=True)
+        table = pa.Table.from_pylist(batch, schema=BRONZE_SCHEMA)
+        pq.write_table(table, folder / f"{topic}+0+{first}-{last}.parquet")
+
+
+def name(
+    given: str | None = None,
+    family: str | None = None,
+    full: str | None = None,
+    script: str = "Latn",
+) -> dict[str, Any]:
+    return {"family": family, "given": given, "full": full, "script": script}
+
+
+def person(
+    given: str | None = None,
+    family: str | None = None,
+    *,
+    full: str | None = None,
+    script: str = "Latn",
+    birth_date: str | None = None,
+    sex: str | None = None,
+    nationalities: list[str] | None = None,
+    documents: list[tuple[str, str]] | None = None,
+    phones: list[str] | None = None,
+    aliases: list[dict[str, Any]] | None = None,
+    role: str = "suspect",
+    case_refs: list[str] | None = None,
+    forensic: list[str] | None = None,
+    addresses: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A person payload; documents as (number, issuing_country)."""
+    return {
+        "role": role,
+        "primary_name": name(given, family, full, script),
+        "aliases": aliases or [],
+        "sex": sex,
+        "birth_date": birth_date,
+        "birth_place": None,
+        "nationalities": nationalities or [],
+        "documents": [
+            {"doc_type": "passport", "number": n, "issuing_country": c}
+            for n, c in (documents or [])
+        ],
+        "forensic_refs": [
+            {"kind": "fingerprint", "reference": f, "database": "AFIS", "country": "FRA"}
+            for f in (forensic or [])
+        ],
+        "phones": phones or [],
+        "emails": [],
+        "addresses": addresses or [],
+        "description": None,
+        "case_refs": case_refs or [],
+    }
+
+
+def background_people(n: int = 30, seed: int = 11) -> list[dict[str, Any]]:
+    """Distinct unrelated persons (deterministic) so that u probabilities look like real data."""
+    import random
+
+    from faker import Faker
+
+    fake = Faker(["en_US", "fr_FR", "de_DE", "it_IT", "pl_PL"])
+    fake.seed_instance(seed)
+    rnd = random.Random(seed)
+    countries = ["FRA", "DEU", "ITA", "ESP", "POL"]
+    rows = []
+    for i in range(n):
+        c = countries[i % len(countries)]
+        rows.append(
+            message(
+                "person",
+                c,
+                f"{c}-BG-{i:04d}",
+                person(
+                    fake.first_name(),
+                    fake.last_name(),
+                    birth_date=f"{rnd.randint(1950, 2005)}-{rnd.randint(1, 12):02d}-"
+                    f"{rnd.randint(1, 28):02d}",
+                    sex=rnd.choice(["M", "F"]),
+                    nationalities=[rnd.choice(countries)],
+                ),
+            )
+        )
+    return rows
+
+
+def match_record(
+    rk: str,
+    given: str | None = None,
+    family: str | None = None,
+    *,
+    full: str | None = None,
+    birth_date: str | None = None,
+    sex: str | None = None,
+    nationalities: list[str] | None = None,
+    doc_keys: list[str] | None = None,
+    phones: list[str] | None = None,
+) -> dict[str, Any]:
+    """A record in the matching view (transforms.persons.RECORD_COLUMNS), built in Python."""
+    from transforms.names import standardize_name
+
+    std = standardize_name(family, given, full, None)
+
+    def key(field: str) -> list[str]:
+        return [" ".join(sorted(std[field]))] if std[field] else []  # type: ignore[arg-type]
+
+    parts = (birth_date or "").split("-")
+    return {
+        "rk": rk,
+        "source_country": rk.split("|")[0],
+        "record_id": rk.split("|")[1],
+        "payload_hash": rk,
+        "name_keys": key("tokens"),
+        "canon_keys": key("canonical"),
+        "skel_keys": key("skeleton"),
+        "name_tokens": sorted(set(std["canonical"])),  # type: ignore[arg-type]
+        "birth_date": birth_date,
+        "birth_year": int(parts[0]) if birth_date else None,
+        "birth_month": int(parts[1]) if len(parts) > 1 else None,
+        "birth_day": int(parts[2]) if len(parts) > 2 else None,
+        "sex": sex,
+        "nationalities": nationalities or [],
+        "doc_keys": doc_keys or [],
+        "forensic_keys": [],
+        "phones": phones or [],
+        "emails": [],
+        "address_tokens": [],
+    }
+
+
+RECORD_SCHEMA = (
+    "rk string, source_country string, record_id string, payload_hash string, "
+    "name_keys array<string>, canon_keys array<string>, skel_keys array<string>, "
+    "name_tokens array<string>, birth_date string, birth_year int, birth_month int, "
+    "birth_day int, sex string, nationalities array<string>, doc_keys array<string>, "
+    "forensic_keys array<string>, phones array<string>, emails array<string>, "
+    "address_tokens array<string>"
+)
+
+
+def background_records(n: int = 30, seed: int = 11) -> list[dict[str, Any]]:
+    """Matching-view records of distinct unrelated persons."""
+    out = []
+    for m in background_people(n, seed):
+        import json as _json
+
+        p = _json.loads(m["payload"])
+        out.append(
+            match_record(
+                f"{m['source_country']}|{m['record_id']}",
+                p["primary_name"]["given"],
+                p["primary_name"]["family"],
+                birth_date=p["birth_date"],
+                sex=p["sex"],
+                nationalities=p["nationalities"],
+            )
+        )
+    return out

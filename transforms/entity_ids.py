@@ -1,0 +1,146 @@
+"""Stable entity IDs across runs, with merge and split events.
+
+The previous run's (record key -> entity id) map is persisted. A new clustering assigns IDs so
+that analysts' references keep working:
+
+1. each previous ID is *owned* by the new cluster holding most of its records (ties: smallest
+   cluster key), so one ID never lands on two clusters;
+2. each cluster takes, among the IDs it owns, the one held by most of its records (ties: the
+   oldest ID, minted in the earliest run, then the smallest ID);
+3. a cluster with no ID to inherit gets a new one, derived from its smallest record key and the
+   run number (deterministic, never reused).
+
+Events: `merge` (a cluster gathers records of several previous IDs), `split` (the records of one
+previous ID now sit in several clusters), `created` (ID minted), `retired` (an ID no cluster
+took: merged away, or all its records deleted).
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+
+MAP_SCHEMA = "rk string, entity_id string"
+REGISTRY_SCHEMA = "entity_id string, minted_run long, status string"
+EVENTS_SCHEMA = (
+    "run_seq long, event string, entity_id string, related_entity_ids array<string>, records long"
+)
+
+
+def empty_map(spark: SparkSession) -> DataFrame:
+    return spark.createDataFrame([], MAP_SCHEMA)
+
+
+def empty_registry(spark: SparkSession) -> DataFrame:
+    return spark.createDataFrame([], REGISTRY_SCHEMA)
+
+
+def mint_id(component: F.Column, run_seq: int) -> F.Column:
+    digest = F.sha2(F.concat(component, F.lit(f"#{run_seq}")), 256)
+    return F.concat(F.lit("P-"), F.upper(F.substring(digest, 1, 16)))
+
+
+def assign_ids(
+    clusters: DataFrame,
+    previous: DataFrame,
+    registry: DataFrame,
+    run_seq: int,
+) -> tuple[DataFrame, DataFrame, DataFrame]:
+    """Return (assignment rk -> entity_id, events, new registry).
+
+    clusters: (rk, component); previous: (rk, entity_id); registry: (entity_id, minted_run, status).
+    """
+    overlap = (
+        clusters.join(previous.select("rk", F.col("entity_id").alias("prev_id")), "rk")
+        .groupBy("component", "prev_id")
+        .agg(F.count("*").alias("n"))
+    )
+    by_id = Window.partitionBy("prev_id").orderBy(F.col("n").desc(), F.col("component"))
+    owned = (
+        overlap.withColumn("r", F.row_number().over(by_id))
+        .where("r = 1")
+        .drop("r")
+        .join(registry.select(F.col("entity_id").alias("prev_id"), "minted_run"), "prev_id", "left")
+    )
+    by_comp = Window.partitionBy("component").orderBy(
+        F.col("n").desc(), F.col("minted_run").asc_nulls_last(), F.col("prev_id")
+    )
+    inherited = (
+        owned.withColumn("r", F.row_number().over(by_comp))
+        .where("r = 1")
+        .select("component", F.col("prev_id").alias("inherited"))
+    )
+    comps = clusters.select("component").distinct().join(inherited, "component", "left")
+    comps = comps.withColumn(
+        "entity_id", F.coalesce(F.col("inherited"), mint_id(F.col("component"), run_seq))
+    ).withColumn("minted", F.col("inherited").isNull())
+    assignment = clusters.join(comps, "component").select("rk", "component", "entity_id", "minted")
+
+    sizes = assignment.groupBy("entity_id").agg(F.count("*").alias("records"))
+    merges = (
+        overlap.join(comps.select("component", "entity_id"), "component")
+        .groupBy("entity_id")
+        .agg(F.array_sort(F.collect_set("prev_id")).alias("related_entity_ids"))
+        .where(F.size("related_entity_ids") > 1)
+        .join(sizes, "entity_id")
+        .withColumn("event", F.lit("merge"))
+    )
+    splits = (
+        overlap.join(comps.select("component", "entity_id"), "component")
+        .groupBy("prev_id")
+        .agg(
+            F.array_sort(F.collect_set("entity_id")).alias("related_entity_ids"),
+            F.sum("n").alias("records"),
+        )
+        .where(F.size("related_entity_ids") > 1)
+        .withColumnRenamed("prev_id", "entity_id")
+        .withColumn("event", F.lit("split"))
+    )
+    created = (
+        comps.where("minted")
+        .join(sizes, "entity_id")
+        .select(
+            "entity_id",
+            F.array().cast("array<string>").alias("related_entity_ids"),
+            "records",
+            F.lit("created").alias("event"),
+        )
+    )
+    active = comps.select("entity_id").distinct()
+    prev_ids = previous.select("entity_id").distinct()
+    retired_ids = prev_ids.join(active, "entity_id", "left_anti")
+    # A retired ID points at where its records went (if anywhere).
+    went_to = (
+        previous.join(retired_ids, "entity_id")
+        .join(assignment.select("rk", F.col("entity_id").alias("now")), "rk")
+        .groupBy("entity_id")
+        .agg(F.array_sort(F.collect_set("now")).alias("related_entity_ids"))
+    )
+    retired = retired_ids.join(went_to, "entity_id", "left").select(
+        "entity_id",
+        F.coalesce("related_entity_ids", F.array().cast("array<string>")).alias(
+            "related_entity_ids"
+        ),
+        F.lit(0).cast("long").alias("records"),
+        F.lit("retired").alias("event"),
+    )
+    cols = ["event", "entity_id", "related_entity_ids", "records"]
+    events = (
+        merges.select(*cols)
+        .unionByName(splits.select(*cols))
+        .unionByName(created.select(*cols))
+        .unionByName(retired.select(*cols))
+        .select(F.lit(run_seq).cast("long").alias("run_seq"), *cols)
+        .withColumn("records", F.col("records").cast("long"))
+    )
+
+    new_ids = comps.where("minted").select(
+        "entity_id", F.lit(run_seq).cast("long").alias("minted_run")
+    )
+    reg = registry.select("entity_id", "minted_run").unionByName(new_ids).distinct()
+    reg = reg.join(active.withColumn("active", F.lit(True)), "entity_id", "left").select(
+        "entity_id",
+        "minted_run",
+        F.when(F.col("active"), "active").otherwise("retired").alias("status"),
+    )
+    return assignment.select("rk", "entity_id"), events, reg

@@ -1,0 +1,135 @@
+"""Standalone resolution of any person file: `interlink resolve --input FILE --output DIR`.
+
+FILE is JSON Lines: one person payload per line (docs/wire-format.md) plus `source_country` and
+`record_id`. The same standardisation and model as the pipeline run on it; nothing is persisted
+besides the two outputs:
+
+- `DIR/entities.parquet`: source_country, record_id, entity_id (one row per input record);
+- `DIR/pairs.parquet`: both record keys, match_weight, match_probability, per-field
+  contributions (bits) and levels, for every accepted pair.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField, StructType
+
+from transforms.entity_ids import assign_ids, empty_map, empty_registry
+from transforms.errors import ResolveInputError
+from transforms.persons import ResolutionConfig, pairs_output, resolve_persons, to_records
+from transforms.schemas import PERSON
+from transforms.standardize import person_body
+
+INPUT_SCHEMA = StructType(
+    [
+        *PERSON.fields,
+        StructField("source_country", StringType()),
+        StructField("record_id", StringType()),
+    ]
+)
+
+
+def read_person_file(spark: SparkSession, input_path: str) -> DataFrame:
+    """Parse the JSON Lines file; fail with the line that lacks a key or is not JSON."""
+    path = Path(input_path)
+    if not path.is_file():
+        raise ResolveInputError(
+            f"input file {input_path} does not exist: pass a JSON Lines file of person records"
+        )
+    lines = spark.read.text(str(path)).where(F.trim("value") != "")
+    parsed = lines.select(
+        "value",
+        F.from_json("value", INPUT_SCHEMA, {"mode": "PERMISSIVE"}).alias("p"),
+    )
+    bad = (
+        parsed.where(
+            F.col("p").isNull()
+            | F.col("p.source_country").isNull()
+            | F.col("p.record_id").isNull()
+            | F.col("p.primary_name").isNull()
+        )
+        .select("value")
+        .limit(1)
+        .collect()
+    )
+    if bad:
+        raise ResolveInputError(
+            f"{input_path}: a line is not a person record with source_country, record_id and "
+            f"primary_name: {bad[0]['value'][:200]!r}; fix or remove it"
+        )
+    dupes = (
+        parsed.groupBy("p.source_country", "p.record_id")
+        .count()
+        .where("count > 1")
+        .limit(1)
+        .collect()
+    )
+    if dupes:
+        d = dupes[0]
+        raise ResolveInputError(
+            f"{input_path}: record {d['source_country']}/{d['record_id']} appears "
+            f"{d['count']} times; keep one line per (source_country, record_id)"
+        )
+    return parsed.select(
+        F.upper(F.col("p.source_country")).alias("source_country"),
+        F.col("p.record_id").alias("record_id"),
+        F.sha2("value", 256).alias("payload_hash"),
+        F.col("p").alias("p"),
+    )
+
+
+def _single_parquet(df: DataFrame, target: Path) -> None:
+    """Write `df` as one Parquet file at `target` (Spark writes folders; users expect a file)."""
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        out = Path(tmp) / "out"
+        df.coalesce(1).write.mode("overwrite").parquet(str(out))
+        part = next(out.glob("part-*.parquet"))
+        if target.exists():
+            if target.is_dir():
+                shutil.rmtree(target)
+            else:
+                target.unlink()
+        shutil.move(str(part), target)
+
+
+def resolve_file(
+    spark: SparkSession,
+    input_path: str,
+    output_dir: str,
+    *,
+    config: ResolutionConfig | None = None,
+) -> dict[str, Any]:
+    """Resolve the persons of one file; write entities.parquet and pairs.parquet; return counts."""
+    raw = read_person_file(spark, input_path)
+    persons = person_body(raw.withColumn("feed", F.lit("person")))
+    records = to_records(persons)
+    res = resolve_persons(records, config=config)
+    assignment, _, _ = assign_ids(res.clusters, empty_map(spark), empty_registry(spark), 1)
+    assignment = assignment.localCheckpoint(eager=True)
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    entities = (
+        records.select("rk", "source_country", "record_id")
+        .join(assignment, "rk")
+        .join(res.clusters.select("rk", "guard"), "rk")
+        .drop("rk")
+        .orderBy("entity_id", "source_country", "record_id")
+    )
+    _single_parquet(entities, out / "entities.parquet")
+    pairs = pairs_output(res.accepted).orderBy(
+        "l_source_country", "l_record_id", "r_source_country", "r_record_id"
+    )
+    _single_parquet(pairs, out / "pairs.parquet")
+    n_records = entities.count()
+    return {
+        "records": n_records,
+        "entities": assignment.select("entity_id").distinct().count(),
+        "pairs": res.accepted.count(),
+        "output": str(out),
+    }

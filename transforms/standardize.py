@@ -1,0 +1,401 @@
+"""Silver: keep the latest version of each record, apply deletions, standardize the fields.
+
+Everything here is a pure function DataFrame -> DataFrame. Column expressions are Spark-native
+where they can be (countries, document numbers, dates); names and phones go through small Python
+UDFs because transliteration (anyascii) and numbering plans (phonenumbers) live in Python.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import phonenumbers
+import pycountry
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+from pyspark.sql.types import ArrayType, StringType, StructField, StructType
+
+from transforms import names as N
+from transforms.schemas import PAYLOADS
+
+KEY = ("source_country", "feed", "record_id")
+PROVENANCE = (
+    "message_id",
+    "topic",
+    "partition",
+    "offset",
+    "record_version",
+    "produced_at",
+    "reported_at",
+    "source_agency",
+    "operation_code",
+    "dissemination",
+    "handling_code",
+    "source_reliability",
+    "information_assessment",
+    "review_by",
+)
+
+
+# -- latest version and deletions -----------------------------------------------------------------
+def latest_versions(bronze: DataFrame) -> DataFrame:
+    """One row per (source_country, feed, record_id): its latest message, deletes removed.
+
+    Latest = highest record_version; ties (a re-delivery or a publisher bug) go to the later
+    produced_at, then the later offset, so the choice is deterministic. When the latest message is
+    a delete, the record is gone. Identical re-deliveries are duplicates of one row and collapse.
+    """
+    w = Window.partitionBy(*KEY).orderBy(
+        F.col("record_version").desc(),
+        F.col("produced_at").desc_nulls_last(),
+        F.col("offset").desc_nulls_last(),
+        F.col("message_id").desc(),
+    )
+    return (
+        bronze.withColumn("_rn", F.row_number().over(w))
+        .where((F.col("_rn") == 1) & (F.col("operation") != F.lit("delete")))
+        .drop("_rn")
+    )
+
+
+# -- countries ------------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _country_pairs() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for c in pycountry.countries:
+        out[c.alpha_2] = c.alpha_3
+        out[c.alpha_3] = c.alpha_3
+    out.update({"UK": "GBR", "EL": "GRC", "XK": "XKX", "XKX": "XKX", "D": "DEU"})
+    return out
+
+
+def iso3(col: Column) -> Column:
+    """ISO 3166-1 alpha-3 of an alpha-2/alpha-3 code; unknown codes (ICAO XXA…) kept upper-cased."""
+    pairs = _country_pairs()
+    mapping = F.create_map(*[F.lit(x) for kv in sorted(pairs.items()) for x in kv])
+    code = F.upper(F.trim(col))
+    return F.when(col.isNull() | (code == ""), F.lit(None)).otherwise(
+        F.coalesce(F.element_at(mapping, code), code)
+    )
+
+
+def iso3_array(col: Column) -> Column:
+    return F.array_sort(
+        F.array_distinct(
+            F.filter(F.transform(F.coalesce(col, F.array()), iso3), lambda c: c.isNotNull())
+        )
+    )
+
+
+@lru_cache(maxsize=512)
+def _alpha2(alpha3: str | None) -> str | None:
+    if not alpha3:
+        return None
+    c = pycountry.countries.get(alpha_3=alpha3)
+    return c.alpha_2 if c else None
+
+
+# -- phones ---------------------------------------------------------------------------------------
+def e164(raw: str | None, default_country: str | None = None) -> str | None:
+    """E.164 form of a phone number; national numbers are read in the source country's plan."""
+    if not raw:
+        return None
+    text = raw.strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        parsed = phonenumbers.parse(
+            text, None if text.startswith("+") else _alpha2(default_country)
+        )
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+@F.udf(ArrayType(StringType()))
+def _phones_udf(raw, country):  # type: ignore[no-untyped-def]
+    if not raw:
+        return []
+    return sorted({p for p in (e164(r, country) for r in raw) if p})
+
+
+def phones(col: Column, country: Column) -> Column:
+    return _phones_udf(col, country)
+
+
+# -- documents, vehicles, identifiers -------------------------------------------------------------
+def doc_number(col: Column) -> Column:
+    """Upper-cased, separators removed: 'fe 123-456' and 'FE123456' are the same document."""
+    return F.regexp_replace(F.upper(col), r"[^0-9A-Z]", "")
+
+
+def documents(col: Column) -> Column:
+    """Documents with normalised number, ISO3 issuing country and a key `ISO3:NUMBER`."""
+    docs = F.transform(
+        F.coalesce(col, F.array()),
+        lambda d: F.struct(
+            d["doc_type"].alias("doc_type"),
+            d["number"].alias("number_as_sent"),
+            doc_number(d["number"]).alias("number"),
+            iso3(d["issuing_country"]).alias("issuing_country"),
+            F.concat_ws(":", iso3(d["issuing_country"]), doc_number(d["number"])).alias("doc_key"),
+        ),
+    )
+    return F.filter(docs, lambda d: F.length(d["number"]) > 0)
+
+
+def doc_keys(docs: Column) -> Column:
+    return F.array_sort(F.array_distinct(F.transform(docs, lambda d: d["doc_key"])))
+
+
+# -- names ----------------------------------------------------------------------------------------
+NAME_STD = StructType(
+    [
+        StructField("original", StringType()),
+        StructField("script", StringType()),
+        StructField("latin", StringType()),
+        StructField("tokens", ArrayType(StringType())),
+        StructField("canonical", ArrayType(StringType())),
+        StructField("skeleton", ArrayType(StringType())),
+        StructField("family_tokens", ArrayType(StringType())),
+    ]
+)
+
+
+@F.udf(ArrayType(NAME_STD))
+def _names_udf(primary, aliases):  # type: ignore[no-untyped-def]
+    out = []
+    for n in [primary, *(aliases or [])]:
+        if n is None:
+            continue
+        std = N.standardize_name(n["family"], n["given"], n["full"], n["script"])
+        if std["tokens"]:
+            out.append(std)
+    return out
+
+
+def _sorted_keys(names: Column, field: str) -> Column:
+    return F.array_sort(
+        F.array_distinct(F.transform(names, lambda n: F.array_join(F.array_sort(n[field]), " ")))
+    )
+
+
+def with_names(df: DataFrame, primary: Column, aliases: Column) -> DataFrame:
+    """Add `names` (every spelling, original kept) and the keys blocking and comparisons use."""
+    return (
+        df.withColumn("names", _names_udf(primary, aliases))
+        .withColumn("primary_name_original", F.get(F.col("names"), 0)["original"])
+        .withColumn("primary_name_latin", F.get(F.col("names"), 0)["latin"])
+        .withColumn("name_keys", _sorted_keys(F.col("names"), "tokens"))
+        .withColumn("canon_keys", _sorted_keys(F.col("names"), "canonical"))
+        .withColumn("skel_keys", _sorted_keys(F.col("names"), "skeleton"))
+        .withColumn(
+            "name_tokens",
+            F.array_sort(
+                F.array_distinct(F.flatten(F.transform("names", lambda n: n["canonical"])))
+            ),
+        )
+    )
+
+
+# -- dates ----------------------------------------------------------------------------------------
+def with_birth_date(df: DataFrame, col: Column) -> DataFrame:
+    """Split a partial birth date into year/month/day and keep its precision (year|month|day)."""
+    s = F.trim(col)
+    ok = s.rlike(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+    return (
+        df.withColumn("birth_date", F.when(ok, s))
+        .withColumn("birth_year", F.when(ok, F.substring(s, 1, 4).cast("int")))
+        .withColumn(
+            "birth_month", F.when(ok & (F.length(s) >= 7), F.substring(s, 6, 2).cast("int"))
+        )
+        .withColumn("birth_day", F.when(ok & (F.length(s) == 10), F.substring(s, 9, 2).cast("int")))
+        .withColumn(
+            "birth_precision",
+            F.when(~ok, F.lit(None))
+            .when(F.length(s) == 10, "day")
+            .when(F.length(s) == 7, "month")
+            .otherwise("year"),
+        )
+    )
+
+
+def _text_tokens(col: Column) -> Column:
+    toks = F.split(F.lower(F.regexp_replace(col, r"[^\p{L}\p{N}]+", " ")), " ")
+    return F.filter(toks, lambda t: F.length(t) >= 2)
+
+
+# -- per feed -------------------------------------------------------------------------------------
+def _parsed(df: DataFrame, feed: str) -> DataFrame:
+    keep = [c for c in (*KEY, *PROVENANCE) if c in df.columns]
+    return df.select(
+        *keep,
+        F.sha2(F.coalesce(F.col("payload"), F.lit("")), 256).alias("payload_hash"),
+        F.from_json("payload", PAYLOADS[feed]).alias("p"),
+    )
+
+
+def person_identity(df: DataFrame, subject: str = "p") -> DataFrame:
+    """Names, birth date, sex, nationalities, documents of a person-like struct column.
+
+    Shared by persons and notice subjects so that both are compared by the same rules.
+    """
+    p = F.col(subject)
+    df = with_names(df, p["primary_name"], p["aliases"])
+    df = with_birth_date(df, p["birth_date"])
+    sex = F.upper(F.trim(p["sex"]))
+    return (
+        df.withColumn("sex", F.when(sex.isin("M", "F"), sex))
+        .withColumn("nationalities", iso3_array(p["nationalities"]))
+        .withColumn("documents", documents(p["documents"]))
+        .withColumn("doc_keys", doc_keys(F.col("documents")))
+    )
+
+
+def standardize_person(latest: DataFrame) -> DataFrame:
+    """Silver persons: one row per current person record, standardized beside the original."""
+    return person_body(_parsed(latest, "person"))
+
+
+def person_body(parsed: DataFrame) -> DataFrame:
+    """Standardize a frame with the person payload parsed into struct column `p`."""
+    df = person_identity(parsed)
+    p = F.col("p")
+    forensic = F.transform(
+        F.coalesce(p["forensic_refs"], F.array()),
+        lambda r: F.concat_ws(
+            ":", F.upper(r["kind"]), F.upper(F.trim(r["database"])), F.upper(F.trim(r["reference"]))
+        ),
+    )
+    addresses = F.coalesce(p["addresses"], F.array())
+    return (
+        df.withColumn("role", p["role"])
+        .withColumn("birth_country", iso3(p["birth_place"]["country"]))
+        .withColumn("birth_place", p["birth_place"]["place"])
+        .withColumn("forensic_keys", F.array_sort(F.array_distinct(forensic)))
+        .withColumn("phones", phones(p["phones"], F.col("source_country")))
+        .withColumn(
+            "emails",
+            F.array_sort(
+                F.array_distinct(
+                    F.transform(F.coalesce(p["emails"], F.array()), lambda e: F.lower(F.trim(e)))
+                )
+            ),
+        )
+        .withColumn(
+            "address_countries",
+            F.array_sort(F.array_distinct(F.transform(addresses, lambda a: iso3(a["country"])))),
+        )
+        .withColumn(
+            "address_tokens",
+            F.array_sort(
+                F.array_distinct(
+                    F.flatten(
+                        F.transform(
+                            addresses,
+                            lambda a: _text_tokens(F.concat_ws(" ", a["locality"], a["line"])),
+                        )
+                    )
+                )
+            ),
+        )
+        .withColumn("case_refs", F.coalesce(p["case_refs"], F.array()))
+        .withColumn("description", p["description"])
+        .drop("p")
+    )
+
+
+def standardize_travel_document(latest: DataFrame) -> DataFrame:
+    """Silver travel documents: (normalised number, issuing country) with status and holder."""
+    df = _parsed(latest, "travel_document")
+    p = F.col("p")
+    holder = p["holder"]
+    df = with_names(df, holder["name"], F.array())
+    return (
+        df.withColumn("doc_type", p["doc_type"])
+        .withColumn("number_as_sent", p["number"])
+        .withColumn("number", doc_number(p["number"]))
+        .withColumn("issuing_country", iso3(p["issuing_country"]))
+        .withColumn("doc_key", F.concat_ws(":", F.col("issuing_country"), F.col("number")))
+        .withColumn("status", p["status"])
+        .withColumn("status_date", F.try_to_date(p["status_date"]))
+        .withColumn("holder_person_ref", holder["person_ref"])
+        .withColumn("holder_birth_date", holder["birth_date"])
+        .withColumn("mrz", p["mrz"])
+        .drop("p")
+    )
+
+
+def standardize_case(latest: DataFrame) -> DataFrame:
+    """Silver cases: dates, ISO3 route, E.164 phones, normalised plates and documents."""
+    df = _parsed(latest, "case")
+    p = F.col("p")
+    vehicles = F.transform(
+        F.coalesce(p["vehicles"], F.array()),
+        lambda v: F.struct(
+            F.regexp_replace(F.upper(v["plate"]), r"[^0-9A-Z]", "").alias("plate"),
+            iso3(v["country"]).alias("country"),
+        ),
+    )
+    return (
+        df.withColumn("offence_type", p["offence_type"])
+        .withColumn("start_date", F.try_to_date(p["start_date"]))
+        .withColumn("end_date", F.try_to_date(p["end_date"]))
+        .withColumn("location_country", iso3(p["location"]["country"]))
+        .withColumn("location_place", p["location"]["place"])
+        .withColumn("lat", p["location"]["lat"])
+        .withColumn("lon", p["location"]["lon"])
+        .withColumn("route_origin", iso3_array(p["route"]["origin"]))
+        .withColumn("route_transit", iso3_array(p["route"]["transit"]))
+        .withColumn("route_destination", iso3_array(p["route"]["destination"]))
+        .withColumn("persons", F.coalesce(p["persons"], F.array()))
+        .withColumn("phones", phones(p["phones"], F.col("source_country")))
+        .withColumn("vehicles", vehicles)
+        .withColumn(
+            "vehicle_keys",
+            F.array_sort(
+                F.array_distinct(
+                    F.transform(
+                        F.filter("vehicles", lambda v: F.length(v["plate"]) > 0),
+                        lambda v: F.concat_ws(":", v["country"], v["plate"]),
+                    )
+                )
+            ),
+        )
+        .withColumn("documents", documents(p["documents"]))
+        .withColumn("doc_keys", doc_keys(F.col("documents")))
+        .withColumn("victims_count", p["victims_count"])
+        .withColumn("modus_operandi", p["modus_operandi"])
+        .drop("p")
+    )
+
+
+def standardize_notice(latest: DataFrame) -> DataFrame:
+    """Silver notices: the subject standardized exactly like a person record."""
+    df = _parsed(latest, "notice")
+    df = df.withColumn("subject", F.col("p")["subject"])
+    df = person_identity(df, "subject")
+    p = F.col("p")
+    return (
+        df.withColumn("notice_type", p["notice_type"])
+        .withColumn("notice_id", p["notice_id"])
+        .withColumn("issuing_country", iso3(p["issuing_country"]))
+        .withColumn("status", p["status"])
+        .drop("p", "subject")
+    )
+
+
+STANDARDIZERS = {
+    "person": standardize_person,
+    "travel_document": standardize_travel_document,
+    "case": standardize_case,
+    "notice": standardize_notice,
+}
+
+
+def build_silver_frame(bronze: DataFrame, feed: str) -> DataFrame:
+    """Bronze rows of one feed -> its silver table (latest versions, deletions applied)."""
+    out = STANDARDIZERS[feed](latest_versions(bronze.where(F.col("feed") == feed)))
+    return out.orderBy("source_country", "record_id")
