@@ -89,18 +89,19 @@ def _no_constants(name: str) -> Any:
     )
 
 
-def _depth(value: Any) -> int:
-    # Iterative, and only containers are visited: leaves cannot add depth.
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        node, level = stack.pop()
-        if level > deepest:
-            deepest = level
-            if deepest > MAX_DEPTH:
-                break
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((c, level + 1) for c in children if isinstance(c, dict | list))
-    return deepest
+def _too_deep(node: dict[str, Any] | list[Any], level: int = 1) -> bool:
+    # Recursion stops at MAX_DEPTH + 1 so it cannot overflow the stack, and only containers are
+    # visited (leaves cannot add depth); exact type checks suffice because json.loads makes only
+    # plain dicts and lists. Cheaper than an explicit stack of (node, level) pairs.
+    if level > MAX_DEPTH:
+        return True
+    for child in node.values() if type(node) is dict else node:
+        if type(child) in _CONTAINERS and _too_deep(child, level + 1):
+            return True
+    return False
+
+
+_CONTAINERS = (dict, list)
 
 
 def decode(value: Any) -> dict[str, Any]:
@@ -139,7 +140,7 @@ def decode(value: Any) -> dict[str, Any]:
             f"message must be a JSON object, got {type(data).__name__}",
             error_class="decode.not_object",
         )
-    if _depth(data) > MAX_DEPTH:
+    if _too_deep(data):
         raise DecodeError(
             f"JSON nested deeper than {MAX_DEPTH} levels", error_class="decode.too_deep"
         )
