@@ -1,0 +1,212 @@
+"""Worker process for one entity-resolution contender: `python -m bench.contenders ENGINE ...`.
+
+Engines: `interlink` (transforms.resolve on Spark), `splink-duckdb`, `splink-spark`. Each reads
+the same person JSON Lines file (the `interlink resolve` input format) and writes into --out:
+
+- `clusters.parquet`: key (source_country|record_id), cluster_id: one row per input record;
+- `candidates.parquet` (with --candidates): key_l, key_r: the pairs its blocking let through;
+- `result.json`: seconds per phase, `resolve_seconds` (the work a user waits for: from the input
+  file to clusters, session start-up excluded) and counts.
+
+Running each engine in its own process keeps their memory apart, so the parent can measure each
+one's peak (see bench.measure), and a failing yardstick cannot crash the suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+ENGINES = ("interlink", "splink-duckdb", "splink-spark")
+
+
+class Phases:
+    """Wall-clock seconds per named phase, in order."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str):  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t0
+
+
+def _spark(shuffle_partitions: int, work: Path, *, with_splink_jar: bool):  # type: ignore[no-untyped-def]
+    from interlink.spark import build_session
+
+    if with_splink_jar:
+        # Splink's Spark comparisons (jaro_winkler, …) are Scala UDFs in a jar it ships; the jar
+        # must be on the JVM's classpath when the JVM starts, which PYSPARK_SUBMIT_ARGS arranges.
+        from splink.backends.spark import similarity_jar_location
+
+        os.environ["PYSPARK_SUBMIT_ARGS"] = f"--jars {similarity_jar_location()} pyspark-shell"
+    checkpoints = work / "checkpoints"
+    checkpoints.mkdir(parents=True, exist_ok=True)
+    return build_session(
+        master=os.environ.get("BENCH_SPARK_MASTER", "local[2]"),
+        app_name="interlink-bench",
+        driver_memory=os.environ.get("BENCH_SPARK_DRIVER_MEMORY", "6g"),
+        shuffle_partitions=shuffle_partitions,
+        checkpoint_dir=str(checkpoints.resolve()),
+    )
+
+
+def run_splink(
+    backend: str,
+    input_path: Path,
+    out: Path,
+    *,
+    candidates: bool,
+    shuffle_partitions: int,
+    u_max_pairs: float,
+) -> dict[str, Any]:
+    from splink import DuckDBAPI, Linker, SparkAPI
+
+    from bench import splink_model as sm
+
+    phases = Phases()
+    extra: dict[str, Any] = {}
+    if backend == "duckdb":
+        db_api: Any = DuckDBAPI()
+    else:
+        with phases("startup"):
+            spark = _spark(shuffle_partitions, out, with_splink_jar=True)
+            # Splink's Spark example turns whole-stage code generation off: its wide CASE
+            # expressions otherwise spend longer compiling than running.
+            spark.conf.set("spark.sql.codegen.wholeStage", "false")
+            db_api = SparkAPI(spark_session=spark)
+    with phases("standardise"):
+        df = sm.load_input(input_path)
+        sdf = db_api.register(df)
+        linker = Linker(sdf, sm.settings(), log_level=logging.WARNING)
+    sm.train(linker, u_max_pairs=u_max_pairs, phase=phases)
+    with phases("predict"):
+        predictions = linker.inference.predict(threshold_match_probability=sm.PREDICT_THRESHOLD)
+    with phases("cluster"):
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+            predictions, threshold_match_probability=sm.CLUSTER_THRESHOLD
+        )
+        frame = clusters.as_pandas_dataframe()[["unique_id", "cluster_id"]]
+    frame.rename(columns={"unique_id": "key"}).astype(str).to_parquet(out / "clusters.parquet")
+    if candidates:
+        with phases("candidates"):
+            blocked = linker.inference.compute_blocked_pairs_for_predict().as_pandas_dataframe()
+            pairs = blocked[["join_key_l", "join_key_r"]].set_axis(["key_l", "key_r"], axis=1)
+            pairs.astype(str).to_parquet(out / "candidates.parquet")
+            extra["candidate_pairs"] = len(pairs)
+    extra["records"] = len(df)
+    return _result(
+        phases,
+        extra,
+        core=(
+            "standardise",
+            "train: prior",
+            "train: u",
+            "train: EM names",
+            "train: EM dob",
+            "predict",
+            "cluster",
+        ),
+    )
+
+
+def run_interlink(
+    input_path: Path, out: Path, *, candidates: bool, shuffle_partitions: int
+) -> dict[str, Any]:
+    from transforms.resolve import resolve_file
+
+    phases = Phases()
+    extra: dict[str, Any] = {}
+    with phases("startup"):
+        spark = _spark(shuffle_partitions, out, with_splink_jar=False)
+    result_dir = out / "interlink"
+    with phases("resolve"):
+        summary = resolve_file(spark, str(input_path), str(result_dir))
+    entities = pd.read_parquet(result_dir / "entities.parquet")
+    frame = pd.DataFrame(
+        {
+            "key": entities["source_country"].astype(str) + "|" + entities["record_id"].astype(str),
+            "cluster_id": entities["entity_id"].astype(str),
+        }
+    )
+    frame.to_parquet(out / "clusters.parquet")
+    if isinstance(summary, dict):
+        extra["summary"] = {k: v for k, v in summary.items() if isinstance(v, int | float | str)}
+    if candidates:
+        with phases("candidates"):
+            pairs = _interlink_candidates(spark, input_path, result_dir)
+            pairs.astype(str).to_parquet(out / "candidates.parquet")
+            extra["candidate_pairs"] = len(pairs)
+    extra["records"] = len(frame)
+    return _result(phases, extra, core=("resolve",))
+
+
+def _interlink_candidates(spark: Any, input_path: Path, result_dir: Path) -> pd.DataFrame:
+    """Interlink's blocked pairs on the same file: the same public steps resolve_persons runs
+    (standardise, record keys, generic/oversized keys dropped, candidate pairs), default config."""
+    from pyspark.sql import functions as F
+
+    from transforms import blocking as B
+    from transforms.persons import ResolutionConfig, to_records
+    from transforms.resolve import read_person_file
+    from transforms.standardize import person_body
+
+    raw = read_person_file(spark, str(input_path))
+    records = to_records(person_body(raw.withColumn("feed", F.lit("person"))))
+    keys = B.record_keys(records).cache()
+    unusable = B.unusable_keys(B.key_stats(keys, ResolutionConfig().blocking))
+    pairs = B.candidate_pairs(keys, unusable, None).select("l_rk", "r_rk").toPandas()
+    return pairs.set_axis(["key_l", "key_r"], axis=1)
+
+
+def _result(phases: Phases, extra: dict[str, Any], *, core: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "phases": phases.seconds,
+        "resolve_seconds": sum(phases.seconds.get(p, 0.0) for p in core),
+        **extra,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.contenders")
+    parser.add_argument("engine", choices=ENGINES)
+    parser.add_argument("--input", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--candidates", action="store_true", help="also write blocked pairs")
+    parser.add_argument("--shuffle-partitions", type=int, default=4)
+    parser.add_argument("--u-max-pairs", type=float, default=1e7)
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.engine == "interlink":
+        result = run_interlink(
+            args.input,
+            args.out,
+            candidates=args.candidates,
+            shuffle_partitions=args.shuffle_partitions,
+        )
+    else:
+        result = run_splink(
+            args.engine.removeprefix("splink-"),
+            args.input,
+            args.out,
+            candidates=args.candidates,
+            shuffle_partitions=args.shuffle_partitions,
+            u_max_pairs=args.u_max_pairs,
+        )
+    (args.out / "result.json").write_text(json.dumps(result, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()

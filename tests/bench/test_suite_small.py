@@ -1,0 +1,53 @@
+"""Smoke test of the benchmark suite: the small run, shrunk further, produces its tables.
+
+It asserts that each table is there with comparison rows, never how fast anything was: timing on
+a shared CI machine is noise, and the point is that the suite cannot rot unnoticed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+@pytest.mark.spark
+def test_small_suite_on_tiny_worlds_writes_every_er_table(tmp_path: Path) -> None:
+    out = tmp_path / "BENCHMARKS.md"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--small",
+            "--persons",
+            "60",
+            "--only",
+            "er_quality",
+            "--only",
+            "er_time",
+            "--output",
+            str(out),
+            "--workdir",
+            str(tmp_path / "work"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = out.read_text()
+    assert "## Machine" in text and "logical cores" in text
+    for title in ("Entity resolution quality", "Entity resolution time and peak memory"):
+        assert f"### {title}" in text
+    rows = [ln for ln in text.splitlines() if ln.startswith("| 60 persons")]
+    # Quality and time: one row each against Splink's DuckDB backend.
+    assert sum("Splink 5 (DuckDB)" in r for r in rows) == 2
+    assert all(" vs " in r for r in rows)
+    assert "failed" not in text
