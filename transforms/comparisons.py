@@ -19,6 +19,9 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType
 from rapidfuzz.distance import JaroWinkler
 
+NEUTRAL = -2
+"""Gamma of a neutral level: like a missing field it gives no evidence either way."""
+
 
 def L(c: str) -> Column:
     return F.col(f"l_{c}")
@@ -40,6 +43,10 @@ class Level:
     label: str
     condition: Column
     tf_keys: str | None = None
+    neutral: bool = False
+    """A neutral level is recognised and labelled but weighs 0 bits and is left out of u and m
+    estimation (gamma `NEUTRAL`): evidence that cannot stand alone, e.g. a phone shared by two
+    records whose names disagree (members of one network share phones)."""
 
 
 @dataclass
@@ -59,21 +66,31 @@ class Comparison:
         """Levels from best to worst, excluding the implicit final 'else' level."""
         raise NotImplementedError
 
+    def _counted(self) -> list[Level]:
+        return [lv for lv in self.levels() if not lv.neutral]
+
     def labels(self) -> list[str]:
         """Label per gamma value: index 0 is 'else', the last is the best level."""
-        return ["else", *[lv.label for lv in reversed(self.levels())]]
+        return ["else", *[lv.label for lv in reversed(self._counted())]]
+
+    def neutral_label(self) -> str | None:
+        """Label of the neutral level (gamma `NEUTRAL`), if the comparison has one."""
+        return next((lv.label for lv in self.levels() if lv.neutral), None)
 
     def gamma(self) -> Column:
         levels = self.levels()
         expr = F.when(self.null_condition(), F.lit(-1))
-        for i, lv in enumerate(levels):
-            expr = expr.when(lv.condition, F.lit(len(levels) - i))
+        rank = sum(1 for lv in levels if not lv.neutral)
+        for lv in levels:
+            g = NEUTRAL if lv.neutral else rank
+            rank -= 0 if lv.neutral else 1
+            expr = expr.when(lv.condition, F.lit(g))
         return expr.otherwise(F.lit(0)).alias(f"g_{self.name}")
 
     def tf_level(self) -> dict[int, str]:
         """gamma value -> record column used for its term-frequency adjustment."""
-        levels = self.levels()
-        return {len(levels) - i: lv.tf_keys for i, lv in enumerate(levels) if lv.tf_keys}
+        counted = self._counted()
+        return {len(counted) - i: lv.tf_keys for i, lv in enumerate(counted) if lv.tf_keys}
 
 
 def _empty(c: Column) -> Column:
@@ -207,11 +224,25 @@ class IdentifierComparison(Comparison):
     """Shared document, forensic reference, phone or e-mail; generic values removed upstream.
 
     The record columns `ids_doc`, `ids_forensic`, `ids_contact` hold only non-generic values (see
-    `transforms.generic`), so a hotline number shared by dozens of people is no evidence.
+    `transforms.blocking.with_evidence_ids`), so a hotline number shared by dozens of people is no
+    evidence.
+
+    A shared phone or e-mail cannot stand alone: members of one smuggling network share phones,
+    so a contact counts only when the names are at least somewhat alike (same consonant skeleton
+    or token-set similarity >= `names_alike`). Shared but with names that disagree, it is the
+    neutral level `contact_names_differ`: recorded, 0 bits, and kept out of m/u estimation, since
+    under the independence assumption it would otherwise outweigh the name disagreement.
+    Documents and forensic references stay strong on their own.
     """
 
     name: str = "identifiers"
-    columns: tuple[str, ...] = ("ids_doc", "ids_forensic", "ids_contact")
+    columns: tuple[str, ...] = ("ids_doc", "ids_forensic", "ids_contact", "canon_keys", "skel_keys")
+    names_alike: float = 0.80
+
+    def prepare(self, pairs: DataFrame) -> DataFrame:
+        if "name_sim" in pairs.columns:
+            return pairs
+        return pairs.withColumn("name_sim", _name_sim_udf(L("canon_keys"), R("canon_keys")))
 
     def null_condition(self) -> Column:
         none_l = _empty(L("ids_doc")) & _empty(L("ids_forensic")) & _empty(L("ids_contact"))
@@ -219,10 +250,15 @@ class IdentifierComparison(Comparison):
         return none_l | none_r
 
     def levels(self) -> list[Level]:
+        contact = F.arrays_overlap(L("ids_contact"), R("ids_contact"))
+        names_alike = F.arrays_overlap(L("skel_keys"), R("skel_keys")) | (
+            F.coalesce(F.col("name_sim"), F.lit(0.0)) >= self.names_alike
+        )
         return [
             Level("forensic", F.arrays_overlap(L("ids_forensic"), R("ids_forensic"))),
             Level("document", F.arrays_overlap(L("ids_doc"), R("ids_doc"))),
-            Level("phone_or_email", F.arrays_overlap(L("ids_contact"), R("ids_contact"))),
+            Level("phone_or_email", contact & names_alike),
+            Level("contact_names_differ", contact, neutral=True),
         ]
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from transforms.comparisons import Comparison, record_columns
+from transforms.comparisons import NEUTRAL, Comparison, record_columns
 
 TF_CLAMP = 5.0  # bits: a single rare or common value may not swing the weight more than this
 PRIOR_PAIRS = 20.0  # pseudo-matches behind the m priors
@@ -403,6 +403,8 @@ def _u_of(model: Model, comp: str, g: Column) -> Column:
 
 def _label_expr(c: Comparison, g: Column) -> Column:
     expr = F.lit("missing")
+    if (neutral := c.neutral_label()) is not None:
+        expr = F.when(g == NEUTRAL, F.lit(neutral)).otherwise(expr)
     for gamma, label in enumerate(c.labels()):
         expr = F.when(g == gamma, F.lit(label)).otherwise(expr)
     return expr

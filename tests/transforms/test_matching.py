@@ -172,3 +172,52 @@ def test_em_accepts_cross_script_duplicates_and_rejects_namesakes(spark) -> None
         ("DEU|m2", "FRA|m1")
     ]
     assert contrib["name"] > 0 and contrib["birth_date"] > 0
+
+
+@pytest.mark.spark
+def test_shared_network_phone_does_not_merge_different_people(spark) -> None:  # type: ignore[no-untyped-def]
+    """Members of one network share a phone: without similar names it is no evidence, while the
+    same person written in Cyrillic with that phone is still merged."""
+    phone = "+380501234567"
+    recs = background_records(40)
+    recs += [
+        match_record(
+            "FRA|n1",
+            "Oleksandr",
+            "Bondarenko",
+            birth_date="1979-04-02",
+            sex="M",
+            nationalities=["UKR"],
+            phones=[phone],
+        ),
+        match_record(
+            "DEU|n2",
+            "Serhiy",
+            "Kovalenko",
+            birth_date="1991-11-23",
+            sex="M",
+            nationalities=["UKR"],
+            phones=[phone],
+        ),
+        match_record(
+            "POL|n3",
+            full="Олександр Бондаренко",
+            birth_date="1979-04-02",
+            sex="M",
+            nationalities=["UKR"],
+            phones=[phone],
+        ),
+    ]
+    records = spark.createDataFrame(recs, RECORD_SCHEMA)
+    res = resolve_persons(records, config=ResolutionConfig())
+    comp = {r["rk"]: r["component"] for r in res.clusters.collect()}
+    assert comp["FRA|n1"] == comp["POL|n3"]
+    assert comp["DEU|n2"] != comp["FRA|n1"]
+    scored = {(r["l_rk"], r["r_rk"]): r for r in res.scored.collect()}
+    network = scored[("DEU|n2", "FRA|n1")]
+    assert network["levels"]["identifiers"] == "contact_names_differ"
+    assert network["contributions"]["identifiers"] == 0.0
+    assert network["match_probability"] < ResolutionConfig().threshold
+    same = scored[("FRA|n1", "POL|n3")]
+    assert same["levels"]["identifiers"] == "phone_or_email"
+    assert same["match_probability"] >= ResolutionConfig().threshold
