@@ -89,7 +89,7 @@ def _no_constants(name: str) -> Any:
     )
 
 
-def _too_deep(node: dict[str, Any] | list[Any], level: int = 1) -> bool:
+def _too_deep(node: Any, level: int = 1) -> bool:
     # Recursion stops at MAX_DEPTH + 1 so it cannot overflow the stack, and only containers are
     # visited (leaves cannot add depth); exact type checks suffice because json.loads makes only
     # plain dicts and lists. Cheaper than an explicit stack of (node, level) pairs.
