@@ -6,7 +6,6 @@ uses real object storage through the same settings (endpoint URL, keys).
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -96,7 +95,3 @@ class LocalS3:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def current_env_endpoint() -> str | None:
-    return os.environ.get("AWS_ENDPOINT_URL")

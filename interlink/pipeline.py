@@ -21,7 +21,6 @@ from interlink.settings import Settings, load_settings
 log = logging.getLogger("interlink.pipeline")
 
 QUALITY_DIR = "reports/quality"
-RUNS_DIR = "reports/runs"
 
 
 def _timed_step(fn):  # type: ignore[no-untyped-def]
@@ -92,9 +91,11 @@ def validate_step(settings: Settings | None = None) -> dict[str, Any]:
 
     s = _settings(settings)
     lake = lake_of(s)
+    # One listing of the markers, not an existence check per file (a round trip each on S3).
+    done = {Path(m).stem for m in lake.list(f"{QUALITY_DIR}/validated")}
     groups: dict[tuple[str, str], list[str]] = {}
     for rel in _bronze_batches(lake):
-        if lake.exists(f"{QUALITY_DIR}/validated/{Path(rel).stem}.json"):
+        if Path(rel).stem in done:
             continue
         parts = dict(p.split("=", 1) for p in Path(rel).parts if "=" in p)
         groups.setdefault((parts.get("feed", "?"), parts.get("country", "?")), []).append(rel)
@@ -236,17 +237,3 @@ def report_step(settings: Settings | None = None, *, results: dict[str, Any] | N
 
     s = _settings(settings)
     return write_run_report(s, lake_of(s), results or {})
-
-
-def record_run(settings: Settings, results: dict[str, Any]) -> str:
-    lake = lake_of(settings)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    rel = f"{RUNS_DIR}/{stamp}.json"
-    lake.write_bytes(rel, json.dumps(results, indent=2, default=str).encode())
-    return lake.uri(rel)
-
-
-def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-    t0 = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - t0

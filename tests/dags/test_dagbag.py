@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-import time
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,7 @@ def test_dag_folder_has_no_import_errors_and_expected_dags(airflow_home: Path) -
 
     from interlink.airflow_runner import DAGS_FOLDER
 
-    t0 = time.perf_counter()
     bag = DagBag(str(DAGS_FOLDER))
-    parse_seconds = time.perf_counter() - t0
     assert bag.import_errors == {}
     assert {
         "interlink_pipeline",
@@ -29,10 +28,6 @@ def test_dag_folder_has_no_import_errors_and_expected_dags(airflow_home: Path) -
         "quality_report",
         "retention_review",
     } <= set(bag.dag_ids)
-    # Nothing heavy at import time: Spark, GX and Kafka are imported inside tasks only.
-    import sys
-
-    assert "pyspark.sql" not in sys.modules or parse_seconds < 30
     pipeline = bag.dags["interlink_pipeline"]
     order = [t.task_id for t in pipeline.topological_sort()]
     assert (
@@ -66,3 +61,21 @@ def test_asset_dags_chain_through_assets(airflow_home: Path) -> None:
         condition = bag.dags[downstream].timetable.asset_condition
         triggers = {a.uri for a in condition.objects}
         assert triggers and triggers <= outlets, (upstream, downstream, triggers, outlets)
+
+
+def test_parsing_the_dag_files_imports_no_spark_gx_or_kafka(airflow_home: Path) -> None:
+    """Nothing heavy at import time: the scheduler parses DAG files often; tasks import the rest."""
+    from interlink.airflow_runner import DAGS_FOLDER
+
+    script = (
+        "import runpy, sys\n"
+        f"for f in ['interlink_pipeline.py', 'interlink_assets.py']:\n"
+        f"    runpy.run_path({str(DAGS_FOLDER)!r} + '/' + f)\n"
+        "heavy = [m for m in ('pyspark', 'great_expectations', 'kafka', 'duckdb') "
+        "if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "", out.stdout

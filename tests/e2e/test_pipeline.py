@@ -47,8 +47,7 @@ def _run_skeleton(tmp_path: Path, monkeypatch, broker: str, url: str, airflow_ho
     _configure(monkeypatch, tmp_path, broker, url, airflow_home)
     feeds = tmp_path / "feeds"
     write_feeds(feeds, seed=11, persons=40, countries=COUNTRIES)
-    # Topics are per test (a prefix would be a production change): clear by using fresh countries
-    # is not possible, so each test uses its own consumer group and checks its own records.
+    # The session broker is shared: this test's own consumer group reads its topics from the start.
     published = publish_world(Settings(), broker, feeds)
     assert sum(published["sent"].values()) > 0
     publish_bad_messages(broker)
