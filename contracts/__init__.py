@@ -28,12 +28,19 @@ from contracts.envelope import (
     canonical_bytes,
     default_handling,
     envelope_for,
+    signed_value,
 )
 from contracts.errors import ContractError, CountryMismatch, DecodeError, Failure, ValidationFailure
 from contracts.fields import normalise_country, normalise_phone
 from contracts.mrz import check_digit, mrz_is_valid, parse_mrz
 from contracts.notice import NOTICE_STATUSES, NOTICE_TYPES, NoticeSubject, NoticeV1
-from contracts.parsing import decode, parse_message, validate_envelope, validate_payload
+from contracts.parsing import (
+    decode,
+    parse_message,
+    split_signed,
+    validate_envelope,
+    validate_payload,
+)
 from contracts.person import PersonV1
 from contracts.receipt import Receipt
 from contracts.registry import ENVELOPE_VERSION, FEEDS, LATEST_VERSION, PAYLOAD_MODELS
@@ -89,6 +96,8 @@ __all__ = [
     "normalise_phone",
     "parse_message",
     "parse_mrz",
+    "signed_value",
+    "split_signed",
     "validate_envelope",
     "validate_payload",
 ]

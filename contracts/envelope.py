@@ -277,11 +277,12 @@ class Envelope(ContractModel):
         return canonical_bytes(self.to_wire_dict())
 
     def to_bytes(self) -> bytes:
-        """The message value to send: canonical JSON plus the signature if there is one."""
+        """The message value to send: the canonical bytes, with the signature (if there is one)
+        appended as their last member (see `signed_value`)."""
         data = self.to_wire_dict()
-        if data.get("signature") is None:
-            data.pop("signature", None)
-        return _dumps(data)
+        signature = data.pop("signature", None)
+        canonical = _dumps(data)
+        return canonical if signature is None else signed_value(canonical, signature)
 
 
 def _dumps(data: Mapping[str, Any]) -> bytes:
@@ -298,6 +299,22 @@ def canonical_bytes(envelope: Mapping[str, Any] | Envelope) -> bytes:
     """
     data = envelope.to_wire_dict() if isinstance(envelope, Envelope) else envelope
     return _dumps({k: v for k, v in data.items() if k != "signature"})
+
+
+SIGNATURE_MEMBER = b',"signature":"'
+"""What precedes the signature's base64 in a message value laid out by `signed_value`."""
+
+
+def signed_value(canonical: bytes, signature: str) -> bytes:
+    """The message value: the canonical bytes with `"signature"` appended as their last member.
+
+    The value is still one JSON object (the envelope with its signature), and the bytes the
+    signature covers are the value minus that last member: the receiver slices them off instead
+    of re-serialising the JSON (`contracts.parsing.split_signed`).
+    """
+    if not canonical.endswith(b"}") or canonical == b"{}":
+        raise ValueError("canonical bytes must be a non-empty JSON object")
+    return canonical[:-1] + SIGNATURE_MEMBER + signature.encode("ascii") + b'"}'
 
 
 def envelope_for(

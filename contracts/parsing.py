@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
 from pydantic import BaseModel, ValidationError
 
-from contracts.envelope import Envelope
+from contracts.envelope import SIGNATURE_MEMBER, Envelope
 from contracts.errors import CountryMismatch, DecodeError, Failure, ValidationFailure
 from contracts.fields import normalise_country
 from contracts.registry import FEEDS, LATEST_VERSION, PAYLOAD_MODELS
@@ -145,6 +147,44 @@ def decode(value: Any) -> dict[str, Any]:
             f"JSON nested deeper than {MAX_DEPTH} levels", error_class="decode.too_deep"
         )
     return data
+
+
+_SIGNATURE_RE = re.compile(rb"[A-Za-z0-9+/=_-]{1,512}")
+_json_decoder = msgspec.json.Decoder()
+_canonical_encoder = msgspec.json.Encoder(order="sorted")
+
+
+def split_signed(value: Any) -> tuple[dict[str, Any], bytes, str] | None:
+    """(decoded envelope, the bytes its signature covers, the signature) of a message value laid
+    out by `contracts.envelope.signed_value`; None for any other value.
+
+    The signed bytes are sliced from the value, not re-serialised, and accepted only when they
+    are exactly the canonical form of what they decode to: then they hold no duplicate key and
+    mean what the signer signed. Everything else (other layouts, non-canonical JSON, anything
+    malformed) returns None, and the caller takes the general path (`decode` and
+    `canonical_bytes`), which gives the same verdict and names the error.
+    """
+    if type(value) is not bytes or len(value) > MAX_MESSAGE_BYTES or not value.endswith(b'"}'):
+        return None
+    at = value.rfind(SIGNATURE_MEMBER)
+    if at < 0:
+        return None
+    signature = value[at + len(SIGNATURE_MEMBER) : -2]
+    # Base64 only: no quote or backslash, so the member is exactly `"signature":"…"` and it is
+    # the top-level object's last one (the value ends with it and the object's closing brace).
+    if not _SIGNATURE_RE.fullmatch(signature):
+        return None
+    signed = value[:at] + b"}"
+    try:
+        data = _json_decoder.decode(signed)
+    except (msgspec.DecodeError, ValueError):
+        return None
+    if type(data) is not dict or not data or "signature" in data:
+        return None
+    if _canonical_encoder.encode(data) != signed or _too_deep(data):
+        return None
+    data["signature"] = signature.decode("ascii")
+    return data, signed, data["signature"]
 
 
 def validate_envelope(data: Mapping[str, Any]) -> Envelope:

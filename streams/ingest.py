@@ -40,6 +40,7 @@ from contracts import (
     canonical_bytes,
     decode,
     normalise_country,
+    split_signed,
     validate_envelope,
 )
 from streams.errors import UnknownTopic
@@ -330,7 +331,14 @@ class Ingest:
             )
         if value is None:
             raise Rejected("decode.null", "message has no value: send a delete envelope instead")
-        data = decode(value)
+        # Values laid out as the publisher SDK sends them carry the signed bytes as a slice;
+        # any other layout is decoded in full and its canonical bytes recomputed.
+        split = split_signed(value)
+        signed: bytes | None
+        if split is None:
+            data, signed = decode(value), None
+        else:
+            data, signed, _signature = split
         claimed = data.get("source_country")
         if isinstance(claimed, str):
             code = normalise_country(claimed, icao_extras=False)
@@ -349,7 +357,8 @@ class Ingest:
                 "signature.unknown_key",
                 f"no public key registered for {country}: add it with `interlink keys register`",
             )
-        signed = canonical_bytes(data)
+        if signed is None:
+            signed = canonical_bytes(data)
         if not self.registry.verify(country, signed, signature):
             signer = self.registry.signer_of(signed, signature)
             if signer is not None:

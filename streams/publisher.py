@@ -8,7 +8,6 @@ before a byte is sent, so the country learns about it at once rather than from a
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
@@ -29,6 +28,7 @@ from contracts import (
     canonical_bytes,
     envelope_for,
     normalise_country,
+    signed_value,
 )
 from streams.errors import PublishFailed, UnknownTopic
 from streams.keys import load_private_key, sign
@@ -187,14 +187,13 @@ class FeedPublisher:
         )
 
     def signed_bytes(self, envelope: Envelope) -> bytes:
-        """The message value: the envelope's JSON with the Ed25519 signature of its canonical
-        bytes."""
+        """The message value: the envelope's canonical bytes with the Ed25519 signature of those
+        bytes appended as the last member (docs/wire-format.md), so the ingest verifies the
+        bytes it received without re-serialising them."""
         data = envelope.to_wire_dict()
         data.pop("signature", None)
-        data["signature"] = sign(self.private_key, canonical_bytes(data))
-        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-            "utf-8"
-        )
+        canonical = canonical_bytes(data)
+        return signed_value(canonical, sign(self.private_key, canonical))
 
     # -- sending ------------------------------------------------------------------------------
     def send_envelope(self, envelope: Envelope) -> str:

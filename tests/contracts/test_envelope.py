@@ -17,6 +17,8 @@ from contracts import (
     ValidationFailure,
     canonical_bytes,
     envelope_for,
+    signed_value,
+    split_signed,
     validate_envelope,
 )
 from contracts.envelope import add_years
@@ -184,3 +186,37 @@ def test_round_trip_through_bytes_is_stable(example: Callable[[str], Any]) -> No
     signed = env.model_copy(update={"signature": "QUJD"})
     assert json.loads(signed.to_bytes())["signature"] == "QUJD"
     assert signed.canonical_bytes() == env.canonical_bytes()
+
+
+def test_signed_value_appends_the_signature_as_the_last_member(wire_envelope: Wire) -> None:
+    data = wire_envelope()
+    data.pop("signature", None)
+    canonical = canonical_bytes(data)
+    value = signed_value(canonical, "c2ln+/==")
+    assert value == canonical[:-1] + b',"signature":"c2ln+/=="}'
+    assert json.loads(value) == {**data, "signature": "c2ln+/=="}
+    assert split_signed(value) == ({**data, "signature": "c2ln+/=="}, canonical, "c2ln+/==")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # Other layouts of the same envelope: taken by the general path, never sliced.
+        lambda v: json.dumps(json.loads(v), sort_keys=True).encode(),
+        lambda v: json.dumps(json.loads(v), sort_keys=True, separators=(",", ":")).encode(),
+        lambda v: v + b"\n",
+        # Not canonical before the signature: unsorted keys, spaces, an escaped character.
+        lambda v: b'{"x":1,' + v[1:],
+        lambda v: v.replace(b'"feed":"person"', b'"feed": "person"'),
+        lambda v: v.replace(b'"feed":"person"', b'"feed":"p\\u0065rson"'),
+        # A second signature, or a last member that is not a plain base64 string.
+        lambda v: v.replace(b'{"feed"', b'{"signature":"QUJD","feed"'),
+        lambda v: v[:-2] + b'\\""}',
+        lambda v: v[:-2] + b'","x":"y"}',
+    ],
+)
+def test_split_signed_refuses_any_other_layout(wire_envelope: Wire, change: Any) -> None:
+    data = wire_envelope()
+    data.pop("signature", None)
+    value = change(signed_value(canonical_bytes(data), "QUJD"))
+    assert split_signed(value) is None

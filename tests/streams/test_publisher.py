@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from contracts import ContractError, canonical_bytes
+from contracts import ContractError, canonical_bytes, signed_value
+from streams.ingest import Ingest, Rejected
 from streams.keys import KeyRegistry, create_keypair, load_private_key
 from streams.publisher import FeedPublisher, publish_file
 from tests.streams.conftest import DATA, person
@@ -68,6 +69,24 @@ def test_signed_bytes_verify_against_the_canonical_form(offline: FeedPublisher) 
     assert registry.verify("NLD", canonical_bytes(data), data["signature"])
     data["payload"]["primary_name"]["family"] = "Tampered"
     assert not registry.verify("NLD", canonical_bytes(data), data["signature"])
+
+
+def test_the_signature_covers_the_value_as_sent_minus_its_last_member(
+    offline: FeedPublisher,
+) -> None:
+    value = offline.signed_bytes(offline.envelope("person", person(1, "NLD")))
+    data = json.loads(value)
+    assert list(data)[-1] == "signature"
+    assert value == signed_value(canonical_bytes(data), data["signature"])
+    registry = KeyRegistry()
+    registry.add("NLD", offline.private_key.public_key())
+    ingest = Ingest("127.0.0.1:1", None, key_registry=registry)  # check() needs no broker
+    envelope, _data = ingest.check("feeds.person.NLD", 0, 0, value)
+    assert envelope.record_id == "NLD-P-000001"
+    altered = value.replace(b"Family1", b"Family2")
+    with pytest.raises(Rejected) as info:
+        ingest.check("feeds.person.NLD", 0, 1, altered)
+    assert info.value.error_class == "signature.invalid"
 
 
 def test_invalid_record_raises_before_sending(offline: FeedPublisher) -> None:
