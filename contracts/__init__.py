@@ -42,7 +42,7 @@ from contracts.parsing import (
     validate_payload,
 )
 from contracts.person import PersonV1
-from contracts.receipt import Receipt
+from contracts.receipt import RECEIPTS_PER_MESSAGE, Receipt, ReceiptBatch
 from contracts.registry import ENVELOPE_VERSION, FEEDS, LATEST_VERSION, PAYLOAD_MODELS
 from contracts.travel_document import DOCUMENT_STATUSES, Holder, TravelDocumentV1
 
@@ -61,6 +61,7 @@ __all__ = [
     "OPERATIONS",
     "PAYLOAD_MODELS",
     "PERSON_ROLES",
+    "RECEIPTS_PER_MESSAGE",
     "SEXES",
     "SOURCE_RELIABILITIES",
     "Address",
@@ -82,6 +83,7 @@ __all__ = [
     "PersonV1",
     "Place",
     "Receipt",
+    "ReceiptBatch",
     "Route",
     "TravelDocumentV1",
     "ValidationFailure",

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from contracts.envelope import Envelope
-from contracts.receipt import Receipt
+from contracts.receipt import ReceiptBatch
 from contracts.registry import FEEDS, LATEST_VERSION, PAYLOAD_MODELS
 
 ASYNCAPI_VERSION = "3.0.0"
@@ -64,7 +64,7 @@ def build_asyncapi() -> dict[str, Any]:
     """The AsyncAPI 3.0 document as a dict (see `render_asyncapi` for the YAML)."""
     schemas: dict[str, Any] = {}
     _hoist("Envelope", Envelope.model_json_schema(mode="validation"), schemas)
-    _hoist("Receipt", Receipt.model_json_schema(mode="validation"), schemas)
+    _hoist("ReceiptBatch", ReceiptBatch.model_json_schema(mode="validation"), schemas)
     messages: dict[str, Any] = {}
     for feed, version in sorted(PAYLOAD_MODELS):
         model = PAYLOAD_MODELS[(feed, version)]
@@ -106,9 +106,17 @@ def build_asyncapi() -> dict[str, Any]:
     messages["receipt"] = {
         "name": "receipt",
         "title": "Receipt",
-        "summary": "Accepted or rejected (with reason), one per message read from a feed topic.",
+        "summary": "Accepted or rejected (with reason), one receipt per message read from a "
+        "feed topic; one Kafka message carries the receipts of consecutive messages of one "
+        "feed topic partition.",
         "contentType": "application/json",
-        "payload": {"$ref": "#/components/schemas/Receipt"},
+        "bindings": {
+            "kafka": {
+                "key": {"type": "string", "description": "<feed topic>+<partition>"},
+                "bindingVersion": "0.5.0",
+            }
+        },
+        "payload": {"$ref": "#/components/schemas/ReceiptBatch"},
     }
     messages["dead_letter"] = {
         "name": "dead_letter",

@@ -1,4 +1,10 @@
-"""The receipt a country gets on `feeds.receipts.<ISO3>` for every message it sent."""
+"""The receipt a country gets on `feeds.receipts.<ISO3>` for every message it sent.
+
+Receipts travel in batches: one Kafka message (`ReceiptBatch`) carries the receipts of consecutive
+messages read from one feed topic partition, in offset order, so the ingest sends one message per
+landed batch and partition rather than one per message read. Readers still get one `Receipt` per
+message (`streams.dlq.read_receipts`).
+"""
 
 from __future__ import annotations
 
@@ -34,3 +40,15 @@ class Receipt(ContractModel):
     partition: NonNegativeInt
     offset: NonNegativeInt
     processed_at: Timestamp
+
+
+RECEIPTS_PER_MESSAGE = 1000
+"""Most receipts in one Kafka message (about 300 KB of JSON before compression, far below any
+broker's message size limit)."""
+
+
+class ReceiptBatch(ContractModel):
+    """One message on `feeds.receipts.<ISO3>`: the receipts of consecutive messages of one feed
+    topic partition, in offset order (key: `<topic>+<partition>`)."""
+
+    receipts: list[Receipt] = Field(min_length=1, max_length=RECEIPTS_PER_MESSAGE)

@@ -256,18 +256,26 @@ def read_receipts(
     status: str | None = None,
     message_ids: set[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The receipts on `feeds.receipts.<ISO3>`, oldest first, optionally filtered."""
+    """The receipts on `feeds.receipts.<ISO3>`, one per message read, oldest first, optionally
+    filtered. A Kafka message there carries a batch of them (`contracts.ReceiptBatch`); one sent
+    by an older ingest carries a single receipt, and counts the same."""
     out = []
     for record in read_topic(bootstrap, receipts_topic(country), client_options=client_options):
         try:
-            receipt = json.loads(record.value)
+            value = json.loads(record.value)
         except (TypeError, ValueError):
             continue
-        if status is not None and receipt.get("status") != status:
+        if not isinstance(value, dict):
             continue
-        if message_ids is not None and receipt.get("message_id") not in message_ids:
-            continue
-        out.append(receipt)
+        batch = value.get("receipts")
+        for receipt in batch if isinstance(batch, list) else [value]:
+            if not isinstance(receipt, dict):
+                continue
+            if status is not None and receipt.get("status") != status:
+                continue
+            if message_ids is not None and receipt.get("message_id") not in message_ids:
+                continue
+            out.append(receipt)
     return out
 
 

@@ -7,7 +7,8 @@ partition, the accepted messages become one Parquet file named from the Kafka co
 (`<topic>+<partition>+<first>-<last>.parquet`); the file is made durable before the offsets are
 committed, so a crash at any point leads to a replay that rewrites the same names: the lake holds
 each message once without Kafka transactions. Everything else goes to `feeds.dlq` with the original
-bytes and Kafka Connect style headers. Every message yields a receipt on `feeds.receipts.<ISO3>`.
+bytes and Kafka Connect style headers. Every message yields a receipt on `feeds.receipts.<ISO3>`
+(batched: one Kafka message per landed batch and partition, `contracts.ReceiptBatch`).
 
 Delivery guarantees: bronze is exactly-once; the DLQ and the receipts are at-least-once (a crash
 after they were sent but before the commit sends them again, with the same message id, topic,
@@ -30,10 +31,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from contracts import (
+    RECEIPTS_PER_MESSAGE,
     ContractError,
     CountryMismatch,
     Envelope,
@@ -166,6 +169,8 @@ class _PartitionBatch:
     first: int
     last: int
     rows: list[dict[str, Any]] = field(default_factory=list)
+    receipts: list[dict[str, Any]] = field(default_factory=list)
+    """One per message read, accepted or rejected, in offset order (sent at the flush)."""
 
 
 def bronze_dir(feed: str, country: str) -> str:
@@ -498,6 +503,21 @@ class Ingest:
             "raw": bytes(message.value),
         }
         batch.rows.append(row)
+        batch.receipts.append(
+            {
+                "message_id": row["message_id"],
+                "status": "accepted",
+                "error_class": None,
+                "reason": None,
+                "source_country": country,
+                "feed": row["feed"],
+                "record_id": row["record_id"],
+                "record_version": row["record_version"],
+                "topic": topic,
+                "partition": partition,
+                "offset": offset,
+            }
+        )
         index = self._seen.get((feed, country))
         if index is not None:
             _remember(index, envelope.record_id, partition, offset)
@@ -530,9 +550,9 @@ class Ingest:
             headers.append((H_MESSAGE_ID, _header_value(message_id)))
         self._topics.ensure([DLQ_TOPIC])
         self.producer.send(DLQ_TOPIC, key=message.key, value=message.value, headers=headers)
-        if country:
-            self._send_receipt(
-                country,
+        batch = self._pending.get((message.topic, message.partition))
+        if country and batch is not None:
+            batch.receipts.append(
                 {
                     "message_id": message_id,
                     "status": "rejected",
@@ -545,8 +565,7 @@ class Ingest:
                     "topic": message.topic,
                     "partition": message.partition,
                     "offset": message.offset,
-                },
-                key=message.key,
+                }
             )
         self.report.rejected += 1
         self.report.per_reason[error_class] = self.report.per_reason.get(error_class, 0) + 1
@@ -555,12 +574,21 @@ class Ingest:
         self._batch_rejected[error_class] += 1
         log.debug("rejected %s+%s+%s: %s", message.topic, message.partition, message.offset, reason)
 
-    def _send_receipt(self, country: str, receipt: dict[str, Any], *, key: bytes | None) -> None:
-        receipt["processed_at"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-        topic = receipts_topic(country)
+    def _send_receipts(self, batch: _PartitionBatch, processed_at: str) -> None:
+        """The batch's receipts, a few Kafka messages of up to RECEIPTS_PER_MESSAGE each
+        (`contracts.ReceiptBatch`): one producer send per message read cost more than the
+        message's checks."""
+        if batch.country is None or not batch.receipts:
+            return
+        topic = receipts_topic(batch.country)
         self._topics.ensure([topic])
-        value = json.dumps(receipt, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        self.producer.send(topic, key=key, value=value)
+        key = f"{batch.topic}+{batch.partition}".encode()
+        receipts = batch.receipts
+        for receipt in receipts:
+            receipt["processed_at"] = processed_at
+        for start in range(0, len(receipts), RECEIPTS_PER_MESSAGE):
+            chunk = receipts[start : start + RECEIPTS_PER_MESSAGE]
+            self.producer.send(topic, key=key, value=_encode({"receipts": chunk}))
 
     # -- landing ------------------------------------------------------------------------------
     def batch_full(self) -> bool:
@@ -647,24 +675,10 @@ class Ingest:
             self.report.per_country[country] = self.report.per_country.get(country, 0) + len(
                 batch.rows
             )
-            for row in batch.rows:
-                self._send_receipt(
-                    country,
-                    {
-                        "message_id": row["message_id"],
-                        "status": "accepted",
-                        "error_class": None,
-                        "reason": None,
-                        "source_country": country,
-                        "feed": row["feed"],
-                        "record_id": row["record_id"],
-                        "record_version": row["record_version"],
-                        "topic": row["topic"],
-                        "partition": row["partition"],
-                        "offset": row["offset"],
-                    },
-                    key=row["record_id"].encode("utf-8"),
-                )
+        # Receipts go out once the accepted messages are durable, before the offsets commit.
+        processed_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        for batch in self._pending.values():
+            self._send_receipts(batch, processed_at)
         if self._producer is not None:
             self._producer.flush()
         offsets = {
@@ -820,6 +834,9 @@ class Ingest:
                 self._producer.close()
             self._producer = None
         self._topics.close()
+
+
+_encode = msgspec.json.Encoder().encode
 
 
 def _remember(

@@ -162,6 +162,14 @@ def test_each_bad_input_goes_to_the_dlq_with_its_reason_and_valid_ones_still_lan
     assert Counter(r["status"] for r in receipts) == {"accepted": 3, "rejected": len(bad)}
     rejected = [r for r in receipts if r["status"] == "rejected"]
     assert all(r["reason"] and r["error_class"] for r in rejected)
+    # Receipts travel batched, accepted and rejected together in offset order.
+    from contracts import ReceiptBatch
+
+    batches = [
+        ReceiptBatch.model_validate_json(r.value) for r in read_topic(broker, "feeds.receipts.BEL")
+    ]
+    assert len(batches) < len(sequence)
+    assert [r.offset for b in batches for r in b.receipts] == list(range(len(sequence)))
 
 
 def test_delete_of_a_record_landed_by_an_earlier_run_is_accepted(
