@@ -201,6 +201,10 @@ def ingest_command(
         typer.Option(help="Topic regex (default: every feed topic of every country)."),
     ] = None,
     quiet: Annotated[bool, typer.Option(help="No per-batch JSON log lines.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Check processes (default: settings, else one per core; 0: none)."),
+    ] = None,
 ) -> None:
     """Land the feed topics into the lake's bronze layer (or the DLQ) until idle or SIGTERM."""
     from streams.ingest import ingest
@@ -235,6 +239,7 @@ def ingest_command(
         batch_max_seconds=s.ingest.batch_max_seconds,
         client_options=s.broker.client_options(),
         topic_pattern=topics or FEED_TOPIC_PATTERN,
+        workers=workers if workers is not None else s.ingest.workers,
     )
     typer.echo(json.dumps(report.as_dict(), indent=2))
 

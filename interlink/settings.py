@@ -85,6 +85,9 @@ class IngestSettings(BaseModel):
     """A bronze batch is flushed when its raw bytes reach this size (bounds memory)."""
     batch_max_seconds: float = 5.0
     """A bronze batch is flushed at least this often."""
+    workers: int | None = None
+    """Worker processes that check messages (signature, validation) while the ingest process
+    polls, lands and commits; unset: one per core (none on a single core); 0: no workers."""
 
 
 class KeysSettings(BaseModel):

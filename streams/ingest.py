@@ -2,7 +2,9 @@
 
 A consumer group reads `feeds.<feed>.<ISO3>` in micro-batches bounded by count, bytes and time.
 Each message is decoded, its country checked against the topic's, its Ed25519 signature checked
-against the registered key of that country, and its envelope and payload validated. Per batch and
+against the registered key of that country, and its envelope and payload validated
+(`streams.checking`: in a pool of worker processes while this process polls, lands and commits,
+or in this process for a trickle of messages). Per batch and
 partition, the accepted messages become one Parquet file named from the Kafka coordinates
 (`<topic>+<partition>+<first>-<last>.parquet`); the file is made durable before the offsets are
 committed, so a crash at any point leads to a replay that rewrites the same names: the lake holds
@@ -21,12 +23,14 @@ import contextlib
 import io
 import json
 import logging
+import math
 import re
 import signal
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -35,16 +39,14 @@ import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from contracts import (
-    RECEIPTS_PER_MESSAGE,
-    ContractError,
-    CountryMismatch,
-    Envelope,
-    canonical_bytes,
-    decode,
-    normalise_country,
-    split_signed,
-    validate_envelope,
+from contracts import RECEIPTS_PER_MESSAGE, Envelope
+from streams.checking import (
+    ENVELOPE_COLUMNS,
+    Checker,
+    CheckPool,
+    Rejected,
+    Verdict,
+    default_workers,
 )
 from streams.errors import UnknownTopic
 from streams.keys import KeyRegistry
@@ -151,14 +153,6 @@ class IngestReport:
         }
 
 
-class Rejected(Exception):
-    """A message that cannot land: `error_class` is a stable code, `str()` the readable reason."""
-
-    def __init__(self, error_class: str, reason: str) -> None:
-        super().__init__(reason)
-        self.error_class = error_class
-
-
 # -- per-partition batch ------------------------------------------------------------------------
 @dataclass
 class _PartitionBatch:
@@ -168,7 +162,12 @@ class _PartitionBatch:
     country: str | None
     first: int
     last: int
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    offsets: list[int] = field(default_factory=list)
+    """Of the accepted messages; `timestamps`, `raws` and `envelopes` are aligned with it."""
+    timestamps: list[int | None] = field(default_factory=list)
+    raws: list[bytes] = field(default_factory=list)
+    envelopes: list[tuple[Any, ...]] = field(default_factory=list)
+    """`streams.checking.ENVELOPE_COLUMNS` of each accepted message."""
     receipts: list[dict[str, Any]] = field(default_factory=list)
     """One per message read, accepted or rejected, in offset order (sent at the flush)."""
 
@@ -203,9 +202,11 @@ def _header_value(value: Any) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode("utf-8")
 
 
-def _one_line(text: str, limit: int = 1000) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+PARALLEL_MIN = 64
+"""A poll with fewer messages (and nothing in the workers) is checked in this process: shipping a
+trickle to the workers would add latency and copying for no gain."""
+CHUNK_MAX = 256
+"""Most messages per chunk sent to a worker."""
 
 
 # -- the ingest ---------------------------------------------------------------------------------
@@ -230,6 +231,8 @@ class Ingest:
         producer_options: dict[str, Any] | None = None,
         topic_pattern: str = FEED_TOPIC_PATTERN,
         log_batches: bool = True,
+        workers: int | None = None,
+        on_first_message: Callable[[], None] | None = None,
     ) -> None:
         self.bootstrap = bootstrap
         self.lake = lake
@@ -243,6 +246,11 @@ class Ingest:
         self.producer_options = dict(producer_options or {})
         self.topic_pattern = topic_pattern
         self.log_batches = log_batches
+        self.workers = default_workers() if workers is None else max(0, workers)
+        """Worker processes for the checks (0: all in this process)."""
+        self.on_first_message = on_first_message
+        """Called once, when the first message arrives (benchmarks start their clocks there)."""
+        self.checker = Checker(key_registry)
         self.report = IngestReport()
         self._pending: dict[tuple[str, int], _PartitionBatch] = {}
         self._pending_messages = 0
@@ -258,6 +266,9 @@ class Ingest:
         self._producer: Any = None
         self._stop = threading.Event()
         self._stop_reason = ""
+        self._pool: CheckPool | None = None
+        self._inflight: deque[tuple[list[Any], Future[list[Verdict]]]] = deque()
+        self._topic_info: dict[str, tuple[str, str | None]] = {}
 
     # -- clients ------------------------------------------------------------------------------
     def _make_consumer(self) -> Any:
@@ -323,78 +334,26 @@ class Ingest:
     def check(self, topic: str, partition: int, offset: int, value: bytes | None) -> tuple[
         Envelope, dict[str, Any]
     ]:  # fmt: skip
-        """The validated envelope and its decoded JSON, or `Rejected` / `ContractError`."""
-        try:
-            feed, country = parse_feed_topic(topic)
-        except UnknownTopic as exc:
-            raise Rejected("topic.name", f"{exc}: publish to feeds.<feed>.<ISO3>") from None
-        if country is None:
-            raise Rejected(
-                "topic.country",
-                f"topic {topic} does not end in an ISO 3166-1 alpha-3 code: "
-                "publish to feeds.<feed>.<ISO3>",
-            )
-        if value is None:
-            raise Rejected("decode.null", "message has no value: send a delete envelope instead")
-        # Values laid out as the publisher SDK sends them carry the signed bytes as a slice;
-        # any other layout is decoded in full and its canonical bytes recomputed.
-        split = split_signed(value)
-        signed: bytes | None
-        if split is None:
-            data, signed = decode(value), None
-        else:
-            data, signed, _signature = split
-        claimed = data.get("source_country")
-        if isinstance(claimed, str):
-            code = normalise_country(claimed, icao_extras=False)
-            if code is not None and code != country:
-                raise CountryMismatch(code, country)
-        signature = data.get("signature")
-        if signature is None:
-            raise Rejected(
-                "signature.missing",
-                "message is not signed: sign the canonical bytes with the country's Ed25519 key",
-            )
-        if not isinstance(signature, str):
-            raise Rejected("signature.invalid", "signature must be a base64 string")
-        if country not in self.registry:
-            raise Rejected(
-                "signature.unknown_key",
-                f"no public key registered for {country}: add it with `interlink keys register`",
-            )
-        if signed is None:
-            signed = canonical_bytes(data)
-        if not self.registry.verify(country, signed, signature):
-            signer = self.registry.signer_of(signed, signature)
-            if signer is not None:
-                raise Rejected(
-                    "signature.wrong_country",
-                    f"signed with {signer}'s key on {country}'s topic: a country signs only its "
-                    "own records",
-                )
-            raise Rejected(
-                "signature.invalid",
-                f"signature does not verify with {country}'s registered key: the message was "
-                "altered after signing or signed with another key",
-            )
-        envelope = validate_envelope(data)
-        if envelope.source_country != country:
-            raise CountryMismatch(envelope.source_country, country)
-        if envelope.feed != feed:
-            raise Rejected(
-                "feed.mismatch",
-                f"envelope feed {envelope.feed!r} on topic {topic}: publish it to "
-                f"feeds.{envelope.feed}.{country}",
-            )
+        """The validated envelope and its decoded JSON, or `Rejected` / `ContractError`: every
+        rule, the delete rule included (which `handle` applies after `Checker`'s)."""
+        envelope, data = self.checker.check(topic, value)
+        feed, country = self._topic_of(topic)
+        assert country is not None  # the checker rejects topics without a country
         if envelope.operation == "delete" and not self._known(
             feed, country, envelope.record_id, partition, offset
         ):
-            raise Rejected(
-                "delete.unknown_record",
-                f"delete of {feed} record {envelope.record_id!r}, which was never received from "
-                f"{country}: check the record id",
-            )
+            raise _unknown_delete(feed, country, envelope.record_id)
         return envelope, data
+
+    def _topic_of(self, topic: str) -> tuple[str, str | None]:
+        info = self._topic_info.get(topic)
+        if info is None:
+            try:
+                info = parse_feed_topic(topic)
+            except UnknownTopic:
+                info = ("unknown", None)  # the checker dead-letters it with the reason
+            self._topic_info[topic] = info
+        return info
 
     # -- the seen-record index (deletes) --------------------------------------------------------
     def _known(self, feed: str, country: str, record_id: str, partition: int, offset: int) -> bool:
@@ -431,21 +390,22 @@ class Ingest:
                     _remember(index, rid, part, off)
         for batch in self._pending.values():
             if batch.feed == feed and batch.country == country:
-                for row in batch.rows:
-                    _remember(index, row["record_id"], row["partition"], row["offset"])
+                for values, offset in zip(batch.envelopes, batch.offsets, strict=True):
+                    _remember(index, values[_RECORD_ID], batch.partition, offset)
         self._seen[key] = index
         return index
 
     # -- consuming ----------------------------------------------------------------------------
     def handle(self, message: Any) -> bool:
-        """Check one consumed message and add it to the batch or the DLQ; True when accepted."""
+        """Check one consumed message in this process and add it to the batch or the DLQ; True
+        when accepted."""
+        return self._apply(message, self.checker.verdict(message.topic, message.value))
+
+    def _apply(self, message: Any, verdict: Verdict) -> bool:
+        """Add a checked message to its partition's batch (or the DLQ), in offset order."""
         topic, partition, offset = message.topic, message.partition, message.offset
         tp = (topic, partition)
-        try:
-            feed, country = parse_feed_topic(topic)
-        except UnknownTopic:
-            feed, country = "unknown", None  # check() dead-letters it with the reason
-        size = len(message.value or b"")
+        feed, country = self._topic_of(topic)
         batch = self._pending.get(tp)
         if batch is None:
             batch = _PartitionBatch(topic, partition, feed, country, offset, offset)
@@ -454,65 +414,37 @@ class Ingest:
         if self._batch_started is None:
             self._batch_started = time.monotonic()
         self._pending_messages += 1
-        self._pending_bytes += size
+        self._pending_bytes += len(message.value or b"")
         self._positions[tp] = offset + 1
-        try:
-            envelope, data = self.check(topic, partition, offset, message.value)
-        except (Rejected, ContractError) as exc:
-            self._reject(message, country, exc)
+        values = verdict.columns
+        if values is None:
+            self._reject(message, country, verdict)
             return False
-        except Exception as exc:
-            # A bug met on some input must neither stop the ingest nor lose the message: it
-            # waits in the DLQ, with the error, for a fix and a replay.
-            log.exception("unexpected error checking %s+%s+%s", topic, partition, offset)
+        assert country is not None  # the checker rejects topics without a country
+        message_id, record_id = values[_MESSAGE_ID], values[_RECORD_ID]
+        record_version, operation = values[_RECORD_VERSION], values[_OPERATION]
+        if operation == "delete" and not self._known(feed, country, record_id, partition, offset):
+            exc = _unknown_delete(feed, country, record_id)
             self._reject(
                 message,
                 country,
-                Rejected(f"internal.{type(exc).__name__}", f"unexpected error: {exc!r}"),
+                Verdict(None, exc.error_class, str(exc), _REJECTED_CLASS, message_id),
             )
             return False
-        assert country is not None  # check() rejects topics without a country
-        payload = data.get("payload")
-        handling = envelope.handling
-        row = {
-            "topic": topic,
-            "partition": partition,
-            "offset": offset,
-            "kafka_timestamp": message.timestamp if message.timestamp >= 0 else None,
-            "ingest_time": datetime.now(UTC),
-            "message_id": str(envelope.message_id),
-            "feed": envelope.feed,
-            "schema_version": envelope.schema_version,
-            "source_country": envelope.source_country,
-            "source_agency": envelope.source_agency,
-            "record_id": envelope.record_id,
-            "record_version": envelope.record_version,
-            "operation": envelope.operation,
-            "produced_at": envelope.produced_at,
-            "reported_at": envelope.reported_at,
-            "operation_code": envelope.operation_code,
-            "dissemination": list(handling.dissemination),
-            "handling_code": handling.handling_code,
-            "handling_note": handling.handling_note,
-            "source_reliability": handling.source_reliability,
-            "information_assessment": handling.information_assessment,
-            "review_by": handling.review_by,
-            "payload": None
-            if payload is None
-            else json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
-            "raw": bytes(message.value),
-        }
-        batch.rows.append(row)
+        batch.offsets.append(offset)
+        batch.timestamps.append(message.timestamp if message.timestamp >= 0 else None)
+        batch.raws.append(bytes(message.value))
+        batch.envelopes.append(values)
         batch.receipts.append(
             {
-                "message_id": row["message_id"],
+                "message_id": message_id,
                 "status": "accepted",
                 "error_class": None,
                 "reason": None,
                 "source_country": country,
-                "feed": row["feed"],
-                "record_id": row["record_id"],
-                "record_version": row["record_version"],
+                "feed": feed,
+                "record_id": record_id,
+                "record_version": record_version,
                 "topic": topic,
                 "partition": partition,
                 "offset": offset,
@@ -520,25 +452,64 @@ class Ingest:
         )
         index = self._seen.get((feed, country))
         if index is not None:
-            _remember(index, envelope.record_id, partition, offset)
+            _remember(index, record_id, partition, offset)
         return True
 
-    def _reject(self, message: Any, country: str | None, exc: Exception) -> None:
-        error_class = getattr(exc, "error_class", type(exc).__name__)
-        reason = _one_line(str(exc))
-        message_id = None
-        with contextlib.suppress(Exception):
-            # Best effort: name the message in the receipt when its id can be read at all.
-            data = json.loads(message.value)
-            candidate = data.get("message_id") if isinstance(data, dict) else None
-            if isinstance(candidate, str) and len(candidate) <= 64:
-                message_id = candidate
+    # -- the worker pool ------------------------------------------------------------------------
+    def _dispatch(self, records: list[Any]) -> None:
+        """Check one partition's polled messages, in the workers when it pays, and apply the
+        verdicts that are ready (in order)."""
+        if self._pool is None or (not self._inflight and len(records) < PARALLEL_MIN):
+            for message in records:
+                self.handle(message)
+                if self.batch_full():
+                    self._land_pending()
+            return
+        size = min(CHUNK_MAX, max(32, math.ceil(len(records) / self._pool.workers)))
+        topic = records[0].topic
+        for start in range(0, len(records), size):
+            chunk = records[start : start + size]
+            future = self._pool.submit(topic, [m.value for m in chunk])
+            self._inflight.append((chunk, future))
+        self._collect(wait_all=False)
+
+    def _collect(self, *, wait_all: bool) -> None:
+        """Apply the verdicts of the chunks in flight, oldest first: those already done, plus
+        (to bound memory) the oldest while too many are in flight, or all with `wait_all`."""
+        limit = 4 * (self._pool.workers if self._pool is not None else 1)
+        while self._inflight:
+            chunk, future = self._inflight[0]
+            if not (wait_all or future.done() or len(self._inflight) > limit):
+                break
+            self._inflight.popleft()
+            for message, verdict in zip(chunk, self._verdicts(chunk, future), strict=True):
+                self._apply(message, verdict)
+                if self.batch_full():
+                    # Only what was applied lands: later chunks go to the next batch.
+                    self._land_pending()
+
+    def _verdicts(self, chunk: list[Any], future: Future[list[Verdict]]) -> list[Verdict]:
+        try:
+            return future.result()
+        except Exception as exc:
+            # A worker died (killed, out of memory): check in this process from here on. Nothing
+            # of the chunk was applied, so no message is lost or doubled.
+            if self._pool is not None:
+                log.warning("check workers failed (%r): checking in the ingest process", exc)
+                pool, self._pool = self._pool, None
+                with contextlib.suppress(Exception):
+                    pool.close()
+            return [self.checker.verdict(m.topic, m.value) for m in chunk]
+
+    def _reject(self, message: Any, country: str | None, verdict: Verdict) -> None:
+        error_class, reason = verdict.error_class, verdict.reason
+        message_id = verdict.message_id
         headers = list(message.headers or [])
         headers += [
             (H_TOPIC, _header_value(message.topic)),
             (H_PARTITION, _header_value(message.partition)),
             (H_OFFSET, _header_value(message.offset)),
-            (H_CLASS, _header_value(type(exc).__module__ + "." + type(exc).__name__)),
+            (H_CLASS, _header_value(verdict.exception)),
             (H_MESSAGE, _header_value(reason)),
             (H_ERROR_CLASS, _header_value(error_class)),
             (H_TIMESTAMP, _header_value(message.timestamp)),
@@ -614,14 +585,13 @@ class Ingest:
     def _land(self, batch: _PartitionBatch) -> str | None:
         """Write the batch's accepted rows as one bronze file; returns its name (None when the
         batch accepted nothing)."""
-        if not batch.rows:
+        if not batch.offsets:
             return None
         assert batch.country is not None
-        rows = batch.rows
-        first, last = rows[0]["offset"], rows[-1]["offset"]
-        day = _day_of(rows[0]["kafka_timestamp"])
+        first, last = batch.offsets[0], batch.offsets[-1]
+        day = _day_of(batch.timestamps[0])
         rel = bronze_name(batch.feed, batch.country, day, batch.topic, batch.partition, first, last)
-        table = pa.Table.from_pylist(rows, schema=BRONZE_SCHEMA)
+        table = _bronze_table(batch, datetime.now(UTC))
         self.lake.write_parquet(rel, table)
         return rel
 
@@ -653,6 +623,12 @@ class Ingest:
             index[written] = parsed
 
     def flush(self) -> None:
+        """Land every message read so far: the checks in flight are applied first, then the
+        pending batch lands (`_land_pending`)."""
+        self._collect(wait_all=True)
+        self._land_pending()
+
+    def _land_pending(self) -> None:
         """Land the pending batch: bronze files, then receipts and DLQ acknowledged, then the
         offsets committed. A crash anywhere before the commit replays the same messages."""
         if not self._pending:
@@ -670,10 +646,10 @@ class Ingest:
             if rel is None:
                 continue
             written.append(rel)
-            accepted += len(batch.rows)
+            accepted += len(batch.offsets)
             country = batch.country or "?"
             self.report.per_country[country] = self.report.per_country.get(country, 0) + len(
-                batch.rows
+                batch.offsets
             )
         # Receipts go out once the accepted messages are durable, before the offsets commit.
         processed_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
@@ -769,6 +745,8 @@ class Ingest:
         # pyarrow loads pandas on first use (seconds on a busy machine): pay it before the group
         # join rather than inside the first flush, while the partitions are held.
         pa.array([0])
+        if self.workers and self._pool is None:
+            self._pool = CheckPool(self.registry, self.workers)
         self._consumer = self._make_consumer()
         self._topics.ensure([DLQ_TOPIC])
         last_activity = time.monotonic()
@@ -787,22 +765,23 @@ class Ingest:
                     assigned_once = True
                 got = 0
                 for records in polled.values():
-                    for message in records:
-                        self.handle(message)
-                        got += 1
-                        processed += 1
-                        if self.batch_full():
-                            self.flush()
+                    if records and got == 0 and processed == 0 and self.on_first_message:
+                        self.on_first_message()
+                    self._dispatch(records)
+                    got += len(records)
+                    processed += len(records)
                 if got:
                     last_activity = time.monotonic()
                     self._update_highwater()
-                if self._pending and (self.batch_full() or not got):
+                if self._inflight:
+                    self._collect(wait_all=False)
+                if (self._pending or self._inflight) and (self.batch_full() or not got):
                     # An empty poll means we are caught up: land what we have rather than wait.
                     self.flush()
                 if max_messages is not None and processed >= max_messages:
                     self.stop("max_messages")
                     break
-                if until_idle is not None and not self._pending:
+                if until_idle is not None and not self._pending and not self._inflight:
                     idle = time.monotonic() - last_activity
                     # Idle means caught up: every assigned partition answered a fetch and has
                     # nothing beyond our position. A slow first fetch on a busy machine must not
@@ -824,6 +803,11 @@ class Ingest:
         return self.report
 
     def _close(self) -> None:
+        self._inflight.clear()
+        if self._pool is not None:
+            with contextlib.suppress(Exception):
+                self._pool.close()
+            self._pool = None
         if self._consumer is not None:
             with contextlib.suppress(Exception):
                 self._consumer.close(autocommit=False)
@@ -837,6 +821,38 @@ class Ingest:
 
 
 _encode = msgspec.json.Encoder().encode
+_MESSAGE_ID = ENVELOPE_COLUMNS.index("message_id")
+_RECORD_ID = ENVELOPE_COLUMNS.index("record_id")
+_RECORD_VERSION = ENVELOPE_COLUMNS.index("record_version")
+_OPERATION = ENVELOPE_COLUMNS.index("operation")
+_ENVELOPE_TYPES = [BRONZE_SCHEMA.field(name).type for name in ENVELOPE_COLUMNS]
+
+
+def _bronze_table(batch: _PartitionBatch, landed_at: datetime) -> pa.Table:
+    """The batch's accepted messages as a bronze table, built column by column."""
+    n = len(batch.offsets)
+    envelope_columns = list(zip(*batch.envelopes, strict=True))
+    arrays = [
+        pa.array([batch.topic] * n, pa.string()),
+        pa.array([batch.partition] * n, pa.int32()),
+        pa.array(batch.offsets, pa.int64()),
+        pa.array(batch.timestamps, pa.timestamp("ms", tz="UTC")),
+        pa.array([landed_at] * n, pa.timestamp("us", tz="UTC")),
+        *(pa.array(c, t) for c, t in zip(envelope_columns, _ENVELOPE_TYPES, strict=True)),
+        pa.array(batch.raws, pa.binary()),
+    ]
+    return pa.Table.from_arrays(arrays, schema=BRONZE_SCHEMA)
+
+
+_REJECTED_CLASS = f"{Rejected.__module__}.{Rejected.__name__}"
+
+
+def _unknown_delete(feed: str, country: str, record_id: str) -> Rejected:
+    return Rejected(
+        "delete.unknown_record",
+        f"delete of {feed} record {record_id!r}, which was never received from "
+        f"{country}: check the record id",
+    )
 
 
 def _remember(
@@ -881,11 +897,13 @@ def ingest(
     client_options: dict[str, Any] | None = None,
     consumer_options: dict[str, Any] | None = None,
     topic_pattern: str = FEED_TOPIC_PATTERN,
+    workers: int | None = None,
 ) -> IngestReport:
     """Land the feed topics into `lake` bronze (or the DLQ) and return what happened.
 
     Without `until_idle` or `max_messages` it runs until SIGTERM/SIGINT, then flushes, commits
     and leaves the group. `client_options` go straight to kafka-python (SASL/TLS settings).
+    `workers` check processes run the checks (default: one per core; 0: in this process).
     """
     runner = Ingest(
         bootstrap,
@@ -898,6 +916,7 @@ def ingest(
         client_options=client_options,
         consumer_options=consumer_options,
         topic_pattern=topic_pattern,
+        workers=workers,
     )
     with _signals_stop(runner.stop):
         return runner.run(until_idle=until_idle, max_messages=max_messages)

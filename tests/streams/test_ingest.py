@@ -327,3 +327,79 @@ def test_batches_flush_by_bytes_so_memory_stays_bounded(
     message_bytes = len(bronze_table(lake).column("raw")[0].as_py())
     assert len(sizes) >= 120 * message_bytes // limit
     assert max(sizes) <= limit // message_bytes + 1
+
+
+def _landed(lake: Lake) -> list[dict[str, Any]]:
+    table = bronze_table(lake)
+    assert table is not None
+    rows = table.drop_columns(["ingest_time"]).to_pylist()
+    return sorted(rows, key=lambda r: (r["partition"], r["offset"]))
+
+
+def test_checks_in_worker_processes_land_what_one_process_lands(
+    broker: str, tmp_path: Any, keys: Callable[[str], Any], registry: Any, monkeypatch: Any
+) -> None:
+    from kafka import KafkaProducer
+
+    from streams import checking
+
+    lux = keys("LUX")
+    with FeedPublisher(broker, "LUX", lux) as pub:
+        for i in range(400):
+            pub.publish("person", person(i, "LUX"))
+        pub.delete("person", "LUX-P-000007", 2)
+        pub.delete("person", "LUX-P-999999", 2)
+    producer = KafkaProducer(bootstrap_servers=broker)
+    for value in [b"not json", json.dumps(_wire("LUX", "LUX-P-N")).encode()]:
+        producer.send("feeds.person.LUX", key=b"LUX-P-000001", value=value)
+    producer.flush()
+    producer.close()
+    chunks: list[int] = []
+    submit = checking.CheckPool.submit
+
+    def counted(self: Any, topic: str, values: list[Any]) -> Any:
+        chunks.append(len(values))
+        return submit(self, topic, values)
+
+    monkeypatch.setattr(checking.CheckPool, "submit", counted)
+    reg = registry("LUX")
+    pooled = run_ingest(broker, Lake(str(tmp_path / "a")), reg, "LUX", workers=2)
+    assert chunks, "a backlog is checked in the workers"
+    alone = run_ingest(broker, Lake(str(tmp_path / "b")), reg, "LUX", workers=0)
+    assert pooled.accepted == alone.accepted == 401
+    assert (
+        pooled.per_reason
+        == alone.per_reason
+        == {
+            "decode.json": 1,
+            "delete.unknown_record": 1,
+            "signature.missing": 1,
+        }
+    )
+    assert _landed(Lake(str(tmp_path / "a"))) == _landed(Lake(str(tmp_path / "b")))
+
+
+def test_a_failed_worker_pool_falls_back_to_checking_in_process(
+    broker: str,
+    lake: Lake,
+    publisher: Callable[..., FeedPublisher],
+    registry: Any,
+    monkeypatch: Any,
+) -> None:
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from streams import checking
+
+    with publisher("MLT", partitions=1) as pub:
+        ids = [pub.publish("person", person(i, "MLT")) for i in range(200)]
+
+    def broken(self: Any, topic: str, values: list[Any]) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_exception(BrokenProcessPool("a worker was killed"))
+        return future
+
+    monkeypatch.setattr(checking.CheckPool, "submit", broken)
+    report = run_ingest(broker, lake, registry("MLT"), "MLT", workers=2)
+    assert report.accepted == 200 and report.rejected == 0
+    assert sorted(bronze_ids(lake)) == sorted(ids)
