@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,29 @@ def test_loading_a_missing_or_foreign_private_key_is_a_clear_error(tmp_path: Pat
     bad.write_text("hello")
     with pytest.raises(KeyFileError, match="PEM"):
         load_private_key(bad)
+
+
+def test_registry_verification_agrees_with_openssl_on_altered_signatures_and_data() -> None:
+    # Keys and signatures come from `cryptography` (OpenSSL); the registry verifies with
+    # libsodium: both must accept exactly the same (signature, data) pairs.
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    registry = KeyRegistry()
+    registry.add("FRA", key.public_key())
+    rng = random.Random(7)
+    for i in range(50):
+        data = rng.randbytes(rng.randint(0, 2000))
+        signature = bytearray(key.sign(data))
+        if i % 3 == 1:
+            signature[rng.randrange(64)] ^= 1 << rng.randrange(8)
+        if i % 3 == 2 and data:
+            data = bytes([data[0] ^ 1]) + data[1:]
+        try:
+            key.public_key().verify(bytes(signature), data)
+            expected = True
+        except InvalidSignature:
+            expected = False
+        assert registry.verify("FRA", data, bytes(signature)) is expected
+        assert (registry.signer_of(data, bytes(signature)) == "FRA") is expected
