@@ -14,9 +14,11 @@ import contextlib
 import json
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import sys
+import threading
 import time
 import types
 from collections.abc import Iterator, Sequence
@@ -245,7 +247,18 @@ def _init_worker(registry_json: str) -> None:
     # sent to the whole process group must not kill the workers under it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_the_ingest, name="ingest-watch", daemon=True).start()
     _worker_checker = Checker(KeyRegistry.from_json(registry_json))
+
+
+def _exit_with_the_ingest() -> None:
+    # A worker waits on a queue whose write end it holds itself, so a SIGKILLed ingest would
+    # leave it (and the fork server it keeps alive) behind; the parent's sentinel ends it.
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+    multiprocessing.connection.wait([parent.sentinel])
+    os._exit(0)
 
 
 def _check_chunk(topic: str, values: list[bytes | None]) -> list[Verdict]:

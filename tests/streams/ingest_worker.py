@@ -1,7 +1,8 @@
 """An ingest process for crash tests: `python tests/streams/ingest_worker.py CONFIG_JSON`.
 
-The config names the broker, the lake, the key registry file, the group, the topic pattern and the
-batch bounds; the process prints its report as JSON when it stops by itself.
+The config names the broker, the lake, the key registry file, the group, the topic pattern, the
+batch bounds and optionally the check workers; the process prints its report as JSON when it
+stops by itself.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def main() -> None:
         batch_max_messages=config.get("batch_max_messages", 5000),
         batch_max_seconds=config.get("batch_max_seconds", 5.0),
         topic_pattern=config["pattern"],
+        workers=config.get("workers"),
     )
     print(json.dumps(report.as_dict()))
 

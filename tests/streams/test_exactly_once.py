@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from infra.lake import Lake
@@ -49,8 +50,12 @@ def kill_mid_stream(proc: subprocess.Popen[bytes], lake: Lake, min_files: int) -
     else:
         proc.kill()
         pytest.fail("the ingest worker landed nothing within 180s")
+    helpers = psutil.Process(proc.pid).children(recursive=True)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
+    # Its check workers (and their fork server) go with it: nothing outlives a killed ingest.
+    _gone, alive = psutil.wait_procs(helpers, timeout=30)
+    assert not alive, f"still running after the ingest was killed: {alive}"
     return len(bronze_ids(lake))
 
 
@@ -87,6 +92,7 @@ def test_sigkill_mid_stream_then_restart_lands_each_message_once(
         "pattern": feed_pattern("POL"),
         "batch_max_messages": 100,
         "batch_max_seconds": 60,
+        "workers": 2,
     }
     lake = Lake(config["lake"])
     log = tmp_path / "worker.log"
