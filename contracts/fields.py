@@ -274,6 +274,14 @@ def _birth_date(value: Any) -> str:
     if isinstance(value, date) and not isinstance(value, datetime):
         value = value.isoformat()
     text = _require_str(value, "birth_date.type").strip()
+    _check_birth_date(text, today_utc())
+    return text
+
+
+# Birth dates recur across a feed's records (and partial ones far more), and the verdict depends
+# only on the text and today's date: cached like phones, bounded, failures not cached.
+@functools.lru_cache(maxsize=65_536)
+def _check_birth_date(text: str, today: date) -> None:
     if not _PARTIAL_DATE_RE.fullmatch(text):
         raise PydanticCustomError(
             "birth_date.format", "birth dates are YYYY, YYYY-MM or YYYY-MM-DD"
@@ -282,7 +290,6 @@ def _birth_date(value: Any) -> str:
         earliest, latest = partial_date_bounds(text)
     except ValueError:
         raise PydanticCustomError("birth_date.invalid", "no such calendar date") from None
-    today = today_utc()
     if earliest > today:
         raise PydanticCustomError("birth_date.future", "birth date is in the future")
     # The latest day the partial date allows must give an age under MAX_AGE_YEARS today.
@@ -294,7 +301,6 @@ def _birth_date(value: Any) -> str:
         raise PydanticCustomError(
             "birth_date.age", "implies an age of {age} years or more", {"age": MAX_AGE_YEARS}
         )
-    return text
 
 
 PartialDate = Annotated[
@@ -307,6 +313,9 @@ PartialDate = Annotated[
 ]
 
 
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _strict_date(value: Any) -> Any:
     # A bare number or a datetime string is a publisher bug, not a date: refuse rather than guess.
     if isinstance(value, datetime):
@@ -314,7 +323,7 @@ def _strict_date(value: Any) -> Any:
     if isinstance(value, date):
         return value
     text = _require_str(value, "date.format").strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if not _DATE_RE.fullmatch(text):
         raise PydanticCustomError("date.format", "dates are YYYY-MM-DD")
     try:
         return date.fromisoformat(text)
