@@ -155,7 +155,7 @@ def run_interlink(
 
 def _interlink_candidates(spark: Any, input_path: Path, result_dir: Path) -> pd.DataFrame:
     """Interlink's blocked pairs on the same file: the same public steps resolve_persons runs
-    (standardise, record keys, generic/oversized keys dropped, candidate pairs), default config."""
+    (standardise, record keys, key statuses, candidate pairs), default config."""
     from pyspark.sql import functions as F
 
     from transforms import blocking as B
@@ -166,8 +166,8 @@ def _interlink_candidates(spark: Any, input_path: Path, result_dir: Path) -> pd.
     raw = read_person_file(spark, str(input_path))
     records = to_records(person_body(raw.withColumn("feed", F.lit("person"))))
     keys = B.record_keys(records).cache()
-    unusable = B.unusable_keys(B.key_stats(keys, ResolutionConfig().blocking))
-    pairs = B.candidate_pairs(keys, unusable, None).select("l_rk", "r_rk").toPandas()
+    flagged = B.flagged_keys(B.key_stats(keys, ResolutionConfig().blocking))
+    pairs = B.candidate_pairs(keys, flagged).select("l_rk", "r_rk").toPandas()
     return pairs.set_axis(["key_l", "key_r"], axis=1)
 
 

@@ -10,10 +10,18 @@ a chain of slightly-similar records, joins unrelated people. The guard re-cluste
 larger than `max_size` using only its stronger edges (tiered weight thresholds); what is still too
 big after the last tier is not chained at all: its records stay on their own and are flagged, for
 an analyst to review.
+
+Transitivity also joins records that the model itself compared and found to be different people
+(A~B and B~C accepted, A/C clearly apart: a namesake bridged by a partial record). `refine`
+re-clusters each component that holds such a *cannot-link* pair (match weight below
+`cannot_link_weight`): its accepted edges are added strongest first, and an edge that would put a
+cannot-link pair in one cluster is skipped (greedy constrained single linkage, per component, in
+pandas inside Spark: components are small once the guard has run).
 """
 
 from __future__ import annotations
 
+import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
@@ -95,3 +103,93 @@ def guarded_components(
         again = connected_components(members, strong).withColumn("guard", F.lit(f"split@{tier:g}"))
         comps = _cut(ok.unionByName(again))
     return comps
+
+
+CLUSTER_SCHEMA = "rk string, component string, guard string"
+
+
+def constrained_merge(pairs: pd.DataFrame, accept: float, cannot_link: float) -> pd.DataFrame:
+    """Greedy constrained single linkage over one component's scored pairs (pure pandas).
+
+    pairs: l_rk, r_rk, match_weight. Accepted edges (weight ≥ accept) are applied strongest
+    first; an edge is skipped when it would join two groups holding a pair weighing below
+    `cannot_link`. Returns rk, component (smallest rk of its group), split (bool: the component
+    fell apart into several groups).
+    """
+    nodes = sorted(set(pairs["l_rk"]) | set(pairs["r_rk"]))
+    parent = {n: n for n in nodes}
+    members = {n: {n} for n in nodes}
+    apart: dict[str, set[str]] = {}
+    for a, b, w in pairs[["l_rk", "r_rk", "match_weight"]].itertuples(index=False):
+        if w < cannot_link:
+            apart.setdefault(a, set()).add(b)
+            apart.setdefault(b, set()).add(a)
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    edges = pairs[pairs["match_weight"] >= accept].sort_values(
+        ["match_weight", "l_rk", "r_rk"], ascending=[False, True, True]
+    )
+    for a, b in edges[["l_rk", "r_rk"]].itertuples(index=False):
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        small, big = (ra, rb) if len(members[ra]) <= len(members[rb]) else (rb, ra)
+        if any(apart.get(x, set()) & members[big] for x in members[small]):
+            continue
+        parent[small] = big
+        members[big] |= members.pop(small)
+    label = {root: min(group) for root, group in members.items()}
+    roots = {find(n) for n in nodes}
+    return pd.DataFrame(
+        {
+            "rk": nodes,
+            "component": [label[find(n)] for n in nodes],
+            "split": [len(roots) > 1] * len(nodes),
+        }
+    )
+
+
+def refine(
+    clusters: DataFrame, scored: DataFrame, *, accept: float, cannot_link: float
+) -> DataFrame:
+    """Split components holding a cannot-link pair (see the module docstring).
+
+    clusters: rk, component, guard; scored: l_rk, r_rk, match_weight for every compared pair.
+    Components with no cannot-link pair inside are returned unchanged.
+    """
+    comp = clusters.select("rk", "component")
+    within = (
+        scored.select("l_rk", "r_rk", "match_weight")
+        .join(comp.withColumnRenamed("rk", "l_rk"), "l_rk")
+        .join(comp.withColumnRenamed("rk", "r_rk").withColumnRenamed("component", "_c"), "r_rk")
+        .where(F.col("component") == F.col("_c"))
+        .drop("_c")
+    )
+    conflicted = (
+        within.where(F.col("match_weight") < F.lit(cannot_link)).select("component").distinct()
+    )
+    work = within.join(conflicted, "component")
+
+    def per_component(df: pd.DataFrame) -> pd.DataFrame:
+        out = constrained_merge(df, accept, cannot_link)
+        return pd.DataFrame(
+            {
+                "rk": out["rk"],
+                "component": out["component"],
+                "guard": ["cannot_link" if s else None for s in out["split"]],
+            }
+        )
+
+    redone = work.groupBy("component").applyInPandas(per_component, CLUSTER_SCHEMA)
+    redone = _cut(redone)
+    kept = clusters.join(redone.select("rk"), "rk", "left_anti")
+    # A record the guard already flagged keeps that flag.
+    redone = redone.join(clusters.select("rk", F.col("guard").alias("_old")), "rk", "left").select(
+        "rk", "component", F.coalesce("_old", "guard").alias("guard")
+    )
+    return kept.select("rk", "component", "guard").unionByName(redone)

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql.types import DoubleType
-from rapidfuzz.distance import JaroWinkler
+from pyspark.sql.types import IntegerType
+from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 NEUTRAL = -2
 """Gamma of a neutral level: like a missing field it gives no evidence either way."""
@@ -98,71 +98,171 @@ def _empty(c: Column) -> Column:
 
 
 # -- names ----------------------------------------------------------------------------------------
-def name_set_similarity(a: list[str], b: list[str]) -> float:
-    """Best similarity between any spelling of A and any spelling of B, tokens in any order.
+def _split(spellings: list[str]) -> list[list[str]]:
+    return [x.split() for x in spellings if x]
+
+
+def _assigned_similarities(short: list[str], long_: list[str]) -> list[float]:
+    """Jaro-Winkler of each token of `short` with a distinct partner in `long_` (greedy, best
+    pairs first), so "georgi georgiev" cannot match both its tokens to "georgi"."""
+    scored = sorted(
+        (
+            (JaroWinkler.normalized_similarity(s, t), i, j)
+            for i, s in enumerate(short)
+            for j, t in enumerate(long_)
+        ),
+        reverse=True,
+    )
+    used_i: set[int] = set()
+    used_j: set[int] = set()
+    out: list[float] = []
+    for sim, i, j in scored:
+        if i in used_i or j in used_j:
+            continue
+        used_i.add(i)
+        used_j.add(j)
+        out.append(sim)
+        if len(out) == len(short):
+            break
+    return out
+
+
+def token_set_similarity(a: list[str], b: list[str]) -> tuple[float, float]:
+    """(mean, worst) token similarity of the best pair of spellings, tokens in any order.
 
     Each spelling is a string of canonical tokens. For a pair of spellings, every token of the
-    shorter one is matched to its most similar token of the other (Jaro-Winkler) and the scores are
-    averaged; the tokens concatenated in sorted order are compared too, so "li xiaolong" still
-    meets "lixiaolong". The best pair of spellings wins.
+    shorter one is matched to a distinct, most similar token of the other (Jaro-Winkler): the mean
+    and the worst of those scores describe the pair ("ivan petrov" / "ivan petrow": mean 0.97,
+    worst 0.95; "maryam rahimi" / "maryam nuri": mean 0.81, worst 0.61, two people sharing a given
+    name). A lone token against a longer name is discounted (x 0.9): one shared word is thin
+    evidence. The tokens concatenated in sorted order are compared too (normalised Levenshtein),
+    so "li xiaolong" meets "lixiaolong". The best pair of spellings wins.
     """
-    best = 0.0
-    for x in a:
-        xt = x.split()
-        for y in b:
-            yt = y.split()
+    best = (0.0, 0.0)
+    for xt in _split(a):
+        for yt in _split(b):
             short, long_ = (xt, yt) if len(xt) <= len(yt) else (yt, xt)
-            if not short:
-                continue
-            tok = sum(max(JaroWinkler.normalized_similarity(s, t) for t in long_) for s in short)
-            tok /= len(short)
-            joined = JaroWinkler.normalized_similarity("".join(sorted(xt)), "".join(sorted(yt)))
-            best = max(best, tok, joined)
-            if best >= 1.0:
-                return 1.0
+            sims = _assigned_similarities(short, long_)
+            mean, worst = sum(sims) / len(sims), min(sims)
+            if len(short) == 1 and len(long_) > 1:
+                mean, worst = mean * 0.9, worst * 0.9
+            joined = Levenshtein.normalized_similarity("".join(sorted(xt)), "".join(sorted(yt)))
+            if joined > mean:
+                mean = worst = joined
+            best = max(best, (mean, worst))
+            if best[1] >= 1.0:
+                return best
     return best
 
 
-@F.pandas_udf(DoubleType())  # type: ignore[call-overload]
-def _name_sim_udf(a: pd.Series, b: pd.Series) -> pd.Series:
-    return pd.Series(
-        [
-            None if x is None or y is None else name_set_similarity(list(x), list(y))
-            for x, y in zip(a, b, strict=True)
-        ],
-        dtype="float64",
-    )
+def name_set_similarity(a: list[str], b: list[str]) -> float:
+    """Mean token similarity of the best pair of spellings (see `token_set_similarity`)."""
+    return token_set_similarity(a, b)[0]
+
+
+def _subset(a: list[str], b: list[str]) -> bool:
+    """All tokens (at least two) of one spelling appear in a spelling of the other: a middle
+    name dropped or added ("chinedu okafor" / "chinedu okafor osaro")."""
+    for xt in _split(a):
+        xs = set(xt)
+        for yt in _split(b):
+            ys = set(yt)
+            small, big = (xs, ys) if len(xs) <= len(ys) else (ys, xs)
+            if len(small) >= 2 and small <= big:
+                return True
+    return False
+
+
+# Codes of the fuzzy name levels (the exact, variant and skeleton levels are array overlaps).
+FUZZY_SUBSET, FUZZY_HIGH, FUZZY_MID, FUZZY_TOKEN, FUZZY_NONE = 4, 3, 2, 1, 0
+
+
+def fuzzy_name_code(a: list[str], b: list[str], high: float, mid: float) -> int:
+    """The best fuzzy level two lists of canonical spellings reach (FUZZY_* codes)."""
+    if _subset(a, b):
+        return FUZZY_SUBSET
+    mean, worst = token_set_similarity(a, b)
+    if mean >= high and worst >= high - 0.07:
+        return FUZZY_HIGH
+    if mean >= mid and worst >= mid - 0.15:
+        return FUZZY_MID
+    tokens_a = {t for x in _split(a) for t in x if len(t) >= 2}
+    tokens_b = {t for x in _split(b) for t in x if len(t) >= 2}
+    if tokens_a & tokens_b or mean >= mid:
+        return FUZZY_TOKEN
+    return FUZZY_NONE
+
+
+def _fuzzy_udf(high: float, mid: float):  # type: ignore[no-untyped-def]
+    @F.pandas_udf(IntegerType())  # type: ignore[call-overload]
+    def fuzzy(a: pd.Series, b: pd.Series) -> pd.Series:
+        return pd.Series(
+            [
+                None if x is None or y is None else fuzzy_name_code(list(x), list(y), high, mid)
+                for x, y in zip(a, b, strict=True)
+            ],
+            dtype="Int32",
+        )
+
+    return fuzzy
 
 
 @dataclass
 class NameComparison(Comparison):
-    """Names in any token order, across scripts: exact, variant, consonant skeleton, fuzzy."""
+    """Names in any token order, across scripts: exact, variant, skeleton, subset, fuzzy.
+
+    The exact, variant and skeleton levels carry a term-frequency adjustment: sharing a rare name
+    is stronger evidence than sharing "mohammed ali". `canon_keys` hold the canonical and the bare
+    (particle-free) forms of every spelling, `skel_keys` their consonant skeletons.
+    """
 
     name: str = "name"
     columns: tuple[str, ...] = ("name_keys", "canon_keys", "skel_keys")
     high: float = 0.92
-    mid: float = 0.80
+    mid: float = 0.85
 
     def prepare(self, pairs: DataFrame) -> DataFrame:
-        return pairs.withColumn("name_sim", _name_sim_udf(L("canon_keys"), R("canon_keys")))
+        if "name_fuzzy" in pairs.columns:
+            return pairs
+        udf = _fuzzy_udf(self.high, self.mid)
+        return pairs.withColumn("name_fuzzy", udf(L("canon_keys"), R("canon_keys")))
 
     def null_condition(self) -> Column:
         return _empty(L("name_keys")) | _empty(R("name_keys"))
 
     def levels(self) -> list[Level]:
+        fuzzy = F.col("name_fuzzy")
         return [
             Level("exact", F.arrays_overlap(L("name_keys"), R("name_keys")), "name_keys"),
             Level("variant", F.arrays_overlap(L("canon_keys"), R("canon_keys")), "canon_keys"),
             Level("skeleton", F.arrays_overlap(L("skel_keys"), R("skel_keys")), "skel_keys"),
-            Level(f"similar>={self.high}", F.col("name_sim") >= self.high),
-            Level(f"similar>={self.mid}", F.col("name_sim") >= self.mid),
+            Level("subset", fuzzy == FUZZY_SUBSET),
+            Level(f"similar>={self.high}", fuzzy == FUZZY_HIGH),
+            Level(f"similar>={self.mid}", fuzzy == FUZZY_MID),
+            Level("one_token_shared", fuzzy == FUZZY_TOKEN),
         ]
+
+
+def names_alike() -> Column:
+    """Pair-frame condition: the names agree at least at the subset level (same person written
+    differently, not two people sharing one word of a name). Needs `name_fuzzy`."""
+    return (
+        F.arrays_overlap(L("name_keys"), R("name_keys"))
+        | F.arrays_overlap(L("canon_keys"), R("canon_keys"))
+        | F.arrays_overlap(L("skel_keys"), R("skel_keys"))
+        | (F.coalesce(F.col("name_fuzzy"), F.lit(0)) >= FUZZY_SUBSET)
+    )
 
 
 # -- birth date -----------------------------------------------------------------------------------
 @dataclass
 class BirthDateComparison(Comparison):
-    """Exact, compatible at the coarser precision, day/month transposed, year ±1."""
+    """Exact (with term frequency), compatible at the coarser precision, day/month transposed,
+    year off with the same day and month, one keying error, within a year, else.
+
+    The matching view reads a 1 January date as a year (`transforms.persons.to_records`): many
+    registrations record an unknown day and month that way.
+    """
 
     name: str = "birth_date"
     columns: tuple[str, ...] = ("birth_date", "birth_year", "birth_month", "birth_day")
@@ -181,8 +281,9 @@ class BirthDateComparison(Comparison):
             L("birth_day").isNull() | R("birth_day").isNull() | (L("birth_day") == R("birth_day"))
         )
         both_full = L("birth_day").isNotNull() & R("birth_day").isNotNull()
+        years_apart = F.abs(L("birth_year") - R("birth_year"))
         return [
-            Level("exact", both_full & (L("birth_date") == R("birth_date"))),
+            Level("exact", both_full & (L("birth_date") == R("birth_date")), "birth_date"),
             Level("partial", same_year & month_ok & day_ok),
             Level(
                 "transposed",
@@ -191,7 +292,15 @@ class BirthDateComparison(Comparison):
                 & (L("birth_day") == R("birth_month"))
                 & (L("birth_month") == R("birth_day")),
             ),
-            Level("year±1", F.abs(L("birth_year") - R("birth_year")) <= 1),
+            Level(
+                "year_off",
+                both_full
+                & (years_apart <= 2)
+                & (L("birth_month") == R("birth_month"))
+                & (L("birth_day") == R("birth_day")),
+            ),
+            Level("one_edit", both_full & (F.levenshtein(L("birth_date"), R("birth_date")) <= 1)),
+            Level("within_a_year", (years_apart <= 1) & month_ok & day_ok),
         ]
 
 
@@ -220,46 +329,98 @@ class NationalityComparison(Comparison):
 
 
 @dataclass
-class IdentifierComparison(Comparison):
-    """Shared document, forensic reference, phone or e-mail; generic values removed upstream.
-
-    The record columns `ids_doc`, `ids_forensic`, `ids_contact` hold only non-generic values (see
-    `transforms.blocking.with_evidence_ids`), so a hotline number shared by dozens of people is no
-    evidence.
-
-    A shared phone or e-mail cannot stand alone: members of one smuggling network share phones,
-    so a contact counts only when the names are at least somewhat alike (same consonant skeleton
-    or token-set similarity >= `names_alike`). Shared but with names that disagree, it is the
-    neutral level `contact_names_differ`: recorded, 0 bits, and kept out of m/u estimation, since
-    under the independence assumption it would otherwise outweigh the name disagreement.
-    Documents and forensic references stay strong on their own.
-    """
-
-    name: str = "identifiers"
-    columns: tuple[str, ...] = ("ids_doc", "ids_forensic", "ids_contact", "canon_keys", "skel_keys")
-    names_alike: float = 0.80
-
-    def prepare(self, pairs: DataFrame) -> DataFrame:
-        if "name_sim" in pairs.columns:
-            return pairs
-        return pairs.withColumn("name_sim", _name_sim_udf(L("canon_keys"), R("canon_keys")))
+class BirthCountryComparison(Comparison):
+    name: str = "birth_country"
+    columns: tuple[str, ...] = ("birth_country",)
 
     def null_condition(self) -> Column:
-        none_l = _empty(L("ids_doc")) & _empty(L("ids_forensic")) & _empty(L("ids_contact"))
-        none_r = _empty(R("ids_doc")) & _empty(R("ids_forensic")) & _empty(R("ids_contact"))
-        return none_l | none_r
+        return L("birth_country").isNull() | R("birth_country").isNull()
 
     def levels(self) -> list[Level]:
-        contact = F.arrays_overlap(L("ids_contact"), R("ids_contact"))
-        names_alike = F.arrays_overlap(L("skel_keys"), R("skel_keys")) | (
-            F.coalesce(F.col("name_sim"), F.lit(0.0)) >= self.names_alike
-        )
+        return [Level("same", L("birth_country") == R("birth_country"))]
+
+
+def _shared(column: str) -> Column:
+    return F.arrays_overlap(L(column), R(column))
+
+
+@dataclass
+class DocumentComparison(Comparison):
+    """A shared travel or identity document (number + issuing country); generic values (a
+    placeholder passport, a number shared by many people) were removed upstream."""
+
+    name: str = "document"
+    columns: tuple[str, ...] = ("ids_doc",)
+
+    def null_condition(self) -> Column:
+        return _empty(L("ids_doc")) | _empty(R("ids_doc"))
+
+    def levels(self) -> list[Level]:
+        return [Level("shared", _shared("ids_doc"))]
+
+
+@dataclass
+class ForensicComparison(Comparison):
+    """A shared forensic reference (fingerprint, DNA profile) in the same database."""
+
+    name: str = "forensic"
+    columns: tuple[str, ...] = ("ids_forensic",)
+
+    def null_condition(self) -> Column:
+        return _empty(L("ids_forensic")) | _empty(R("ids_forensic"))
+
+    def levels(self) -> list[Level]:
+        return [Level("shared", _shared("ids_forensic"))]
+
+
+@dataclass
+class PhoneComparison(Comparison):
+    """A shared phone: the person's own line, or a line several persons use.
+
+    Members of one smuggling network, or of one family, share phones: a phone held by records of
+    `BlockingConfig.shared_min_persons` or more distinct persons is a *shared line*
+    (`ids_phone_shared`) and gets its own level, whose m and u EM learns. A phone shared by two
+    records whose names are not alike is the neutral level `names_differ`: recorded, 0 bits, left
+    out of m/u estimation, since under the independence assumption it would otherwise outweigh
+    the name disagreement. Generic values (a hotline) were removed upstream.
+    """
+
+    name: str = "phone"
+    columns: tuple[str, ...] = (
+        "ids_phone",
+        "ids_phone_shared",
+        "name_keys",
+        "canon_keys",
+        "skel_keys",
+    )
+
+    def prepare(self, pairs: DataFrame) -> DataFrame:
+        return NameComparison().prepare(pairs)
+
+    def null_condition(self) -> Column:
+        return _empty(L("ids_phone")) | _empty(R("ids_phone"))
+
+    def levels(self) -> list[Level]:
+        common = F.array_intersect(L("ids_phone"), R("ids_phone"))
+        own = F.size(F.array_except(common, F.coalesce(L("ids_phone_shared"), F.array()))) > 0
+        alike = names_alike()
         return [
-            Level("forensic", F.arrays_overlap(L("ids_forensic"), R("ids_forensic"))),
-            Level("document", F.arrays_overlap(L("ids_doc"), R("ids_doc"))),
-            Level("phone_or_email", contact & names_alike),
-            Level("contact_names_differ", contact, neutral=True),
+            Level("own_line", own & alike),
+            Level("shared_line", (F.size(common) > 0) & alike),
+            Level("names_differ", F.size(common) > 0, neutral=True),
         ]
+
+
+@dataclass
+class EmailComparison(Comparison):
+    name: str = "email"
+    columns: tuple[str, ...] = ("ids_email",)
+
+    def null_condition(self) -> Column:
+        return _empty(L("ids_email")) | _empty(R("ids_email"))
+
+    def levels(self) -> list[Level]:
+        return [Level("shared", _shared("ids_email"))]
 
 
 @dataclass
@@ -288,7 +449,11 @@ def default_comparisons() -> list[Comparison]:
         BirthDateComparison(),
         SexComparison(),
         NationalityComparison(),
-        IdentifierComparison(),
+        BirthCountryComparison(),
+        DocumentComparison(),
+        ForensicComparison(),
+        PhoneComparison(),
+        EmailComparison(),
         AddressComparison(),
     ]
 

@@ -2,7 +2,7 @@
 
 Each job reads the lake, calls pure transforms and writes whole tables (overwrite), so a rerun on
 the same lake gives the same tables. Person resolution keeps a small state under
-`<lake>/state/persons/` (record hashes, comparison vectors, unusable keys, the record → entity id
+`<lake>/state/persons/` (record hashes, comparison vectors, key statuses, the record → entity id
 map, the ID registry and the event history): that is what makes entity IDs stable and lets an
 incremental run compare only what changed. `full=True` ignores the stored vectors and recomputes
 every pair (the IDs are still inherited from the stored map).
@@ -66,12 +66,12 @@ def _write_state(df: DataFrame, lake_root: str, name: str) -> int:
 def _previous(spark: SparkSession, lake_root: str, full: bool) -> PreviousState | None:
     if full:
         return None
-    parts = [_state(spark, lake_root, n) for n in ("records", "vectors", "unusable")]
+    parts = [_state(spark, lake_root, n) for n in ("records", "vectors", "keys")]
     if any(p is None for p in parts):
         return None
-    records, vectors, unusable = parts
-    assert records is not None and vectors is not None and unusable is not None
-    return PreviousState(records=records, vectors=vectors, unusable=unusable)
+    records, vectors, flagged = parts
+    assert records is not None and vectors is not None and flagged is not None
+    return PreviousState(records=records, vectors=vectors, flagged=flagged)
 
 
 def resolve_and_persist(
@@ -140,7 +140,7 @@ def resolve_and_persist(
         "person_pairs",
     )
     n_generic = io.write_table(
-        generic_values_output(res.unusable).orderBy("kind", "value"),
+        generic_values_output(res.flagged).orderBy("kind", "value"),
         lake_root,
         "gold",
         "generic_values",
@@ -151,8 +151,8 @@ def resolve_and_persist(
 
     # State for the next run (written after gold, so a failed run leaves the old state intact).
     _write_state(records.select("rk", "payload_hash"), lake_root, "records")
-    _write_state(res.vectors, lake_root, "vectors")
-    _write_state(res.unusable, lake_root, "unusable")
+    _write_state(res.vectors.select(*vector_columns(default_comparisons())), lake_root, "vectors")
+    _write_state(res.flagged, lake_root, "keys")
     _write_state(assignment, lake_root, "id_map")
     _write_state(new_registry, lake_root, "registry")
     _write_state(all_events, lake_root, "events")
@@ -184,7 +184,7 @@ def resolve_and_persist(
         {
             "run_seq": run_seq,
             "run_at": datetime.now(UTC).isoformat(),
-            "vector_columns": res.vectors.columns,
+            "vector_columns": vector_columns(default_comparisons()),
             "model": res.model.as_dict(),
         },
     )

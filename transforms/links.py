@@ -175,11 +175,10 @@ def notice_hits(
     config = config or ResolutionConfig()
     comparisons = default_comparisons()
     active = notices.where(F.col("status") == "active")
-    nrec = to_records(active, prefix="N|")
-    generic = res.unusable.where("generic")
-    nrec = B.with_evidence_ids(nrec, generic)
-    nkeys = B.record_keys(nrec).join(res.unusable.select("key"), "key", "left_anti")
-    pkeys = B.record_keys(res.records).join(res.unusable.select("key"), "key", "left_anti")
+    nrec = B.with_evidence_ids(to_records(active, prefix="N|"), res.flagged)
+    unusable = res.unusable.select("key")
+    nkeys = B.record_keys(nrec).join(unusable, "key", "left_anti")
+    pkeys = B.record_keys(res.records).join(unusable, "key", "left_anti")
     pairs = (
         nkeys.select(F.col("rk").alias("l_rk"), "key")
         .join(pkeys.select(F.col("rk").alias("r_rk"), "key"), "key")
@@ -188,7 +187,8 @@ def notice_hits(
     )
     both = res.records.unionByName(nrec.select(*res.records.columns))
     vectors = FS.comparison_vectors(pairs, both, comparisons)
-    scored = FS.score(vectors, res.records, comparisons, res.model)
+    # Term frequencies are those of the person records: how common a name is among persons.
+    scored = FS.score(vectors, res.tf, comparisons, res.model)
     hits = scored.where(F.col("match_probability") >= F.lit(config.threshold))
     notice_cols = active.select(
         record_key(F.concat(F.lit("N|"), F.col("source_country")), F.col("record_id")).alias(

@@ -9,9 +9,14 @@ spelling محمد (anyascii: "mhmd") meets "Muhammad" and "Mohammed". Three form
 - ``skeleton``: per token, the consonants only (vowels and the semi-vowels w/y dropped, doubled
   letters collapsed, a few spelling classes merged: ph=f, q=c=k, ...). Arabic script writes no
   short vowels, so comparing skeletons is what makes a transliterated Arabic name comparable with
-  its Latin spellings;
+  its Latin spellings. Polish and German transliterate Cyrillic в as "w" (Iwanow), where Arabic
+  و is a vowel-like "w" (mhmwd): each token also gets the skeleton that reads "w" as "v" when that
+  differs, and a name matches on either;
 - ``canonical``: a token replaced by the head of its variant class when it is in the small
-  variant table below (Mehmet/Mohamed/Muhammad → muhammad), for variants no rule captures.
+  variant table below (Mehmet/Mohamed/Muhammad → muhammad), for variants no rule captures;
+- ``bare``: the canonical tokens without particles and without the Arabic article (ال), the core
+  of the name: "El-Ahmad", "Ahmad" and "الأحمد" meet, and so do "Nguyen Van Hung" and "Hung
+  Nguyen" (Vietnamese "Van" is a middle name, not the Dutch particle it is glued as in ``tokens``).
 
 The original spelling is never changed: silver keeps it beside the derived forms.
 """
@@ -204,6 +209,25 @@ def skeleton(token: str) -> str:
     return "".join(collapsed) or t[:1]
 
 
+@lru_cache(maxsize=200_000)
+def skeleton_w_as_v(token: str) -> str:
+    """Skeleton reading "w" as the consonant v (Polish/German transliteration of в)."""
+    return skeleton(token.replace("w", "v"))
+
+
+# Word-initial Arabic article: الخطيب is "al-Khatib"; anyascii would glue it as "lkhtyb".
+_ARABIC_ARTICLE = re.compile(r"(?<![^\s\-])\u0627\u0644(?=[^\s\-]{2,})")
+
+
+@lru_cache(maxsize=200_000)
+def bare_tokens(text: str | None) -> tuple[str, ...]:
+    """Canonical tokens of a name without titles, particles or the Arabic article."""
+    if not text:
+        return ()
+    text = _ARABIC_ARTICLE.sub("", text)
+    return tuple(canonical(t) for t in _raw_tokens(text) if t not in TITLES and t not in PARTICLES)
+
+
 def canonical(token: str) -> str:
     """Head of the token's variant class (see VARIANTS), else the token itself."""
     return VARIANTS.get(token, token)
@@ -219,9 +243,14 @@ def name_text(family: str | None, given: str | None, full: str | None) -> str:
 def standardize_name(
     family: str | None, given: str | None, full: str | None, script: str | None
 ) -> dict[str, object]:
-    """Original, Latin form, tokens, canonical tokens and skeletons of one name."""
+    """Original, Latin form, tokens, canonical tokens, bare tokens and skeletons of one name.
+
+    `skeleton_v` is the skeleton with "w" read as "v", `bare_skeleton` the skeleton of the bare
+    tokens: alternative whole-name forms a matching name may share.
+    """
     original = name_text(family, given, full)
     toks = tokens(original)
+    bare = bare_tokens(original)
     return {
         "original": original,
         "script": script,
@@ -229,5 +258,8 @@ def standardize_name(
         "tokens": list(toks),
         "canonical": [canonical(t) for t in toks],
         "skeleton": [skeleton(t) for t in toks],
+        "skeleton_v": [skeleton_w_as_v(t) for t in toks],
+        "bare": list(bare),
+        "bare_skeleton": [skeleton(t) for t in bare],
         "family_tokens": list(tokens(family)) if family else [],
     }

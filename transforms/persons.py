@@ -1,19 +1,23 @@
 """Person entity resolution: blocking → comparison vectors → EM → weights → clusters.
 
 `resolve_persons` is a pure function of the current person records and, in incremental mode, of
-the previous run's state (record hashes, comparison vectors, unusable keys). Incremental and full
+the previous run's state (record hashes, comparison vectors, key statuses). Incremental and full
 runs give the same clusters on the same data because:
 
-- the candidate pairs of a full run = stored pairs between unchanged records ∪ pairs touching a
-  *dirty* record (new or changed, or holding a key whose generic/oversized status flipped);
-- the comparison vector of a pair depends only on its two records and the generic list, so a
-  stored vector of two clean records is the vector a full run would compute;
-- m, λ (EM over the vectors' pattern counts), u (deterministic sample) and term frequencies are
-  re-estimated from all data every run: cheap aggregates, no pair is re-compared for them.
+- the pair set (candidates and EM training pairs) is derived from the current records alone;
+- the comparison vector of a pair depends only on its two records and on the status (generic,
+  oversized, shared) of their keys, so the stored vector of a pair whose records did not change
+  and whose keys kept their status is the vector a full run would compute: only the others are
+  compared again;
+- u (deterministic sample), m (EM on the training pairs), λ and term frequencies are
+  re-estimated from all data every run: aggregates, no pair is re-compared for them.
 """
 
 from __future__ import annotations
 
+import logging
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +25,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from transforms import blocking as B
+from transforms import clustering as C
 from transforms import fellegi_sunter as FS
-from transforms.clustering import guarded_components
 from transforms.comparisons import Comparison, default_comparisons
 
 RECORD_COLUMNS = (
@@ -36,6 +40,7 @@ RECORD_COLUMNS = (
     "birth_day",
     "sex",
     "nationalities",
+    "birth_country",
     "doc_keys",
     "forensic_keys",
     "phones",
@@ -55,6 +60,9 @@ _ARRAYS = {
     "address_tokens",
 }
 _TYPES = {"birth_year": "int", "birth_month": "int", "birth_day": "int"}
+UNKNOWN_NATIONALITIES = ("XXA", "XXB", "XXC", "XXX")
+"""ICAO 9303 codes for stateless, refugee and unspecified: a status, not a nationality, so they
+say nothing about identity (one report writes SYR, the next XXA)."""
 
 
 @dataclass(frozen=True)
@@ -64,15 +72,24 @@ class ResolutionConfig:
     threshold: float = 0.95
     """The one match threshold: a pair is accepted when its match probability is at least this
     (match weight ≥ log2(0.95/0.05) ≈ 4.25 bits)."""
+    cannot_link: float = 0.2
+    """Pairs below this probability (weight ≤ −2 bits) are never left in one cluster through
+    others: the model compared them and found two people."""
     blocking: B.BlockingConfig = field(default_factory=B.BlockingConfig)
     max_cluster_size: int = 50
     """Components larger than this are re-clustered on stronger edges (the giant guard)."""
     guard_steps: tuple[float, ...] = (4.0, 8.0, 12.0)
     """Extra bits above the threshold tried in turn on an oversized component."""
+    u_sample_pairs: int = FS.U_SAMPLE_PAIRS
+    """Random record pairs behind u."""
 
     @property
     def threshold_weight(self) -> float:
         return FS.probability_to_weight(self.threshold)
+
+    @property
+    def cannot_link_weight(self) -> float:
+        return FS.probability_to_weight(self.cannot_link)
 
 
 @dataclass
@@ -80,23 +97,54 @@ class PreviousState:
     """What an incremental run needs from the previous one (all optional for a first run)."""
 
     records: DataFrame  # rk, payload_hash
-    vectors: DataFrame  # l_rk, r_rk, rules, g_*, tf_*
-    unusable: DataFrame  # key, kind, records, persons, generic, oversized
+    vectors: DataFrame  # l_rk, r_rk, g_*, tf_*
+    flagged: DataFrame  # key, kind, records, persons, generic, implausible, oversized, shared
 
 
 @dataclass
 class Resolution:
     records: DataFrame
+    """The matching view with evidence identifiers (ids_*)."""
     stats: DataFrame
-    unusable: DataFrame
+    flagged: DataFrame
+    """Keys with a status: generic, oversized or shared (blocking.FLAGGED_COLUMNS)."""
     vectors: DataFrame
+    """Comparison vectors of every pair of the run (candidates and training pairs)."""
     scored: DataFrame
+    """Candidate pairs with weights, probability and explanation."""
     accepted: DataFrame
+    """Accepted pairs whose records ended in one cluster: what holds each entity together."""
     clusters: DataFrame
+    tf: DataFrame
     model: FS.Model
     dirty: int | None
     new_vectors: int
     summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def unusable(self) -> DataFrame:
+        """Generic or oversized keys (neither block nor count as evidence)."""
+        return self.flagged.where(F.col("generic") | F.col("oversized"))
+
+
+log = logging.getLogger("interlink.transforms.persons")
+
+
+class _Phases:
+    """Wall seconds per resolution phase, logged and kept in the summary for operators."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str):  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            took = time.perf_counter() - t0
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + took, 3)
+            log.info("person resolution: %s took %.1fs", name, took)
 
 
 def record_key(country: F.Column, record_id: F.Column) -> F.Column:
@@ -107,7 +155,10 @@ def to_records(persons: DataFrame, prefix: str = "") -> DataFrame:
     """The matching view of silver persons (or notice subjects): rk + comparison columns.
 
     Columns a source does not have (a notice subject has no phones) become empty, so every
-    record type is compared by the same rules.
+    record type is compared by the same rules. Two readings differ from silver on purpose: a
+    birth date of 1 January is read as a year (registrations record an unknown day and month
+    that way, so "1990-01-01" and "1990-06-14" may be one person), and the ICAO codes for
+    stateless or unspecified (`UNKNOWN_NATIONALITIES`) are not nationalities.
     """
     cols = []
     for c in RECORD_COLUMNS:
@@ -118,7 +169,7 @@ def to_records(persons: DataFrame, prefix: str = "") -> DataFrame:
         else:
             cols.append(F.lit(None).cast(_TYPES.get(c, "string")).alias(c))
     hash_col = F.col("payload_hash") if "payload_hash" in persons.columns else F.lit(None)
-    return persons.select(
+    out = persons.select(
         F.concat(F.lit(prefix), record_key(F.col("source_country"), F.col("record_id"))).alias(
             "rk"
         ),
@@ -127,16 +178,30 @@ def to_records(persons: DataFrame, prefix: str = "") -> DataFrame:
         hash_col.cast("string").alias("payload_hash"),
         *cols,
     )
+    jan_first = (F.col("birth_month") == 1) & (F.col("birth_day") == 1)
+    replaced = {
+        "birth_date": F.when(jan_first, F.col("birth_year").cast("string")).otherwise(
+            F.col("birth_date")
+        ),
+        "birth_month": F.when(jan_first, F.lit(None)).otherwise(F.col("birth_month")),
+        "birth_day": F.when(jan_first, F.lit(None)).otherwise(F.col("birth_day")),
+        "nationalities": F.filter("nationalities", lambda c: ~c.isin(*UNKNOWN_NATIONALITIES)),
+    }
+    # One projection: each replacement reads the columns as they were.
+    return out.select(*[replaced[c].alias(c) if c in replaced else F.col(c) for c in out.columns])
 
 
 def _dirty_records(
-    records: DataFrame, keys: DataFrame, unusable: DataFrame, previous: PreviousState
+    records: DataFrame, keys: DataFrame, flagged: DataFrame, previous: PreviousState
 ) -> DataFrame:
+    """Records whose pairs must be compared again: new or changed, or holding a key whose
+    status (generic, oversized, shared) flipped since the previous run."""
     changed = records.select("rk", "payload_hash").join(
         previous.records.select("rk", "payload_hash"), ["rk", "payload_hash"], "left_anti"
     )
-    old = previous.unusable.select("key", "generic", "oversized")
-    new = unusable.select("key", "generic", "oversized")
+    cols = ["key", "generic", "oversized", "shared"]
+    old = previous.flagged.select(*cols)
+    new = flagged.select(*cols)
     flipped = old.exceptAll(new).unionByName(new.exceptAll(old)).select("key").distinct()
     via_keys = keys.join(flipped, "key").select("rk")
     return changed.select("rk").unionByName(via_keys).distinct()
@@ -152,52 +217,79 @@ def resolve_persons(
     """Score and cluster person records; `previous` switches to incremental mode."""
     config = config or ResolutionConfig()
     comparisons = comparisons or default_comparisons()
-    records = records.cache()
-    keys = B.record_keys(records).cache()
-    stats = B.key_stats(keys, config.blocking)
-    unusable = B.unusable_keys(stats).cache()
-    generic = unusable.where("generic")
-    rec = B.with_evidence_ids(records, generic).cache()
-
-    if previous is None:
-        dirty_df = None
-        kept = None
-    else:
-        dirty_df = _dirty_records(records, keys, unusable, previous).cache()
-        current = records.select("rk")
-        kept = (
-            previous.vectors.join(current.withColumnRenamed("rk", "l_rk"), "l_rk", "left_semi")
-            .join(current.withColumnRenamed("rk", "r_rk"), "r_rk", "left_semi")
-            .join(dirty_df.withColumnRenamed("rk", "l_rk"), "l_rk", "left_anti")
-            .join(dirty_df.withColumnRenamed("rk", "r_rk"), "r_rk", "left_anti")
+    phase = _Phases()
+    with phase("keys"):
+        records = records.localCheckpoint(eager=True)
+        n_records = records.count()
+        keys = B.record_keys(records).localCheckpoint(eager=True)
+        stats = B.key_stats(keys, config.blocking)
+        flagged = B.flagged_keys(stats).localCheckpoint(eager=True)
+        rec = B.with_evidence_ids(records, flagged).localCheckpoint(eager=True)
+    with phase("pairs"):
+        pairs = B.pair_set(
+            B.candidate_pairs(keys, flagged), B.training_pairs(records, keys, config.blocking)
+        ).localCheckpoint(eager=True)
+    with phase("compare"):
+        if previous is None:
+            dirty_df, reused = None, None
+            todo = pairs
+        else:
+            dirty_df = _dirty_records(records, keys, flagged, previous).localCheckpoint(eager=True)
+            reused = (
+                previous.vectors.join(pairs, ["l_rk", "r_rk"])
+                .join(dirty_df.withColumnRenamed("rk", "l_rk"), "l_rk", "left_anti")
+                .join(dirty_df.withColumnRenamed("rk", "r_rk"), "r_rk", "left_anti")
+            )
+            todo = pairs.join(reused.select("l_rk", "r_rk"), ["l_rk", "r_rk"], "left_anti")
+        fresh = FS.comparison_vectors(todo, rec, comparisons).localCheckpoint(eager=True)
+        new_count = fresh.count()
+        vectors = fresh if reused is None else reused.select(*fresh.columns).unionByName(fresh)
+        vectors = vectors.localCheckpoint(eager=True)
+    with phase("u"):
+        sample = FS.sample_patterns(rec, comparisons, config.u_sample_pairs, n_records)
+    with phase("m"):
+        total_pairs = n_records * (n_records - 1) // 2
+        model = FS.fit(sample, FS.training_patterns(vectors, comparisons), comparisons, total_pairs)
+    with phase("score"):
+        tf = FS.tf_tables(rec, comparisons).localCheckpoint(eager=True)
+        candidates = vectors.where(F.size("rules") > 0)
+        weighted = FS.field_weights(candidates, tf, comparisons, model).localCheckpoint(eager=True)
+        # The final prior with term frequencies in the weights (fit's λ had none).
+        model.lam, lam_iterations = FS.estimate_lambda(FS.weight_histogram(weighted), total_pairs)
+        model.iterations += lam_iterations
+        scored = FS.finish(weighted, comparisons, model).localCheckpoint(eager=True)
+    with phase("cluster"):
+        over = scored.where(F.col("match_probability") >= F.lit(config.threshold))
+        tiers = tuple(config.threshold_weight + s for s in config.guard_steps)
+        guarded = C.guarded_components(
+            records.select("rk"), over, max_size=config.max_cluster_size, tiers=tiers
         )
-    pairs = B.candidate_pairs(keys, unusable, dirty_df)
-    fresh = FS.comparison_vectors(pairs, rec, comparisons)
-    fresh = fresh.localCheckpoint(eager=True)
-    new_count = fresh.count()
-    vectors = fresh if kept is None else kept.select(*fresh.columns).unionByName(fresh)
-    vectors = vectors.localCheckpoint(eager=True)
-
-    u, sample_size = FS.estimate_u(rec, comparisons)
-    model = FS.estimate_m(vectors, comparisons, u)
-    model.u_sample_pairs = sample_size
-    scored = FS.score(vectors, rec, comparisons, model).localCheckpoint(eager=True)
-    accepted = scored.where(F.col("match_probability") >= F.lit(config.threshold))
-    tiers = tuple(config.threshold_weight + s for s in config.guard_steps)
-    clusters = guarded_components(
-        records.select("rk"), accepted, max_size=config.max_cluster_size, tiers=tiers
-    ).cache()
+        clusters = C.refine(
+            guarded,
+            scored,
+            accept=config.threshold_weight,
+            cannot_link=config.cannot_link_weight,
+        ).localCheckpoint(eager=True)
+        comp = clusters.select("rk", "component")
+        accepted = (
+            over.join(comp.withColumnRenamed("rk", "l_rk"), "l_rk")
+            .join(comp.withColumnRenamed("rk", "r_rk").withColumnRenamed("component", "_c"), "r_rk")
+            .where(F.col("component") == F.col("_c"))
+            .drop("component", "_c")
+        )
     return Resolution(
         records=rec,
         stats=stats,
-        unusable=unusable,
-        vectors=vectors,
+        flagged=flagged,
+        vectors=vectors.select(*FS.vector_columns(comparisons), "rules", "sessions"),
         scored=scored,
         accepted=accepted,
         clusters=clusters,
+        tf=tf,
         model=model,
         dirty=None if dirty_df is None else dirty_df.count(),
         new_vectors=new_count,
+        summary={"phase_seconds": phase.seconds},
     )
 
 
@@ -231,8 +323,9 @@ def pairs_output(accepted: DataFrame, assignment: DataFrame | None = None) -> Da
     return out.drop("l_rk", "r_rk")
 
 
-def generic_values_output(unusable: DataFrame) -> DataFrame:
-    """The generic identifiers, in analyst terms: kind, value, how many persons share it."""
+def generic_values_output(flagged: DataFrame) -> DataFrame:
+    """The generic identifiers, in analyst terms: kind, value, how many persons share it, and
+    why (`implausible`: a number no authority issues, whatever its count)."""
     parts = F.split("key", ":", 2)
     kinds = F.create_map(
         *[
@@ -240,9 +333,12 @@ def generic_values_output(unusable: DataFrame) -> DataFrame:
             for x in ("doc", "document", "for", "forensic_ref", "tel", "phone", "eml", "email")
         ]
     )
-    return unusable.where("generic").select(
+    return flagged.where("generic").select(
         F.element_at(kinds, parts[0]).alias("kind"),
         parts[1].alias("value"),
         F.col("persons").alias("distinct_persons"),
         "records",
+        F.when(F.col("implausible"), "implausible")
+        .otherwise("shared by many persons")
+        .alias("reason"),
     )

@@ -69,13 +69,26 @@ def _country_pairs() -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _short_code_table() -> str:
+    """ ";AD:AND;AE:ARE;…": every code shorter than three letters with its alpha-3, one string."""
+    pairs = {k: v for k, v in _country_pairs().items() if len(k) < 3}
+    return "".join(f";{k}:{v}" for k, v in sorted(pairs.items())) + ";"
+
+
 def iso3(col: Column) -> Column:
-    """ISO 3166-1 alpha-3 of an alpha-2/alpha-3 code; unknown codes (ICAO XXA…) kept upper-cased."""
-    pairs = _country_pairs()
-    mapping = F.create_map(*[F.lit(x) for kv in sorted(pairs.items()) for x in kv])
+    """ISO 3166-1 alpha-3 of an alpha-2/alpha-3 code; unknown codes (ICAO XXA…) kept upper-cased.
+
+    The alpha-2 table is one string searched with `position`, not a map literal: a 500-entry map
+    inlined at every use made Spark spend seconds compiling generated code for each query.
+    """
+    table = _short_code_table()
     code = F.upper(F.trim(col))
+    at = F.position(F.concat(F.lit(";"), code, F.lit(":")), F.lit(table))
+    found = F.lit(table).substr(at + F.length(code) + 2, F.lit(3))
+    short = F.when(at > 0, found).otherwise(code)
     return F.when(col.isNull() | (code == ""), F.lit(None)).otherwise(
-        F.coalesce(F.element_at(mapping, code), code)
+        F.when(F.length(code) < 3, short).otherwise(code)
     )
 
 
@@ -159,6 +172,9 @@ NAME_STD = StructType(
         StructField("tokens", ArrayType(StringType())),
         StructField("canonical", ArrayType(StringType())),
         StructField("skeleton", ArrayType(StringType())),
+        StructField("skeleton_v", ArrayType(StringType())),
+        StructField("bare", ArrayType(StringType())),
+        StructField("bare_skeleton", ArrayType(StringType())),
         StructField("family_tokens", ArrayType(StringType())),
     ]
 )
@@ -176,10 +192,15 @@ def _names_udf(primary, aliases):  # type: ignore[no-untyped-def]
     return out
 
 
-def _sorted_keys(names: Column, field: str) -> Column:
-    return F.array_sort(
-        F.array_distinct(F.transform(names, lambda n: F.array_join(F.array_sort(n[field]), " ")))
-    )
+def _sorted_keys(names: Column, *fields: str) -> Column:
+    """Whole-name keys: per spelling and form, its tokens sorted and joined (any token order)."""
+
+    def joined(field: str) -> Column:
+        present = F.filter(names, lambda n: F.size(n[field]) > 0)
+        return F.transform(present, lambda n: F.array_join(F.array_sort(n[field]), " "))
+
+    per_field = [joined(f) for f in fields]
+    return F.array_sort(F.array_distinct(F.flatten(F.array(*per_field))))
 
 
 def with_names(df: DataFrame, primary: Column, aliases: Column) -> DataFrame:
@@ -189,12 +210,16 @@ def with_names(df: DataFrame, primary: Column, aliases: Column) -> DataFrame:
         .withColumn("primary_name_original", F.get(F.col("names"), 0)["original"])
         .withColumn("primary_name_latin", F.get(F.col("names"), 0)["latin"])
         .withColumn("name_keys", _sorted_keys(F.col("names"), "tokens"))
-        .withColumn("canon_keys", _sorted_keys(F.col("names"), "canonical"))
-        .withColumn("skel_keys", _sorted_keys(F.col("names"), "skeleton"))
+        .withColumn("canon_keys", _sorted_keys(F.col("names"), "canonical", "bare"))
+        .withColumn(
+            "skel_keys", _sorted_keys(F.col("names"), "skeleton", "skeleton_v", "bare_skeleton")
+        )
         .withColumn(
             "name_tokens",
             F.array_sort(
-                F.array_distinct(F.flatten(F.transform("names", lambda n: n["canonical"])))
+                F.array_distinct(
+                    F.flatten(F.transform("names", lambda n: F.concat(n["canonical"], n["bare"])))
+                )
             ),
         )
     )

@@ -60,7 +60,7 @@ def _partition(ids: dict[str, str]) -> set[frozenset[str]]:
 def runs(spark, tmp_path_factory):  # type: ignore[no-untyped-def]
     lake = tmp_path_factory.mktemp("lake")
     batch1 = (
-        background_people(24)
+        background_people(200)
         + [
             message(
                 "person",

@@ -180,6 +180,15 @@ def background_people(n: int = 30, seed: int = 11) -> list[dict[str, Any]]:
     rows = []
     for i in range(n):
         c = countries[i % len(countries)]
+        nationality = rnd.choice(countries)
+        # About half carry a passport and a phone of their own, as real records do: u for
+        # documents and phones needs pairs of different people who both have one.
+        docs = (
+            [(f"{rnd.choice('CFHKLMPRTX')}{rnd.randrange(10**7, 10**8)}", nationality)]
+            if rnd.random() < 0.5
+            else []
+        )
+        phones = [f"+336{rnd.randrange(10**7, 10**8)}"] if rnd.random() < 0.5 else []
         rows.append(
             message(
                 "person",
@@ -191,7 +200,9 @@ def background_people(n: int = 30, seed: int = 11) -> list[dict[str, Any]]:
                     birth_date=f"{rnd.randint(1950, 2005)}-{rnd.randint(1, 12):02d}-"
                     f"{rnd.randint(1, 28):02d}",
                     sex=rnd.choice(["M", "F"]),
-                    nationalities=[rnd.choice(countries)],
+                    nationalities=[nationality],
+                    documents=docs,
+                    phones=phones,
                 ),
             )
         )
@@ -209,14 +220,16 @@ def match_record(
     nationalities: list[str] | None = None,
     doc_keys: list[str] | None = None,
     phones: list[str] | None = None,
+    birth_country: str | None = None,
 ) -> dict[str, Any]:
     """A record in the matching view (transforms.persons.RECORD_COLUMNS), built in Python."""
     from transforms.names import standardize_name
 
     std = standardize_name(family, given, full, None)
 
-    def key(field: str) -> list[str]:
-        return [" ".join(sorted(std[field]))] if std[field] else []  # type: ignore[arg-type]
+    def key(*fields: str) -> list[str]:
+        keys = {" ".join(sorted(std[f])) for f in fields if std[f]}  # type: ignore[arg-type]
+        return sorted(keys)
 
     parts = (birth_date or "").split("-")
     return {
@@ -225,15 +238,16 @@ def match_record(
         "record_id": rk.split("|")[1],
         "payload_hash": rk,
         "name_keys": key("tokens"),
-        "canon_keys": key("canonical"),
-        "skel_keys": key("skeleton"),
-        "name_tokens": sorted(set(std["canonical"])),  # type: ignore[arg-type]
+        "canon_keys": key("canonical", "bare"),
+        "skel_keys": key("skeleton", "skeleton_v", "bare_skeleton"),
+        "name_tokens": sorted(set(std["canonical"]) | set(std["bare"])),  # type: ignore[arg-type]
         "birth_date": birth_date,
         "birth_year": int(parts[0]) if birth_date else None,
         "birth_month": int(parts[1]) if len(parts) > 1 else None,
         "birth_day": int(parts[2]) if len(parts) > 2 else None,
         "sex": sex,
         "nationalities": nationalities or [],
+        "birth_country": birth_country,
         "doc_keys": doc_keys or [],
         "forensic_keys": [],
         "phones": phones or [],
@@ -246,7 +260,8 @@ RECORD_SCHEMA = (
     "rk string, source_country string, record_id string, payload_hash string, "
     "name_keys array<string>, canon_keys array<string>, skel_keys array<string>, "
     "name_tokens array<string>, birth_date string, birth_year int, birth_month int, "
-    "birth_day int, sex string, nationalities array<string>, doc_keys array<string>, "
+    "birth_day int, sex string, nationalities array<string>, birth_country string, "
+    "doc_keys array<string>, "
     "forensic_keys array<string>, phones array<string>, emails array<string>, "
     "address_tokens array<string>"
 )
@@ -267,6 +282,8 @@ def background_records(n: int = 30, seed: int = 11) -> list[dict[str, Any]]:
                 birth_date=p["birth_date"],
                 sex=p["sex"],
                 nationalities=p["nationalities"],
+                doc_keys=[f"{d['issuing_country']}:{d['number']}" for d in p["documents"]],
+                phones=p["phones"],
             )
         )
     return out
