@@ -416,7 +416,7 @@ class Ingest:
         self._pending_messages += 1
         self._pending_bytes += len(message.value or b"")
         self._positions[tp] = offset + 1
-        values = verdict.columns
+        values = verdict[0]  # Verdict.columns; workers send Verdicts as plain tuples
         if values is None:
             self._reject(message, country, verdict)
             return False
@@ -502,14 +502,13 @@ class Ingest:
             return [self.checker.verdict(m.topic, m.value) for m in chunk]
 
     def _reject(self, message: Any, country: str | None, verdict: Verdict) -> None:
-        error_class, reason = verdict.error_class, verdict.reason
-        message_id = verdict.message_id
+        _columns, error_class, reason, exception, message_id = verdict
         headers = list(message.headers or [])
         headers += [
             (H_TOPIC, _header_value(message.topic)),
             (H_PARTITION, _header_value(message.partition)),
             (H_OFFSET, _header_value(message.offset)),
-            (H_CLASS, _header_value(verdict.exception)),
+            (H_CLASS, _header_value(exception)),
             (H_MESSAGE, _header_value(reason)),
             (H_ERROR_CLASS, _header_value(error_class)),
             (H_TIMESTAMP, _header_value(message.timestamp)),
