@@ -17,6 +17,7 @@ log = logging.getLogger("bench.er")
 
 NAMES = {
     "interlink": "Interlink",
+    "interlink-incremental": "Interlink incremental",
     "splink-duckdb": "Splink 5 (DuckDB)",
     "splink-spark": "Splink 5 (Spark)",
 }

@@ -78,9 +78,12 @@ class BlockingConfig:
     gold/generic_values and ignored as evidence and as a blocking key."""
     shared_min_persons: int = 3
     """A phone held by at least this many distinct persons (and not generic) is a shared line."""
-    max_block_size: int = 200
-    """Name-based blocks with more records than this are skipped (pairs within them are
-    quadratic); identifiers are bounded by the generic rule instead."""
+    max_block_size: int = 50
+    """Name-based blocks with more records than this are skipped: pairs within them are
+    quadratic (a block of 200 is 19,900 pairs) and weak evidence (a common name in one year);
+    they still meet through rarer keys. On 100k generated persons 50 instead of 200 halved the
+    candidate pairs (11.3M to 5.3M) for 1.2 points of blocking recall. Identifiers are bounded
+    by the generic rule instead."""
     training_block_records: int = 12
     """Training pairs come from at most this many records per block (first by a hash of their
     key): a common name or a 1 January birth date must not dominate EM."""

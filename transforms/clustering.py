@@ -2,8 +2,9 @@
 
 Min-label propagation: every node starts with its own key as label and repeatedly takes the
 smallest label among itself and its neighbours until nothing changes (as many rounds as the
-longest shortest path). The lineage is cut with a checkpoint every few rounds so that the plan does
-not grow with the number of rounds.
+longest shortest path: a handful, since the guard bounds component sizes). The lineage is cut
+every round (a reliable checkpoint every few rounds when a checkpoint directory is set) so that
+the plan does not grow with the number of rounds.
 
 Transitive closure is dangerous in entity resolution: one wrong edge between two big clusters, or
 a chain of slightly-similar records, joins unrelated people. The guard re-clusters any component
@@ -37,32 +38,38 @@ def _cut(df: DataFrame) -> DataFrame:
 def connected_components(nodes: DataFrame, edges: DataFrame, max_rounds: int = 100) -> DataFrame:
     """(rk, component) for every node; `component` is the smallest rk of its component.
 
-    nodes: column `rk`; edges: columns `l_rk`, `r_rk` (undirected).
+    nodes: column `rk`; edges: columns `l_rk`, `r_rk` (undirected). One round is one join and
+    one aggregation: each linked node's new label is the smallest of its own and its neighbours'
+    labels, and the same aggregation says whether it changed. Nodes without edges are their own
+    component and never enter the loop.
     """
     both = (
         edges.select(F.col("l_rk").alias("src"), F.col("r_rk").alias("dst"))
         .unionByName(edges.select(F.col("r_rk").alias("src"), F.col("l_rk").alias("dst")))
+        .where(F.col("src") != F.col("dst"))
         .distinct()
     )
     both = _cut(both)
-    labels = _cut(nodes.select("rk").distinct().withColumn("component", F.col("rk")))
+    linked = both.select(F.col("src").alias("rk")).distinct()
+    labels = _cut(linked.withColumn("component", F.col("rk")))
     for i in range(1, max_rounds + 1):
-        incoming = (
-            both.join(labels.withColumnRenamed("rk", "src"), "src")
-            .groupBy("dst")
-            .agg(F.min("component").alias("nbr"))
-            .withColumnRenamed("dst", "rk")
+        offered = both.join(labels.withColumnRenamed("rk", "src"), "src").select(
+            F.col("dst").alias("rk"), "component", F.lit(None).cast("string").alias("own")
         )
-        updated = labels.join(incoming, "rk", "left").select(
-            "rk",
-            F.least("component", F.coalesce("nbr", "component")).alias("component"),
-            (F.col("nbr") < F.col("component")).alias("changed"),
+        own = labels.select("rk", "component", F.col("component").alias("own"))
+        updated = (
+            offered.unionByName(own)
+            .groupBy("rk")
+            .agg(F.min("component").alias("component"), F.min("own").alias("own"))
+            .withColumn("changed", F.col("component") < F.col("own"))
+            .drop("own")
         )
-        updated = _cut(updated) if i % CHECKPOINT_EVERY == 0 else updated.cache()
+        updated = _cut(updated) if i % CHECKPOINT_EVERY == 0 else updated.localCheckpoint()
         changed = updated.where("changed").limit(1).count()
         labels = updated.drop("changed")
         if changed == 0:
-            return labels
+            alone = nodes.select("rk").distinct().join(labels.select("rk"), "rk", "left_anti")
+            return labels.unionByName(alone.withColumn("component", F.col("rk")))
     raise RuntimeError(
         f"connected components did not converge in {max_rounds} rounds: raise max_rounds "
         "(very long chains usually mean a too-low match threshold)"
@@ -162,17 +169,23 @@ def refine(
     clusters: rk, component, guard; scored: l_rk, r_rk, match_weight for every compared pair.
     Components with no cannot-link pair inside are returned unchanged.
     """
+    # Only records in a component of two or more can sit in one with a cannot-link pair: few
+    # next to all records, so both joins broadcast them instead of shuffling every pair.
     comp = clusters.select("rk", "component")
+    sizes = comp.groupBy("component").count().where("count > 1").select("component")
+    comp = F.broadcast(comp.join(sizes, "component").localCheckpoint())
     within = (
         scored.select("l_rk", "r_rk", "match_weight")
         .join(comp.withColumnRenamed("rk", "l_rk"), "l_rk")
         .join(comp.withColumnRenamed("rk", "r_rk").withColumnRenamed("component", "_c"), "r_rk")
         .where(F.col("component") == F.col("_c"))
         .drop("_c")
-    )
+    ).localCheckpoint()
     conflicted = (
         within.where(F.col("match_weight") < F.lit(cannot_link)).select("component").distinct()
-    )
+    ).localCheckpoint()
+    if conflicted.limit(1).count() == 0:
+        return clusters.select("rk", "component", "guard")
     work = within.join(conflicted, "component")
 
     def per_component(df: pd.DataFrame) -> pd.DataFrame:

@@ -179,6 +179,10 @@ FUZZY_SUBSET, FUZZY_HIGH, FUZZY_MID, FUZZY_TOKEN, FUZZY_NONE = 4, 3, 2, 1, 0
 
 def fuzzy_name_code(a: list[str], b: list[str], high: float, mid: float) -> int:
     """The best fuzzy level two lists of canonical spellings reach (FUZZY_* codes)."""
+    if set(a) & set(b):
+        # A shared spelling is the variant level, which outranks every fuzzy one: no need to
+        # score it (about half of all candidate pairs).
+        return FUZZY_SUBSET
     if _subset(a, b):
         return FUZZY_SUBSET
     mean, worst = token_set_similarity(a, b)
@@ -244,13 +248,14 @@ class NameComparison(Comparison):
 
 
 def names_alike() -> Column:
-    """Pair-frame condition: the names agree at least at the subset level (same person written
-    differently, not two people sharing one word of a name). Needs `name_fuzzy`."""
+    """Pair-frame condition: the names agree at least at the "similar >= high" level (the same
+    person written differently, not two people sharing one word of a name, as relatives and
+    network members often do). Needs `name_fuzzy`."""
     return (
         F.arrays_overlap(L("name_keys"), R("name_keys"))
         | F.arrays_overlap(L("canon_keys"), R("canon_keys"))
         | F.arrays_overlap(L("skel_keys"), R("skel_keys"))
-        | (F.coalesce(F.col("name_fuzzy"), F.lit(0)) >= FUZZY_SUBSET)
+        | (F.coalesce(F.col("name_fuzzy"), F.lit(0)) >= FUZZY_HIGH)
     )
 
 

@@ -441,7 +441,8 @@ def estimate_lambda(
 # -- weights --------------------------------------------------------------------------------------
 def tf_tables(records: DataFrame, comparisons: list[Comparison]) -> DataFrame:
     """(comparison, gamma, value, holders, n): per term-frequency level, how many records hold
-    each value of the level's column, and how many records have the field at all."""
+    each value of the level's column (values held by two or more), and how many records have
+    the field at all."""
     tables: list[DataFrame] = []
     for c in comparisons:
         for gamma, col in c.tf_level().items():
@@ -456,6 +457,8 @@ def tf_tables(records: DataFrame, comparisons: list[Comparison]) -> DataFrame:
             tables.append(
                 exploded.groupBy("value")
                 .agg(F.countDistinct("rk").alias("holders"))
+                # A value only one record holds is never shared by a pair: not worth a row.
+                .where(F.col("holders") > 1)
                 .crossJoin(n)
                 .select(
                     F.lit(c.name).alias("comparison"),

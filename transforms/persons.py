@@ -244,7 +244,10 @@ def resolve_persons(
         fresh = FS.comparison_vectors(todo, rec, comparisons).localCheckpoint(eager=True)
         new_count = fresh.count()
         vectors = fresh if reused is None else reused.select(*fresh.columns).unionByName(fresh)
-        vectors = vectors.localCheckpoint(eager=True)
+        # Partitioned by pair: the term-frequency lookup groups and joins back on the pair, so
+        # with this layout neither moves the (many) pairs again.
+        parts = int(records.sparkSession.conf.get("spark.sql.shuffle.partitions") or 4)
+        vectors = vectors.repartition(parts, "l_rk", "r_rk").localCheckpoint(eager=True)
     with phase("u"):
         sample = FS.sample_patterns(rec, comparisons, config.u_sample_pairs, n_records)
     with phase("m"):
