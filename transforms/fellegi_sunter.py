@@ -38,6 +38,7 @@ from transforms.comparisons import NEUTRAL, Comparison, record_columns
 TF_CLAMP = 5.0  # bits: a single rare or common value may not swing the weight more than this
 PRIOR_PAIRS = 20.0  # pseudo-matches behind the m priors (negligible beside real volumes)
 U_SAMPLE_PAIRS = 100_000
+TF_BROADCAST_ROWS = 3_000_000  # term-frequency rows small enough to ship to every task
 U_PSEUDO = 0.01  # pseudo-count of each agreeing level when estimating u ('else' gets 1)
 
 
@@ -509,8 +510,11 @@ def field_weights(
                 )
             ).alias("x"),
         ).select("l_rk", "r_rk", "x.comparison", "x.gamma", F.explode("x.values").alias("value"))
+        # The table of shared values is small next to the pairs: broadcast, so the pairs keep
+        # their layout (partitioned by pair) through the lookup, the min and the join back.
+        lookup = F.broadcast(tf) if tf.count() <= TF_BROADCAST_ROWS else tf
         best = (
-            ex.join(tf, ["comparison", "gamma", "value"])
+            ex.join(lookup, ["comparison", "gamma", "value"])
             .groupBy("l_rk", "r_rk")
             .pivot("comparison", [c.name for c in tf_comps])
             .agg(F.min(F.struct("holders", "n")))
