@@ -554,14 +554,22 @@ def weight_histogram(weighted: DataFrame) -> list[tuple[float, int]]:
     return [(float(r["w"]), int(r["count"])) for r in rows]
 
 
-def finish(weighted: DataFrame, comparisons: list[Comparison], model: Model) -> DataFrame:
-    """Add match_weight, match_probability and the explanation maps to field-weighted pairs.
+def add_weight(weighted: DataFrame, model: Model) -> DataFrame:
+    """Add match_weight (prior + field weights, bits) and match_probability."""
+    total = F.col("field_weight") + F.lit(model.prior_weight)
+    return weighted.withColumn("match_weight", total).withColumn(
+        "match_probability", F.lit(1.0) / (F.lit(1.0) + F.pow(F.lit(2.0), -total))
+    )
+
+
+def explanation(scored: DataFrame, comparisons: list[Comparison], model: Model) -> DataFrame:
+    """Replace the per-field weight columns by the explanation maps.
 
     `contributions` is a map comparison -> bits (plus `prior`) and `levels` a map comparison ->
-    level label, so each pair carries its own explanation.
+    level label, so each pair carries its own explanation. Built only where someone reads it
+    (the accepted pairs): two maps per pair cost more than the weights themselves.
     """
     prior = model.prior_weight
-    total = F.col("field_weight") + F.lit(prior)
     contributions = F.create_map(
         F.lit("prior"),
         F.lit(prior),
@@ -571,12 +579,15 @@ def finish(weighted: DataFrame, comparisons: list[Comparison], model: Model) -> 
         *[x for c in comparisons for x in (F.lit(c.name), _label_expr(c, F.col(f"g_{c.name}")))]
     )
     return (
-        weighted.withColumn("match_weight", total)
-        .withColumn("match_probability", F.lit(1.0) / (F.lit(1.0) + F.pow(F.lit(2.0), -total)))
-        .withColumn("contributions", contributions)
+        scored.withColumn("contributions", contributions)
         .withColumn("levels", levels)
         .drop("field_weight", *[f"w_{c.name}" for c in comparisons])
     )
+
+
+def finish(weighted: DataFrame, comparisons: list[Comparison], model: Model) -> DataFrame:
+    """Match weight, probability and explanation maps of field-weighted pairs."""
+    return explanation(add_weight(weighted, model), comparisons, model)
 
 
 def score(

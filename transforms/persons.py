@@ -260,32 +260,35 @@ def resolve_persons(
         # The final prior with term frequencies in the weights (fit's λ had none).
         model.lam, lam_iterations = FS.estimate_lambda(FS.weight_histogram(weighted), total_pairs)
         model.iterations += lam_iterations
-        scored = FS.finish(weighted, comparisons, model).localCheckpoint(eager=True)
+        numeric = FS.add_weight(weighted, model)
     with phase("cluster"):
-        over = scored.where(F.col("match_probability") >= F.lit(config.threshold))
+        over = numeric.where(F.col("match_probability") >= F.lit(config.threshold))
         tiers = tuple(config.threshold_weight + s for s in config.guard_steps)
         guarded = C.guarded_components(
             records.select("rk"), over, max_size=config.max_cluster_size, tiers=tiers
         )
         clusters = C.refine(
             guarded,
-            scored,
+            numeric,
             accept=config.threshold_weight,
             cannot_link=config.cannot_link_weight,
         ).localCheckpoint(eager=True)
         comp = clusters.select("rk", "component")
-        accepted = (
+        kept = (
             over.join(comp.withColumnRenamed("rk", "l_rk"), "l_rk")
-            .join(comp.withColumnRenamed("rk", "r_rk").withColumnRenamed("component", "_c"), "r_rk")
+            .join(
+                comp.withColumnRenamed("rk", "r_rk").withColumnRenamed("component", "_c"), "r_rk"
+            )
             .where(F.col("component") == F.col("_c"))
             .drop("component", "_c")
         )
+        accepted = FS.explanation(kept, comparisons, model).localCheckpoint(eager=True)
     return Resolution(
         records=rec,
         stats=stats,
         flagged=flagged,
         vectors=vectors.select(*FS.vector_columns(comparisons), "rules", "sessions"),
-        scored=scored,
+        scored=FS.explanation(numeric, comparisons, model),
         accepted=accepted,
         clusters=clusters,
         tf=tf,

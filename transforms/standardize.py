@@ -109,6 +109,7 @@ def _alpha2(alpha3: str | None) -> str | None:
 
 
 # -- phones ---------------------------------------------------------------------------------------
+@lru_cache(maxsize=200_000)
 def e164(raw: str | None, default_country: str | None = None) -> str | None:
     """E.164 form of a phone number; national numbers are read in the source country's plan."""
     if not raw:
