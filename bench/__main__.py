@@ -45,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--persons", type=int, help="replace every dataset size by this many persons (smoke tests)"
     )
+    parser.add_argument(
+        "--messages",
+        type=int,
+        help="replace the ingest benchmark's message count by this many (smoke tests)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for noisy in ("py4j", "splink"):
@@ -57,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             workdir=args.workdir.resolve(),
             max_persons=args.max_persons,
             persons_override=args.persons,
+            messages_override=args.messages,
         )
     )
     default = (
@@ -68,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         command += f" --max-persons {args.max_persons}"
     if args.persons:
         command += f" --persons {args.persons}"
+    if args.messages:
+        command += f" --messages {args.messages}"
     try:
         outcome = run_all(small=args.small, only=args.only, output=output, command=command)
     except UnknownBenchmark as exc:

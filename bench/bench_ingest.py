@@ -3,7 +3,11 @@
 1 KB signed person messages are published once to `feeds.person.FRA` (3 partitions) on the
 embedded broker. Then, each in a fresh process measured for wall time and peak memory:
 - **bare**: a kafka-python consumer group that only polls the messages (the client's ceiling on
-  this broker: no decoding, no checks, no writes);
+  this broker: no decoding, no checks, no writes), as Interlink installs it (with `crc32c`, the
+  C check of each record batch's CRC);
+- **bare, pure-Python CRC**: the same consumer with the `crc32c` module hidden, as a plain
+  `pip install kafka-python` runs it (kafka-python then checks each batch's CRC in Python,
+  which costs more than everything else it does per message);
 - **interlink**: the ingest with everything on (decode, Ed25519 signature check, envelope and
   payload validation, bronze Parquet writes, receipts, offset commits), its checks in worker
   processes (the default: one per core); the CPU time of the ingest process and of its workers is
@@ -22,6 +26,7 @@ import contextlib
 import cProfile
 import json
 import logging
+import math
 import os
 import pstats
 import sys
@@ -217,6 +222,11 @@ def checks_only(keys_dir: Path, n: int = 5000) -> dict[str, float]:
     return {"checks": best(check_all), "verify": best(verify_all)}
 
 
+def _cores_for(records_per_s: float, cpu_us_per_message: float) -> int:
+    """Cores an ingest needs to sustain a rate at a CPU cost per message (perfect scaling)."""
+    return max(1, math.ceil(records_per_s * cpu_us_per_message / 1e6))
+
+
 _BUCKETS = [
     ("signature check (Ed25519)", ("keys.py", "verify")),
     ("envelope + payload validation (pydantic)", ("parsing.py", "validate_envelope")),
@@ -252,7 +262,17 @@ def _worker(argv: list[str]) -> None:
     mode, config_path, result_path = argv[0], Path(argv[1]), Path(argv[2])
     config = json.loads(config_path.read_text())
     logging.basicConfig(level=logging.WARNING)
-    result = _bare(config) if mode == "bare" else _ingest(config, profile=mode == "profile")
+    if mode == "bare-pycrc":
+        # An import of a None entry raises ImportError: kafka-python falls back to its own
+        # pure-Python CRC-32C, as it does where the crc32c package is not installed.
+        sys.modules["crc32c"] = None  # type: ignore[assignment]
+        from kafka.record import util
+
+        assert util.crc32c_c is None, "kafka was imported before crc32c could be hidden"
+    if mode.startswith("bare"):
+        result = _bare(config)
+    else:
+        result = _ingest(config, profile=mode == "profile")
     result_path.write_text(json.dumps(result))
 
 
@@ -262,7 +282,7 @@ def run(small: bool) -> list[Table]:
 
     from infra.broker import EmbeddedBroker
 
-    n = 20_000 if small else 100_000
+    n = current().messages_override or (20_000 if small else 100_000)
     work = current().workdir / "ingest"
     work.mkdir(parents=True, exist_ok=True)
     broker = EmbeddedBroker(state_dir=work / "broker")
@@ -273,7 +293,7 @@ def run(small: bool) -> list[Table]:
         publish_seconds = time.perf_counter() - t0
         log.info("published %d messages of ~%d bytes in %.0fs", n, size, publish_seconds)
         measured = {}
-        for mode in ("bare", "interlink", "profile"):
+        for mode in ("bare", "bare-pycrc", "interlink", "profile"):
             config = {
                 "bootstrap": bootstrap,
                 "group": f"bench-{mode}-{uuid.uuid4().hex[:6]}",
@@ -296,76 +316,119 @@ def run(small: bool) -> list[Table]:
     finally:
         broker.stop()
     ceiling = checks_only(work / "keys")
-    bare, ours, prof = measured["bare"], measured["interlink"], measured["profile"]
-    bare_rate = bare.result["messages"] / bare.result["seconds"]
-    our_rate = ours.result["messages"] / ours.result["seconds"]
+    bare, pycrc = measured["bare"], measured["bare-pycrc"]
+    ours, prof = measured["interlink"], measured["profile"]
+    cores = os.cpu_count() or 1
+
+    def rate(m: Any) -> float:
+        return float(m.result["messages"] / m.result["seconds"])
+
+    def cpu_us(m: Any) -> float:
+        return float(m.result["cpu_seconds"] * 1e6 / m.result["messages"])
+
     workers = ours.result["workers"]
     table = Table(
         title=f"Ingest throughput, {n:,} signed person messages of ~{size} bytes",
-        columns=["measure", "interlink ingest", "bare kafka-python consumer", "ratio"],
+        columns=[
+            "measure",
+            "interlink ingest",
+            "bare consumer",
+            "ratio",
+            "bare, pure-Python CRC",
+            "ratio",
+        ],
         description=(
             "Same topic (3 partitions), same broker (embedded Tansu, memory storage), same "
             "consumer fetch settings, each in a fresh process. Interlink decodes, verifies the "
             "Ed25519 signature, validates envelope and payload (in "
             f"{workers} worker processes), writes bronze Parquet, sends the receipts and "
-            "commits; the bare consumer only polls. Goal: ratio ≥ 0.6."
+            "commits; the bare kafka-python consumers only poll: the first as Interlink installs "
+            "kafka-python (`kafka-python[crc32c]`, the C check of each record batch's CRC), the "
+            "second as a plain `pip install kafka-python` runs it (its pure-Python CRC). "
+            "Goal: ratio ≥ 0.6."
         ),
     )
-    table.add("records/s", f"{our_rate:,.0f}", f"{bare_rate:,.0f}", ratio(our_rate, bare_rate))
+    our_rate = rate(ours)
+    table.add(
+        "records/s",
+        f"{our_rate:,.0f}",
+        f"{rate(bare):,.0f}",
+        ratio(our_rate, rate(bare)),
+        f"{rate(pycrc):,.0f}",
+        ratio(our_rate, rate(pycrc)),
+    )
     table.add(
         "seconds (first message → last)",
         f"{ours.result['seconds']:.1f}",
         f"{bare.result['seconds']:.1f}",
         ratio(ours.result["seconds"], bare.result["seconds"]),
+        f"{pycrc.result['seconds']:.1f}",
+        ratio(ours.result["seconds"], pycrc.result["seconds"]),
     )
     table.add(
         "peak RSS MiB (process tree)",
         f"{ours.peak_rss_mib:.0f}",
         f"{bare.peak_rss_mib:.0f}",
         ratio(ours.peak_rss_mib, bare.peak_rss_mib),
+        f"{pycrc.peak_rss_mib:.0f}",
+        ratio(ours.peak_rss_mib, pycrc.peak_rss_mib),
     )
-    table.add(
-        "accepted / rejected", f"{ours.result['accepted']} / {ours.result['rejected']}", "-", "-"
-    )
-    table.add("bronze files", ours.result["files"], "-", "-")
     per_message = 1e6 / ours.result["messages"]
     main_us = ours.result["main_cpu_seconds"] * per_message
     workers_us = ours.result["workers_cpu_seconds"] * per_message
-    bare_us = bare.result["cpu_seconds"] * 1e6 / bare.result["messages"]
     table.add(
         "CPU µs per message, all processes",
         f"{main_us + workers_us:.0f} ({main_us:.0f} ingest process + {workers_us:.0f} workers)",
-        f"{bare_us:.0f}",
-        ratio(main_us + workers_us, bare_us),
+        f"{cpu_us(bare):.0f}",
+        ratio(main_us + workers_us, cpu_us(bare)),
+        f"{cpu_us(pycrc):.0f}",
+        ratio(main_us + workers_us, cpu_us(pycrc)),
     )
     table.add(
-        "checks only (no Kafka), records/s of one core's CPU",
-        f"{ceiling['checks']:,.0f}",
-        f"{bare_rate:,.0f}",
-        ratio(ceiling["checks"], bare_rate),
+        "accepted / rejected",
+        f"{ours.result['accepted']} / {ours.result['rejected']}",
+        "-",
+        "-",
+        "-",
+        "-",
     )
-    table.add(
-        "signature check alone (slice + Ed25519), records/s of one core's CPU",
-        f"{ceiling['verify']:,.0f}",
-        f"{bare_rate:,.0f}",
-        ratio(ceiling["verify"], bare_rate),
-    )
+    table.add("bronze files", ours.result["files"], "-", "-", "-", "-")
+    # What no ingest that verifies every signature can beat here: all cores doing nothing but
+    # the signature checks (and, in the next row, every check of the contract), no Kafka at all.
+    for label, per_core in (
+        ("checks only (no Kafka) on all {cores} cores, records/s", ceiling["checks"]),
+        ("signature check alone (slice + Ed25519) on all {cores} cores, records/s",
+         ceiling["verify"]),
+    ):  # fmt: skip
+        best = per_core * cores
+        table.add(
+            label.format(cores=cores),
+            f"{best:,.0f}",
+            f"{rate(bare):,.0f}",
+            ratio(best, rate(bare)),
+            f"{rate(pycrc):,.0f}",
+            ratio(best, rate(pycrc)),
+        )
     table.notes.append(
         f"publishing the messages (validate + sign + send) took {publish_seconds:.0f}s"
     )
-    cores = os.cpu_count() or 1
+    verify_us = 1e6 / ceiling["verify"]
     table.notes.append(
-        f"The bare consumer spends {bare_us:.0f} µs of CPU per message inside kafka-python "
-        "(most of it its pure-Python CRC-32C check of each record batch). The ingest spends "
-        f"{main_us + workers_us:.0f} µs across its processes: the same poll, then an Ed25519 "
-        "verification, the contract's pydantic validation, the bronze columns, Parquet and "
-        "batched receipts. Its wall time per message is about that CPU divided by the "
-        f"{cores} cores, and the Ed25519 verification alone (see the last row) costs more "
-        "than the bare consumer's whole poll."
+        f"Where the goal stands: the bare consumer spends {cpu_us(bare):.0f} µs of CPU per "
+        f"message ({cpu_us(pycrc):.0f} µs with the pure-Python CRC), the Ed25519 verification "
+        f"alone {verify_us:.0f} µs (libsodium through PyNaCl, the fastest verifier we found on "
+        f"PyPI). With every one of the {cores} cores verifying signatures and doing nothing "
+        "else, an ingest would reach the ratio in the last row, whatever its design; every "
+        "other check (the next-to-last row) and the Kafka poll, Parquet and receipts come on "
+        "top. The check workers scale with the cores (one per core), the bare consumer does "
+        f"not: at {main_us + workers_us:.0f} µs of CPU per message, ×0.6 of the bare "
+        f"consumers' rates takes about {_cores_for(0.6 * rate(bare), main_us + workers_us)} "
+        f"cores ({_cores_for(0.6 * rate(pycrc), main_us + workers_us)} against the "
+        f"pure-Python CRC); this machine has {cores}."
     )
     table.notes.append(
-        "The no-Kafka rows run `Ingest.check` (every rule on) and the signature check alone "
-        "over 5,000 signed messages in memory, CPU time, best of 3."
+        "The check rows run `Ingest.check` (every rule on) and the signature check alone over "
+        "5,000 signed messages in memory, CPU time of one core, best of 3, times the cores."
     )
     table.notes.append(
         "Peak RSS is summed over the ingest process, its fork server and its workers (each "

@@ -21,6 +21,8 @@ class Options:
     """Skip full-mode sizes above this many true persons (None: run every size)."""
     persons_override: int | None = None
     """Replace every dataset size by this many persons (smoke tests run the suite tiny)."""
+    messages_override: int | None = None
+    """Replace the ingest benchmark's message count by this many (smoke tests)."""
     seed: int = 20261128
     """Seed of the generated worlds: the same seed gives the same data in every run."""
 

@@ -51,3 +51,39 @@ def test_small_suite_on_tiny_worlds_writes_every_er_table(tmp_path: Path) -> Non
     assert sum("Splink 5 (DuckDB)" in r for r in rows) == 2
     assert all(" vs " in r for r in rows)
     assert "failed" not in text
+
+
+@pytest.mark.slow
+@pytest.mark.kafka
+def test_ingest_benchmark_compares_with_both_bare_consumers(tmp_path: Path) -> None:
+    out = tmp_path / "BENCHMARKS.md"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--small",
+            "--messages",
+            "3000",
+            "--only",
+            "bench_ingest",
+            "--output",
+            str(out),
+            "--workdir",
+            str(tmp_path / "work"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = out.read_text()
+    assert "### Ingest throughput, 3,000 signed person messages" in text
+    header = next(ln for ln in text.splitlines() if ln.startswith("| measure |"))
+    assert "bare consumer" in header and "bare, pure-Python CRC" in header
+    rows = {ln.split(" | ")[0].lstrip("| "): ln for ln in text.splitlines() if ln.startswith("| ")}
+    # Both yardsticks measured: a ratio against each, never n/a.
+    assert rows["records/s"].count("×") == 2
+    assert "| 3000 / 0 |" in rows["accepted / rejected"]
+    assert "### Where a message's time goes" in text
