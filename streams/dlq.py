@@ -217,7 +217,8 @@ def replay_dlq(
         chosen.append((letter, record))
     if dry_run or not chosen:
         return ReplayResult([c[0] for c in chosen], already, no_source)
-    TopicCreator(bootstrap, client_options=client_options, partitions=1).ensure([REPLAYED_TOPIC])
+    with TopicCreator(bootstrap, client_options=client_options, partitions=1) as creator:
+        creator.ensure([REPLAYED_TOPIC])
     producer = KafkaProducer(
         bootstrap_servers=bootstrap,
         acks="all",

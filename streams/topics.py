@@ -115,3 +115,11 @@ class TopicCreator:
             with contextlib.suppress(Exception):
                 self._admin.close()
             self._admin = None
+
+    def __enter__(self) -> TopicCreator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        # The admin client keeps a network thread: an unclosed one outlives its caller and
+        # logs connection errors once the broker is gone.
+        self.close()

@@ -87,3 +87,36 @@ def test_ingest_benchmark_compares_with_both_bare_consumers(tmp_path: Path) -> N
     assert rows["records/s"].count("×") == 2
     assert "| 3000 / 0 |" in rows["accepted / rejected"]
     assert "### Where a message's time goes" in text
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_warehouse_benchmark_compares_with_bare_copy(tmp_path: Path) -> None:
+    out = tmp_path / "BENCHMARKS.md"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--small",
+            "--persons",
+            "300",
+            "--only",
+            "bench_warehouse",
+            "--output",
+            str(out),
+            "--workdir",
+            str(tmp_path / "work"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = out.read_text()
+    assert "### Warehouse load into PostgreSQL, 300 persons (900 rows in 3 tables)" in text
+    rows = {ln.split(" | ")[0].lstrip("| "): ln for ln in text.splitlines() if ln.startswith("| ")}
+    assert "×" in rows["rows/s (first load)"]
+    # The rerun on unchanged data moves nothing; 1 % of 300 persons changed moves their rows.
+    assert rows["rerun, nothing changed: seconds (rows moved)"].split(" | ")[1].endswith("(0)")

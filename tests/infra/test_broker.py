@@ -100,7 +100,9 @@ def test_s3_storage_keeps_messages_across_a_broker_restart(tmp_path: Path, local
     b = EmbeddedBroker(state_dir=tmp_path, storage="s3://tansu-restart/", s3_env=local_s3.env())
     bootstrap = b.start()
     port = b.port
-    KafkaAdminClient(bootstrap_servers=bootstrap).create_topics([NewTopic("durable", 1, 1)])
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin.create_topics([NewTopic("durable", 1, 1)])
+    admin.close()
     p = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
     for i in range(5):
         p.send("durable", value=f"m{i}".encode())

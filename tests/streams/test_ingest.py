@@ -126,7 +126,8 @@ def test_each_bad_input_goes_to_the_dlq_with_its_reason_and_valid_ones_still_lan
     FeedPublisher(broker, "BEL", bel).close()  # creates the topic like a publisher would
     from streams.topics import TopicCreator
 
-    TopicCreator(broker, partitions=3).ensure(["feeds.person.BEL"])
+    with TopicCreator(broker, partitions=3) as creator:
+        creator.ensure(["feeds.person.BEL"])
     # All on one partition, valid ones between the bad ones: one batch, interleaved.
     sequence = [valid[0], *[v for _c, v in bad[:7]], valid[1], *[v for _c, v in bad[7:]], valid[2]]
     for value in sequence:
@@ -218,7 +219,8 @@ def test_a_message_sent_by_confluent_kafka_lands_like_any_other(
 
     from streams.topics import TopicCreator
 
-    TopicCreator(broker, partitions=3).ensure(["feeds.notice.AUT"])
+    with TopicCreator(broker, partitions=3) as creator:
+        creator.ensure(["feeds.notice.AUT"])
     envelope = envelope_for(
         "notice",
         "AUT",
@@ -296,7 +298,8 @@ def test_messages_on_topics_without_a_country_are_dead_lettered(
     from streams.topics import TopicCreator
 
     topics = ["feeds.person.QQQ", "feeds.person.NOR.extra"]
-    TopicCreator(broker, partitions=1).ensure(topics)
+    with TopicCreator(broker, partitions=1) as creator:
+        creator.ensure(topics)
     producer = KafkaProducer(bootstrap_servers=broker)
     for topic in topics:
         producer.send(topic, value=b"{}")
