@@ -102,9 +102,20 @@ def run_engine(
     return Run(engine, measured, None, out)
 
 
+# Root causes a JVM names deep in its log, before the Python-side error and the shutdown noise
+# (an interrupted clean-up) that end it: the reader of a table needs the cause, not the last line.
+_ROOT_CAUSES = ("No space left on device", "OutOfMemoryError", "Java heap space")
+
+
 def _short_error(exc: Exception, log_file: Path) -> str:
-    """The last exception line of the worker's log: what a reader needs in a table cell."""
+    """The root cause, else the last exception line, of the worker's log: what a reader needs in
+    a table cell."""
     if isinstance(exc, ContenderFailed):
+        full = log_file.read_text(errors="replace") if log_file.exists() else exc.stderr_tail
+        for cause in _ROOT_CAUSES:
+            hit = next((ln for ln in full.splitlines() if cause in ln), None)
+            if hit is not None:
+                return f"{hit.strip()[:300]} (log: {log_file})"
         lines = [ln for ln in exc.stderr_tail.splitlines() if ln.strip()]
         errors = [ln for ln in lines if "Error" in ln or "Exception" in ln]
         text = (errors or lines or [str(exc)])[-1].strip()
