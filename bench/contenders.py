@@ -80,7 +80,12 @@ def run_splink(
     phases = Phases()
     extra: dict[str, Any] = {}
     if backend == "duckdb":
-        db_api: Any = DuckDBAPI()
+        import duckdb
+
+        # DuckDB spills to `.tmp/` in the working directory by default: keep it with the run's
+        # outputs (under var/), where it is found and cleaned with them.
+        con = duckdb.connect(config={"temp_directory": str(out / "duckdb-tmp")})
+        db_api: Any = DuckDBAPI(connection=con)
     else:
         with phases("startup"):
             spark = _spark(shuffle_partitions, out, with_splink_jar=True)
