@@ -138,10 +138,25 @@ _SECTION = re.compile(
 )
 
 
-def render_section(name: str, tables: list[Table], *, seconds: float, mode: str) -> str:
+def where_measured(repo: Path) -> str:
+    """Cores, CPU and commit, for a section's footer.
+
+    BENCHMARKS.md keeps sections from earlier runs beside fresh ones, possibly from another
+    machine, so the header's machine describes only the latest run; each section says its own.
+    """
+    return (
+        f"{psutil.cpu_count(logical=True)} cores, {_cpu_model()}, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, commit {_commit(repo)}"
+    )
+
+
+def render_section(
+    name: str, tables: list[Table], *, seconds: float, mode: str, where: str = ""
+) -> str:
     body = "\n".join(t.to_markdown() for t in tables)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    footer = f"_`{name}`: {mode} run, {seconds:.0f} s, measured {stamp}._\n"
+    on = f" on {where}" if where else ""
+    footer = f"_`{name}`: {mode} run, {seconds:.0f} s, measured {stamp}{on}._\n"
     return f"<!-- bench:{name} -->\n{body}\n{footer}<!-- /bench:{name} -->\n"
 
 
@@ -166,6 +181,9 @@ def write_report(
         "measured in the same run on the same data. Do not edit by hand: rerun the suite.",
         "",
         "## Machine",
+        "",
+        "Of the latest run; each section's last line names the machine and commit it was "
+        "measured on.",
         "",
         *machine_lines(repo),
         "",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import bench
 from bench.config import REPO
-from bench.report import Table, render_section, write_report
+from bench.report import Table, render_section, where_measured, write_report
 
 log = logging.getLogger("bench")
 
@@ -82,7 +82,9 @@ def run_all(
             tables = [*(partial or []), failed]
             outcome[name] = text
         seconds = time.perf_counter() - t0
-        sections[name] = render_section(name, tables, seconds=seconds, mode=mode)
+        sections[name] = render_section(
+            name, tables, seconds=seconds, mode=mode, where=where_measured(REPO)
+        )
         # Written after every module so a long run that dies late keeps what it measured.
         write_report(output, REPO, sections, order=names, command=command)
         log.info("benchmark %s done in %.0fs", name, seconds)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from bench.report import Table, existing_sections, render_section, versus, write_report
+from bench.report import (
+    Table,
+    existing_sections,
+    render_section,
+    versus,
+    where_measured,
+    write_report,
+)
 from bench.runner import UnknownBenchmark, select
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,7 +61,11 @@ def test_refreshing_one_benchmark_keeps_the_other_sections(tmp_path: Path) -> No
     write_report(
         out,
         REPO,
-        {"one": render_section("one", [fresh], seconds=1, mode="small")},
+        {
+            "one": render_section(
+                "one", [fresh], seconds=1, mode="small", where=where_measured(REPO)
+            )
+        },
         order=["one", "two"],
         command="python -m bench --small",
     )
@@ -63,6 +75,9 @@ def test_refreshing_one_benchmark_keeps_the_other_sections(tmp_path: Path) -> No
     assert text.index("First") < text.index("Second")
     assert set(existing_sections(out)) == {"one", "two"}
     assert "logical cores" in text and "GiB memory" in text
+    # The fresh section names its own machine and commit; the kept one predates the footer.
+    fresh_section = existing_sections(out)["one"]
+    assert re.search(r"measured .* on \d+ cores, .*, \d+ GiB, commit \w+\._", fresh_section)
 
 
 def test_only_accepts_names_with_or_without_the_bench_prefix() -> None:
