@@ -19,11 +19,15 @@ from transforms import names as N
 from transforms.schemas import PAYLOADS
 
 KEY = ("source_country", "feed", "record_id")
+# Everything the envelope and the ingest say about a record travels with it into silver and gold:
+# the warehouse shows provenance and the source's handling (an H3 restriction is only readable
+# through its handling_note) on every curated row built from it.
 PROVENANCE = (
     "message_id",
     "topic",
     "partition",
     "offset",
+    "ingest_time",
     "record_version",
     "produced_at",
     "reported_at",
@@ -31,6 +35,7 @@ PROVENANCE = (
     "operation_code",
     "dissemination",
     "handling_code",
+    "handling_note",
     "source_reliability",
     "information_assessment",
     "review_by",

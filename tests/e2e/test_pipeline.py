@@ -117,6 +117,17 @@ def test_asset_dags_chain_end_to_end_into_duckdb(
                 "SELECT DISTINCT source_country FROM interlink.person_records"
             ).fetchall()
         }
+        # Provenance and the source's restriction text reach the curated rows from the real
+        # pipeline (not only from a fixture lake): every record has its ingest time, and every H3
+        # record's caveat is its own handling note, not the generic fallback.
+        no_ingest_time, h3, h3_with_note = con.execute(
+            "SELECT count(*) FILTER (WHERE ingest_time IS NULL), "
+            "count(*) FILTER (WHERE handling_code = 'H3'), "
+            "count(*) FILTER (WHERE handling_code = 'H3' AND handling_note IS NOT NULL "
+            "AND caveat = 'H3: ' || handling_note) FROM interlink.records"
+        ).fetchall()[0]
     finally:
         con.close()
     assert n > 0 and countries == {"ESP", "GRC"}
+    assert no_ingest_time == 0
+    assert h3 > 0 and h3 == h3_with_note  # seed 5 reports a few H3 records

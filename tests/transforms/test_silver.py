@@ -48,7 +48,13 @@ def silver(spark, tmp_path_factory):  # type: ignore[no-untyped-def]
         delete("person", "DEU", "DEU-P-1", version=2),
         # A delete older than the upsert does not remove it.
         delete("person", "ITA", "ITA-P-1", version=1),
-        message("person", "ITA", "ITA-P-1", person("Luca", "Rossi", birth_date="1990"), version=2),
+        {
+            **message(
+                "person", "ITA", "ITA-P-1", person("Luca", "Rossi", birth_date="1990"), version=2
+            ),
+            "handling_code": "H3",
+            "handling_note": "Do not contact the subject; ongoing covert operation.",
+        },
     ]
     write_bronze(lake, rows)
     counts = build_silver(spark, str(lake))
@@ -78,3 +84,15 @@ def test_person_fields_standardized_beside_originals(silver) -> None:  # type: i
         "month",
     )
     assert rows["ITA-P-1"]["birth_precision"] == "year"
+
+
+def test_provenance_and_handling_carried_into_silver(silver) -> None:  # type: ignore[no-untyped-def]
+    # The warehouse's caveat and provenance columns read these from silver: dropping them here
+    # would load an H3 restriction without its text and every record without its ingest time.
+    _, rows = silver
+    r = rows["ITA-P-1"]
+    assert r["handling_code"] == "H3"
+    assert r["handling_note"] == "Do not contact the subject; ongoing covert operation."
+    assert r["ingest_time"] is not None
+    assert (r["topic"], r["partition"]) == ("feeds.person.ITA", 0)
+    assert rows["FRA-P-1"]["handling_note"] is None
