@@ -276,9 +276,7 @@ def resolve_persons(
         comp = clusters.select("rk", "component")
         kept = (
             over.join(comp.withColumnRenamed("rk", "l_rk"), "l_rk")
-            .join(
-                comp.withColumnRenamed("rk", "r_rk").withColumnRenamed("component", "_c"), "r_rk"
-            )
+            .join(comp.withColumnRenamed("rk", "r_rk").withColumnRenamed("component", "_c"), "r_rk")
             .where(F.col("component") == F.col("_c"))
             .drop("component", "_c")
         )
