@@ -30,7 +30,7 @@ from streams.ingest import (
     H_TOPIC,
     MiB,
 )
-from streams.topics import DLQ_TOPIC, TopicCreator, receipts_topic
+from streams.topics import DLQ_TOPIC, TopicCreator, receipts_topic, track_topic
 
 REPLAYED_TOPIC = "feeds.dlq.replayed"
 H_REPLAY_OF = "interlink.replay_of"
@@ -237,11 +237,13 @@ def replay_dlq(
             ]
             coordinate = f"{letter.dlq_partition}+{letter.dlq_offset}"
             headers.append((H_REPLAY_OF, f"{DLQ_TOPIC}+{coordinate}".encode()))
+            track_topic(producer, letter.topic)
             producer.send(letter.topic, key=record.key, value=record.value, headers=headers)
         producer.flush()
         # Recorded only after the republished messages were acknowledged.
         for letter, _record in chosen:
             coordinate = f"{letter.dlq_partition}+{letter.dlq_offset}"
+            track_topic(producer, REPLAYED_TOPIC)
             producer.send(REPLAYED_TOPIC, key=coordinate.encode(), value=b"")
         producer.flush()
     finally:

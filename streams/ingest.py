@@ -56,6 +56,7 @@ from streams.topics import (
     TopicCreator,
     parse_feed_topic,
     receipts_topic,
+    track_topic,
 )
 
 log = logging.getLogger(__name__)
@@ -519,6 +520,7 @@ class Ingest:
         if message_id:
             headers.append((H_MESSAGE_ID, _header_value(message_id)))
         self._topics.ensure([DLQ_TOPIC])
+        track_topic(self.producer, DLQ_TOPIC)
         self.producer.send(DLQ_TOPIC, key=message.key, value=message.value, headers=headers)
         batch = self._pending.get((message.topic, message.partition))
         if country and batch is not None:
@@ -552,6 +554,7 @@ class Ingest:
             return
         topic = receipts_topic(batch.country)
         self._topics.ensure([topic])
+        track_topic(self.producer, topic)  # receipts go to one topic per country
         key = f"{batch.topic}+{batch.partition}".encode()
         receipts = batch.receipts
         for receipt in receipts:

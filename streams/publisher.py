@@ -32,7 +32,7 @@ from contracts import (
 )
 from streams.errors import PublishFailed, UnknownTopic
 from streams.keys import load_private_key, sign
-from streams.topics import TopicCreator, feed_topic
+from streams.topics import TopicCreator, feed_topic, track_topic
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,7 @@ class FeedPublisher:
             else None
         )
         self._producer: Any = None
+        self._tracked: set[str] = set()
         self._producer_options = dict(producer_options or {})
         self._errors: list[BaseException] = []
         self.sent = 0
@@ -207,6 +208,9 @@ class FeedPublisher:
         topic = feed_topic(envelope.feed, self.country)
         if self._topics is not None:
             self._topics.ensure([topic])
+        if topic not in self._tracked:
+            track_topic(self.producer, topic)
+            self._tracked.add(topic)
         future = self.producer.send(
             topic, key=envelope.key, value=self.signed_bytes(envelope), headers=[]
         )
@@ -250,6 +254,7 @@ class FeedPublisher:
             if self._producer is not None:
                 self._producer.close()
                 self._producer = None
+                self._tracked.clear()
             if self._topics is not None:
                 self._topics.close()
 
