@@ -237,7 +237,8 @@ def replay_dlq(
             ]
             coordinate = f"{letter.dlq_partition}+{letter.dlq_offset}"
             headers.append((H_REPLAY_OF, f"{DLQ_TOPIC}+{coordinate}".encode()))
-            track_topic(producer, letter.topic)
+            if letter.topic:  # always: letters without a source topic were not chosen
+                track_topic(producer, letter.topic)
             producer.send(letter.topic, key=record.key, value=record.value, headers=headers)
         producer.flush()
         # Recorded only after the republished messages were acknowledged.
