@@ -30,7 +30,7 @@ from streams.ingest import (
     H_TOPIC,
     MiB,
 )
-from streams.topics import DLQ_TOPIC, TopicCreator, receipts_topic, track_topic
+from streams.topics import DLQ_TOPIC, TopicCreator, receipts_topic
 
 REPLAYED_TOPIC = "feeds.dlq.replayed"
 H_REPLAY_OF = "interlink.replay_of"
@@ -195,7 +195,7 @@ def replay_dlq(
     select: Callable[[DeadLetter], bool] | None = None,
 ) -> ReplayResult:
     """Republish matching dead letters to their source topics (original key, bytes, headers)."""
-    from kafka import KafkaProducer
+    from streams.producer import TrackingProducer
 
     replayed_keys = set() if force else _replayed(bootstrap, client_options)
     chosen: list[tuple[DeadLetter, Any]] = []
@@ -219,7 +219,7 @@ def replay_dlq(
         return ReplayResult([c[0] for c in chosen], already, no_source)
     with TopicCreator(bootstrap, client_options=client_options, partitions=1) as creator:
         creator.ensure([REPLAYED_TOPIC])
-    producer = KafkaProducer(
+    producer = TrackingProducer(
         bootstrap_servers=bootstrap,
         acks="all",
         enable_idempotence=True,
@@ -229,6 +229,8 @@ def replay_dlq(
     )
     try:
         for letter, record in chosen:
+            source = letter.topic
+            assert source, "letters without a source topic are counted as no_source, not chosen"
             # Keep the publisher's own headers; drop the previous failure's context.
             headers = [
                 (k, v)
@@ -237,14 +239,11 @@ def replay_dlq(
             ]
             coordinate = f"{letter.dlq_partition}+{letter.dlq_offset}"
             headers.append((H_REPLAY_OF, f"{DLQ_TOPIC}+{coordinate}".encode()))
-            if letter.topic:  # always: letters without a source topic were not chosen
-                track_topic(producer, letter.topic)
-            producer.send(letter.topic, key=record.key, value=record.value, headers=headers)
+            producer.send(source, key=record.key, value=record.value, headers=headers)
         producer.flush()
         # Recorded only after the republished messages were acknowledged.
         for letter, _record in chosen:
             coordinate = f"{letter.dlq_partition}+{letter.dlq_offset}"
-            track_topic(producer, REPLAYED_TOPIC)
             producer.send(REPLAYED_TOPIC, key=coordinate.encode(), value=b"")
         producer.flush()
     finally:

@@ -56,7 +56,6 @@ from streams.topics import (
     TopicCreator,
     parse_feed_topic,
     receipts_topic,
-    track_topic,
 )
 
 log = logging.getLogger(__name__)
@@ -313,8 +312,7 @@ class Ingest:
     @property
     def producer(self) -> Any:
         if self._producer is None:
-            from kafka import KafkaProducer
-
+            from streams.producer import TrackingProducer
             from streams.publisher import _compression
 
             options: dict[str, Any] = {
@@ -328,7 +326,7 @@ class Ingest:
                 **self.client_options,
                 **self.producer_options,
             }
-            self._producer = KafkaProducer(bootstrap_servers=self.bootstrap, **options)
+            self._producer = TrackingProducer(bootstrap_servers=self.bootstrap, **options)
         return self._producer
 
     # -- checks -------------------------------------------------------------------------------
@@ -520,7 +518,6 @@ class Ingest:
         if message_id:
             headers.append((H_MESSAGE_ID, _header_value(message_id)))
         self._topics.ensure([DLQ_TOPIC])
-        track_topic(self.producer, DLQ_TOPIC)
         self.producer.send(DLQ_TOPIC, key=message.key, value=message.value, headers=headers)
         batch = self._pending.get((message.topic, message.partition))
         if country and batch is not None:
@@ -554,7 +551,6 @@ class Ingest:
             return
         topic = receipts_topic(batch.country)
         self._topics.ensure([topic])
-        track_topic(self.producer, topic)  # receipts go to one topic per country
         key = f"{batch.topic}+{batch.partition}".encode()
         receipts = batch.receipts
         for receipt in receipts:

@@ -32,7 +32,7 @@ from contracts import (
 )
 from streams.errors import PublishFailed, UnknownTopic
 from streams.keys import load_private_key, sign
-from streams.topics import TopicCreator, feed_topic, track_topic
+from streams.topics import TopicCreator, feed_topic
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,6 @@ class FeedPublisher:
             else None
         )
         self._producer: Any = None
-        self._tracked: set[str] = set()
         self._producer_options = dict(producer_options or {})
         self._errors: list[BaseException] = []
         self.sent = 0
@@ -115,7 +114,7 @@ class FeedPublisher:
     @property
     def producer(self) -> Any:
         if self._producer is None:
-            from kafka import KafkaProducer
+            from streams.producer import TrackingProducer
 
             options: dict[str, Any] = {
                 "acks": "all",
@@ -128,7 +127,7 @@ class FeedPublisher:
                 **self.client_options,
                 **self._producer_options,
             }
-            self._producer = KafkaProducer(bootstrap_servers=self.bootstrap, **options)
+            self._producer = TrackingProducer(bootstrap_servers=self.bootstrap, **options)
         return self._producer
 
     # -- building -----------------------------------------------------------------------------
@@ -208,9 +207,6 @@ class FeedPublisher:
         topic = feed_topic(envelope.feed, self.country)
         if self._topics is not None:
             self._topics.ensure([topic])
-        if topic not in self._tracked:
-            track_topic(self.producer, topic)
-            self._tracked.add(topic)
         future = self.producer.send(
             topic, key=envelope.key, value=self.signed_bytes(envelope), headers=[]
         )
@@ -254,7 +250,6 @@ class FeedPublisher:
             if self._producer is not None:
                 self._producer.close()
                 self._producer = None
-                self._tracked.clear()
             if self._topics is not None:
                 self._topics.close()
 

@@ -59,24 +59,6 @@ def parse_feed_topic(topic: str) -> tuple[str, str | None]:
     return parts[1], code if code == suffix else None
 
 
-def track_topic(producer: Any, topic: str) -> None:
-    """Make a kafka-python producer keep `topic` in its metadata refreshes.
-
-    Why: kafka-python (3.0) tracks a topic only when its first send finds no partitions for it in
-    the producer's metadata. The embedded broker (Tansu) answers the producer's first metadata
-    request, which names no topic, with every topic, so a topic created beforehand is found
-    without being tracked; the next refresh for another topic drops it, and from then on the
-    producer's sender sees partitions without a leader on every loop and refreshes metadata
-    continuously (publishing a second feed ran about 7x slower, the GIL going to the network
-    thread). A real Kafka answers that first request with no topic, so this only adds what the
-    producer would track anyway. Cheap (a set lookup) and safe to call on every send; a client
-    without the hook is left alone.
-    """
-    add = getattr(getattr(producer, "_sender", None), "add_topic", None)
-    if add is not None:
-        add(topic)
-
-
 class TopicCreator:
     """Creates topics once per process through the admin API; existing topics are left alone."""
 

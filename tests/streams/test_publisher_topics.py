@@ -3,7 +3,7 @@
 Regression: the embedded broker answers kafka-python's first metadata request (no topics named)
 with every topic, so a topic created before the producer's first send was found but not tracked;
 the next refresh dropped it and the producer then refreshed metadata on every sender loop, which
-made publishing a second feed several times slower (`streams.topics.track_topic`).
+made publishing a second feed several times slower (`streams.producer.TrackingProducer`).
 """
 
 from __future__ import annotations
