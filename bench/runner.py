@@ -62,6 +62,7 @@ def run_all(
     outcome: dict[str, str | None] = {}
     sections: dict[str, str] = {}
     mode = "small" if small else "full"
+    where = where_measured(REPO)  # one machine and commit for the whole run
     for name in chosen:
         log.info("benchmark %s (%s)…", name, mode)
         t0 = time.perf_counter()
@@ -82,9 +83,7 @@ def run_all(
             tables = [*(partial or []), failed]
             outcome[name] = text
         seconds = time.perf_counter() - t0
-        sections[name] = render_section(
-            name, tables, seconds=seconds, mode=mode, where=where_measured(REPO)
-        )
+        sections[name] = render_section(name, tables, seconds=seconds, mode=mode, where=where)
         # Written after every module so a long run that dies late keeps what it measured.
         write_report(output, REPO, sections, order=names, command=command)
         log.info("benchmark %s done in %.0fs", name, seconds)
