@@ -48,10 +48,14 @@ bench: env ## Benchmarks against named yardsticks; writes BENCHMARKS.md
 bench-small: env ## A reduced benchmark run (a couple of minutes); asserts no timing
 	$(RUN) python -m bench --small
 
+postgres: ## Install (Debian package, needs root) and start PostgreSQL with trust on 127.0.0.1:5432, database `test`
+	@command -v pg_ctlcluster >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; }
+	bash infra/postgres/up.sh
+
 airflow: env ## Run `airflow standalone` with our DAG folder (UI on http://127.0.0.1:8080)
 	$(RUN) python -m interlink.airflow_standalone
 
 clean: ## Remove generated state (var/), keeping the environment
 	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help env demo test test-fast lint format bench bench-small airflow clean
+.PHONY: help env postgres demo test test-fast lint format bench bench-small airflow clean
