@@ -1,0 +1,173 @@
+"""The lake layout, declared once: its zones, the bronze partitions and file names, and the
+bronze schema (derived from the envelope model, which stays the source of truth).
+
+Every stage that reads or writes the lake imports from here (the ingest lands bronze, the
+validation quarantines it, the transforms read it, retention rewrites it, the report reads it),
+so no stage spells another stage's paths or columns again. docs/wire-format.md ("Lake layout")
+describes the same layout for readers; `tests/contracts/test_lake.py` keeps the two and the
+envelope model in step.
+
+Paths here are relative to the lake root (a local directory or `s3://`), `/`-separated.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import uuid
+from datetime import date, datetime
+from pathlib import PurePosixPath
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+import pyarrow as pa
+from pydantic.fields import FieldInfo
+
+from contracts.envelope import Envelope, Handling
+
+# -- zones --------------------------------------------------------------------------------------
+BRONZE = "bronze"
+"""What arrived, as Parquet, immutable: `bronze/feed=<feed>/country=<ISO3>/date=<day>/<file>`."""
+QUARANTINE = "quarantine"
+"""Bronze files of batches that failed their Great Expectations suite, under the same relative
+names as in bronze."""
+SILVER = "silver"
+"""Standardized records, latest version per record, deletions applied: `silver/<feed>/`."""
+GOLD = "gold"
+"""Curated tables: `gold/<table>/`."""
+STATE = "state"
+"""What the resolution keeps between runs (the model, entity ids)."""
+
+
+# -- bronze partitions and file names ----------------------------------------------------------
+def partition_dir(zone: str, feed: str, country: str | None = None) -> str:
+    """`<zone>/feed=<feed>[/country=<ISO3>]`: one feed (of one country) in bronze or quarantine."""
+    base = f"{zone}/feed={feed}"
+    return base if country is None else f"{base}/country={country}"
+
+
+def bronze_dir(feed: str, country: str) -> str:
+    """The bronze folder of one (feed, country)."""
+    return partition_dir(BRONZE, feed, country)
+
+
+def bronze_name(feed: str, country: str, day: str, topic: str, partition: int, first: int,
+                last: int) -> str:  # fmt: skip
+    """Relative bronze path of the messages first..last of topic/partition.
+
+    Named from the Kafka coordinates, so a replay of the same offsets rewrites the same file:
+    this is what makes bronze exactly-once without Kafka transactions (`streams.ingest`). `day`
+    is the UTC day of the first message's Kafka timestamp, never the wall clock, for the same
+    reason.
+    """
+    return f"{bronze_dir(feed, country)}/date={day}/{topic}+{partition}+{first}-{last}.parquet"
+
+
+_FILE_RE = re.compile(r"^(?P<topic>.+)\+(?P<partition>\d+)\+(?P<first>\d+)-(?P<last>\d+)\.parquet$")
+
+
+def parse_bronze_name(rel: str) -> tuple[str, int, int, int] | None:
+    """(topic, partition, first, last) of a bronze file name, or None for other files."""
+    m = _FILE_RE.match(rel.rsplit("/", 1)[-1])
+    if m is None:
+        return None
+    return m["topic"], int(m["partition"]), int(m["first"]), int(m["last"])
+
+
+def partition_values(rel: str) -> dict[str, str]:
+    """The hive partition values in a lake path (`feed`, `country`, `date`), by name."""
+    return dict(p.split("=", 1) for p in PurePosixPath(rel).parts if "=" in p)
+
+
+def quarantine_path(bronze_rel: str) -> str:
+    """Where a bronze file goes when its batch fails validation: the same relative name under
+    quarantine/, so the delete index and retention find it the way they find bronze."""
+    return f"{QUARANTINE}/" + bronze_rel.removeprefix(f"{BRONZE}/")
+
+
+# -- the bronze schema --------------------------------------------------------------------------
+KAFKA_COLUMNS = pa.schema(
+    [
+        pa.field("topic", pa.string(), nullable=False),
+        pa.field("partition", pa.int32(), nullable=False),
+        pa.field("offset", pa.int64(), nullable=False),
+        pa.field("kafka_timestamp", pa.timestamp("ms", tz="UTC")),
+        pa.field("ingest_time", pa.timestamp("us", tz="UTC"), nullable=False),
+    ]
+)
+"""Where and when a message was read: the columns before the envelope's."""
+
+RAW_COLUMN = pa.field("raw", pa.binary(), nullable=False)
+"""The message value, byte for byte: the last bronze column."""
+
+_NOT_IN_BRONZE = {"signature"}
+"""Verified at ingest and kept inside `raw`; a column of its own would say nothing more."""
+
+_ARROW_OVERRIDES: dict[str, pa.DataType] = {
+    # `PositiveInt` says nothing about width: versions of a feed's schema stay small.
+    "schema_version": pa.int32(),
+    # The payload as sent, re-encoded compactly as JSON text: its shape is the feed's, not ours.
+    "payload": pa.string(),
+}
+
+_UTC_MICROS = pa.timestamp("us", tz="UTC")
+
+
+def _arrow_type(name: str, annotation: Any) -> pa.DataType:
+    """The Arrow type of one envelope field's annotation (pydantic keeps constraints aside)."""
+    if name in _ARROW_OVERRIDES:
+        return _ARROW_OVERRIDES[name]
+    origin = get_origin(annotation)
+    if origin is Annotated:  # nested in a container (`list[Recipient]`): the type comes first
+        return _arrow_type(name, get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        (inner,) = [a for a in get_args(annotation) if a is not type(None)]
+        return _arrow_type(name, inner)
+    if origin is Literal:
+        if not all(isinstance(a, str) for a in get_args(annotation)):
+            raise TypeError(f"envelope field {name}: only string Literals map to bronze")
+        return pa.string()
+    if origin is list:
+        (item,) = get_args(annotation)
+        return pa.list_(_arrow_type(name, item))
+    simple: dict[Any, pa.DataType] = {
+        str: pa.string(),
+        uuid.UUID: pa.string(),
+        int: pa.int64(),
+        datetime: _UTC_MICROS,
+        date: pa.date32(),
+    }
+    if annotation in simple:
+        return simple[annotation]
+    raise TypeError(
+        f"envelope field {name} has type {annotation!r}, which has no bronze column type: "
+        "add it to contracts/lake.py (_arrow_type) and to docs/wire-format.md"
+    )
+
+
+def _envelope_fields() -> list[pa.Field]:
+    fields: list[pa.Field] = []
+    for name, info in Envelope.model_fields.items():
+        if name in _NOT_IN_BRONZE:
+            continue
+        if name == "handling":
+            # Flattened in place. Its columns stay nullable whatever the model requires: bronze
+            # written so far has them so, and the Parquet schema of a zone must not change.
+            fields += [
+                pa.field(sub, _arrow_type(sub, sub_info.annotation), nullable=True)
+                for sub, sub_info in Handling.model_fields.items()
+            ]
+            continue
+        fields.append(pa.field(name, _arrow_type(name, info.annotation), _nullable(info)))
+    return fields
+
+
+def _nullable(info: FieldInfo) -> bool:
+    return not info.is_required()
+
+
+BRONZE_ENVELOPE_COLUMNS: tuple[str, ...] = tuple(f.name for f in _envelope_fields())
+"""The bronze columns that come from the envelope, in order (its fields, `handling` flattened,
+`signature` left out)."""
+
+BRONZE_SCHEMA = pa.schema([*KAFKA_COLUMNS, *_envelope_fields(), RAW_COLUMN])
+"""Bronze columns, as docs/wire-format.md lists them: Kafka coordinates, the envelope, raw."""
