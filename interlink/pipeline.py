@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from contracts.lake import BRONZE, GOLD, SILVER, STATE, partition_values, quarantine_path
 from infra.lake import Lake
 from interlink.settings import Settings, load_settings
 
@@ -76,7 +77,7 @@ def ingest_step(
 
 # -- contracts: Great Expectations per landed batch ------------------------------------------
 def _bronze_batches(lake: Lake) -> list[str]:
-    return [p for p in lake.list("bronze") if p.endswith(".parquet")]
+    return [p for p in lake.list(BRONZE) if p.endswith(".parquet")]
 
 
 @_timed_step
@@ -98,7 +99,7 @@ def validate_step(settings: Settings | None = None) -> dict[str, Any]:
     for rel in _bronze_batches(lake):
         if Path(rel).stem in done:
             continue
-        parts = dict(p.split("=", 1) for p in Path(rel).parts if "=" in p)
+        parts = partition_values(rel)
         groups.setdefault((parts.get("feed", "?"), parts.get("country", "?")), []).append(rel)
     summary: dict[str, Any] = {
         "validated": 0,
@@ -133,7 +134,7 @@ def validate_step(settings: Settings | None = None) -> dict[str, Any]:
             summary["passed"] += 1
         else:
             for rel in files:
-                target = "quarantine/" + rel.removeprefix("bronze/")
+                target = quarantine_path(rel)
                 lake.write_bytes(target, lake.read_bytes(rel))
                 lake.delete(rel)
             summary["quarantined"].append(
@@ -191,7 +192,7 @@ def resolve_step(settings: Settings | None = None, *, full: bool = False) -> dic
         work = Lake(str(lake.local_mirror("")))
         silver = build_silver(spark, work.root)
         gold = build_gold(spark, work.root, full=full)
-        for prefix in ("silver", "gold", "state"):
+        for prefix in (SILVER, GOLD, STATE):
             if work.path(prefix).exists():
                 lake.upload_dir(work.path(prefix), prefix)
     else:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from contracts.lake import BRONZE, GOLD
 from infra.lake import Lake
 from interlink.settings import Settings
 
@@ -26,14 +27,14 @@ def _duck_tables(root: Path) -> Any:
     import duckdb
 
     con = duckdb.connect()
-    bronze = root / "bronze"
+    bronze = root / BRONZE
     if bronze.exists() and any(bronze.rglob("*.parquet")):
         con.execute(
             "CREATE VIEW bronze AS SELECT * FROM read_parquet("
             f"{_literal(bronze / '**' / '*.parquet')}, hive_partitioning = true, "
             "union_by_name = true)"
         )
-    gold = root / "gold"
+    gold = root / GOLD
     if gold.exists():
         for table_dir in sorted(p for p in gold.iterdir() if p.is_dir()):
             files = list(table_dir.rglob("*.parquet"))

@@ -14,6 +14,7 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
+from contracts.lake import BRONZE, partition_dir
 from transforms.schemas import FEEDS
 
 
@@ -27,7 +28,7 @@ def table_path(lake_root: str, layer: str, name: str) -> str:
 
 
 def bronze_path(lake_root: str, feed: str) -> str:
-    return f"{_strip_scheme(lake_root).rstrip('/')}/bronze/feed={feed}"
+    return f"{_strip_scheme(lake_root).rstrip('/')}/{partition_dir(BRONZE, feed)}"
 
 
 def _has_parquet(path: str) -> bool:

@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from contracts.lake import BRONZE, GOLD, SILVER, partition_values
 from infra.lake import Lake
 from infra.warehouse.catalog import TABLES
 from infra.warehouse.connection import WarehouseError, connect
@@ -231,10 +232,9 @@ def _tombstones(con: Any, is_pg: bool) -> dict[str, tuple[int, str]]:
 # -- lake side ---------------------------------------------------------------------------------
 def _feed_from_path(rel: str) -> str | None:
     parts = PurePosixPath(rel).parts
-    for p in parts:
-        if p.startswith("feed="):
-            return p.removeprefix("feed=")
-    if len(parts) > 1 and parts[0] == "silver":
+    if "feed" in (values := partition_values(rel)):
+        return values["feed"]
+    if len(parts) > 1 and parts[0] == SILVER:
         return parts[1]
     return None
 
@@ -318,7 +318,7 @@ def _erase_gold(
     listing = _sql_list(sorted(tombstones))
     seen: set[str] = set()
     for t in TABLES:
-        for prefix in (s for s in t.sources if s.startswith("gold/")):
+        for prefix in (s for s in t.sources if s.startswith(f"{GOLD}/")):
             for rel in [r for r in lake.list(prefix) if r.endswith(".parquet")]:
                 if rel in seen:
                     continue  # person_records and person_identities share their files
@@ -357,7 +357,7 @@ def _erase_from_lake(
     con: Any, is_pg: bool, lake: Lake, tombstones: dict[str, tuple[int, str]], report: PurgeReport
 ) -> None:
     touched: dict[str, list[str]] = defaultdict(list)
-    for prefix in ("bronze", "silver"):
+    for prefix in (BRONZE, SILVER):
         for rel in lake.list(prefix):
             if rel.endswith(".parquet"):
                 _erase_file(lake, rel, tombstones, report, touched)

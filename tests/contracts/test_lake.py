@@ -85,7 +85,7 @@ def test_a_validated_envelope_fits_the_bronze_schema() -> None:
 
 
 def test_an_envelope_field_without_a_bronze_type_is_named_in_the_error() -> None:
-    with pytest.raises(TypeError, match="envelope field extra_field .*contracts/lake.py"):
+    with pytest.raises(TypeError, match=r"envelope field extra_field .*contracts/lake\.py"):
         _arrow_type("extra_field", dict[str, int])
 
 

@@ -1,8 +1,7 @@
 """Builders for bronze test data: envelopes and payloads as the ingest stage lands them.
 
-Bronze files are written with pyarrow exactly in the lake layout of docs/wire-format.md
-(`bronze/feed=<feed>/country=<ISO3>/date=<day>/<topic>+<partition>+<first>-<last>.parquet`), so
-the transforms read them the way they read real ones.
+Bronze files are written with pyarrow in the lake layout and with the bronze schema of
+`contracts.lake` (the ingest's own), so the transforms read them the way they read real ones.
 """
 
 from __future__ import annotations
@@ -17,34 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-BRONZE_SCHEMA = pa.schema(
-    [
-        ("topic", pa.string()),
-        ("partition", pa.int32()),
-        ("offset", pa.int64()),
-        ("kafka_timestamp", pa.timestamp("ms", tz="UTC")),
-        ("ingest_time", pa.timestamp("us", tz="UTC")),
-        ("message_id", pa.string()),
-        ("feed", pa.string()),
-        ("schema_version", pa.int32()),
-        ("source_country", pa.string()),
-        ("source_agency", pa.string()),
-        ("record_id", pa.string()),
-        ("record_version", pa.int64()),
-        ("operation", pa.string()),
-        ("produced_at", pa.timestamp("us", tz="UTC")),
-        ("reported_at", pa.timestamp("us", tz="UTC")),
-        ("operation_code", pa.string()),
-        ("dissemination", pa.list_(pa.string())),
-        ("handling_code", pa.string()),
-        ("handling_note", pa.string()),
-        ("source_reliability", pa.string()),
-        ("information_assessment", pa.string()),
-        ("review_by", pa.date32()),
-        ("payload", pa.string()),
-        ("raw", pa.binary()),
-    ]
-)
+from contracts.lake import BRONZE_SCHEMA, bronze_name
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 _offsets: dict[tuple[str, str], int] = defaultdict(int)
@@ -110,10 +82,10 @@ def write_bronze(lake: Path, rows: list[dict[str, Any]], day: str = "2026-11-28"
                 r["offset"] = first + i
         last = first + len(batch) - 1
         _offsets[(str(lake), topic)] = last + 1
-        folder = lake / "bronze" / f"feed={feed}" / f"country={country}" / f"date={day}"
-        folder.mkdir(parents=True, exist_ok=True)
+        target = lake / bronze_name(feed, country, day, topic, 0, first, last)
+        target.parent.mkdir(parents=True, exist_ok=True)
         table = pa.Table.from_pylist(batch, schema=BRONZE_SCHEMA)
-        pq.write_table(table, folder / f"{topic}+0+{first}-{last}.parquet")
+        pq.write_table(table, target)
 
 
 def name(
