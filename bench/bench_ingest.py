@@ -236,9 +236,9 @@ _BUCKETS = [
     ),
     ("decode, general path (other layouts)", ("parsing.py", "decode")),
     ("bronze columns from the envelope", ("checking.py", "columns")),
-    ("batch bookkeeping, delete rule, row and receipt entry", ("ingest.py", "_apply")),
-    ("receipts (batched, kafka-python producer send)", ("ingest.py", "_send_receipts")),
-    ("bronze Parquet build + write", ("ingest.py", "_land")),
+    ("batch bookkeeping, delete rule, row and receipt entry", ("ingest/intake.py", "apply")),
+    ("receipts (batched, kafka-python producer send)", ("ingest/consumer.py", "_send_receipts")),
+    ("bronze Parquet build + write", ("ingest/batches.py", "land")),
     ("Kafka poll/fetch (kafka-python)", ("group.py", "poll")),
     ("offset commit", ("group.py", "commit")),
 ]

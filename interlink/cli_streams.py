@@ -120,10 +120,9 @@ def publish(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Validate, sign and send a country's records to feeds.<feed>.<ISO3>."""
-    from contracts import ContractError
     from streams.errors import StreamsError
     from streams.keys import load_private_key, private_key_path
-    from streams.publisher import FeedPublisher, PublishSummary, RecordFailure, publish_file
+    from streams.publisher import FeedPublisher, PublishSummary, publish_deletes, publish_file
 
     s = load_settings()
     code = _iso3(country)
@@ -147,26 +146,9 @@ def publish(
                 )
             )
         if delete:
-            deletes = PublishSummary(path="--delete", feed=feed, format="args", dry_run=dry_run)
-            t0 = time.perf_counter()
-            for item in delete:
-                record_id, version = _parse_delete(item)
-                record = {"record_id": record_id, "record_version": version}
-                record |= {"operation": "delete", "payload": None}
-                try:
-                    envelope = publisher.envelope(feed, record)
-                    if not dry_run:
-                        deletes.message_ids.append(publisher.send_envelope(envelope))
-                except ContractError as exc:
-                    deletes.invalid += 1
-                    deletes.failures.append(RecordFailure(0, record_id, exc.error_class, str(exc)))
-                    continue
-                deletes.sent += 1
-                deletes.deletes += 1
-            if not dry_run:
-                publisher.flush()
-            deletes.seconds = time.perf_counter() - t0
-            summaries.append(deletes)
+            # Parsed as they are sent, so a malformed item stops the command where it stands.
+            items = (_parse_delete(item) for item in delete)
+            summaries.append(publish_deletes(publisher, feed, items, dry_run=dry_run))
     invalid = sum(x.invalid for x in summaries)
     if as_json:
         typer.echo(json.dumps([x.as_dict() for x in summaries], indent=2))

@@ -38,32 +38,14 @@ from contracts import (
     split_signed,
     validate_envelope,
 )
+from contracts.lake import BRONZE_ENVELOPE_COLUMNS
 from streams.errors import UnknownTopic
 from streams.keys import KeyRegistry
 from streams.topics import parse_feed_topic
 
 log = logging.getLogger(__name__)
 
-ENVELOPE_COLUMNS = (
-    "message_id",
-    "feed",
-    "schema_version",
-    "source_country",
-    "source_agency",
-    "record_id",
-    "record_version",
-    "operation",
-    "produced_at",
-    "reported_at",
-    "operation_code",
-    "dissemination",
-    "handling_code",
-    "handling_note",
-    "source_reliability",
-    "information_assessment",
-    "review_by",
-    "payload",
-)
+ENVELOPE_COLUMNS = BRONZE_ENVELOPE_COLUMNS
 """The bronze columns that come from the envelope, in the order of `Verdict.columns`."""
 
 _encode = msgspec.json.Encoder().encode

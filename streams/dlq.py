@@ -1,4 +1,5 @@
-"""Reading back what the ingest wrote to Kafka: dead letters (list, replay) and receipts.
+"""The dead-letter queue and the receipts: the headers a dead letter carries (written by the
+ingest), and reading back what the ingest wrote to Kafka: dead letters (list, replay) and receipts.
 
 Readers here use no consumer group: they assign every partition of the topic, read from the
 beginning up to the highwater mark seen after a poll (the embedded broker's ListOffsets answers
@@ -17,23 +18,66 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from streams.ingest import (
-    H_CLASS,
-    H_COUNTRY,
-    H_ERROR_CLASS,
-    H_MESSAGE,
-    H_MESSAGE_ID,
-    H_OFFSET,
-    H_PARTITION,
-    H_TOPIC,
-    MiB,
+from streams.topics import (
+    DLQ_REQUEST_BYTES,
+    DLQ_TOPIC,
+    FETCH_BYTES,
+    FETCH_PARTITION_BYTES,
+    TopicCreator,
+    receipts_topic,
 )
-from streams.topics import DLQ_TOPIC, TopicCreator, receipts_topic
 
 REPLAYED_TOPIC = "feeds.dlq.replayed"
+
+# Kafka Connect's dead-letter header names (errors.deadletterqueue.context.headers.enable), so
+# tools that know Connect's DLQ read ours; `interlink.*` adds what Connect has no name for.
+H_TOPIC = "__connect.errors.topic"
+H_PARTITION = "__connect.errors.partition"
+H_OFFSET = "__connect.errors.offset"
+H_CLASS = "__connect.errors.exception.class.name"
+H_MESSAGE = "__connect.errors.exception.message"
+H_ERROR_CLASS = "interlink.error.class"
+H_COUNTRY = "interlink.source.country"
+H_MESSAGE_ID = "interlink.message_id"
+H_TIMESTAMP = "interlink.source.timestamp"
+H_REJECTED_AT = "interlink.rejected_at"
 H_REPLAY_OF = "interlink.replay_of"
+
+
+def _header_value(value: Any) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode("utf-8")
+
+
+def dead_letter_headers(
+    message: Any,
+    *,
+    country: str | None,
+    error_class: str,
+    reason: str,
+    exception: str,
+    message_id: str | None,
+) -> list[tuple[str, bytes]]:
+    """The headers a refused message goes to the DLQ with: its own, then where it was read and
+    why it was refused (`dead_letter_of` reads them back)."""
+    headers = list(message.headers or [])
+    headers += [
+        (H_TOPIC, _header_value(message.topic)),
+        (H_PARTITION, _header_value(message.partition)),
+        (H_OFFSET, _header_value(message.offset)),
+        (H_CLASS, _header_value(exception)),
+        (H_MESSAGE, _header_value(reason)),
+        (H_ERROR_CLASS, _header_value(error_class)),
+        (H_TIMESTAMP, _header_value(message.timestamp)),
+        (H_REJECTED_AT, _header_value(datetime.now(UTC).isoformat())),
+    ]
+    if country:
+        headers.append((H_COUNTRY, _header_value(country)))
+    if message_id:
+        headers.append((H_MESSAGE_ID, _header_value(message_id)))
+    return headers
 
 
 def read_topic(
@@ -55,8 +99,8 @@ def read_topic(
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
-        max_partition_fetch_bytes=16 * MiB,
-        fetch_max_bytes=64 * MiB,
+        max_partition_fetch_bytes=FETCH_PARTITION_BYTES,
+        fetch_max_bytes=FETCH_BYTES,
         client_id="interlink-reader",
         **(client_options or {}),
     )
@@ -195,7 +239,7 @@ def replay_dlq(
     select: Callable[[DeadLetter], bool] | None = None,
 ) -> ReplayResult:
     """Republish matching dead letters to their source topics (original key, bytes, headers)."""
-    from streams.producer import TrackingProducer
+    from streams.producer import make_producer
 
     replayed_keys = set() if force else _replayed(bootstrap, client_options)
     chosen: list[tuple[DeadLetter, Any]] = []
@@ -219,13 +263,13 @@ def replay_dlq(
         return ReplayResult([c[0] for c in chosen], already, no_source)
     with TopicCreator(bootstrap, client_options=client_options, partitions=1) as creator:
         creator.ensure([REPLAYED_TOPIC])
-    producer = TrackingProducer(
-        bootstrap_servers=bootstrap,
-        acks="all",
-        enable_idempotence=True,
-        max_request_size=32 * MiB,
-        client_id="interlink-dlq-replay",
-        **(client_options or {}),
+    producer = make_producer(
+        bootstrap,
+        "interlink-dlq-replay",
+        client_options=client_options,
+        # Republished as they were stored: no compression of our own on top.
+        compression_type=None,
+        max_request_size=DLQ_REQUEST_BYTES,
     )
     try:
         for letter, record in chosen:
@@ -285,9 +329,20 @@ def read_receipts(
 __all__ = [
     "DLQ_TOPIC",
     "H_CLASS",
+    "H_COUNTRY",
+    "H_ERROR_CLASS",
+    "H_MESSAGE",
+    "H_MESSAGE_ID",
+    "H_OFFSET",
+    "H_PARTITION",
+    "H_REJECTED_AT",
+    "H_REPLAY_OF",
+    "H_TIMESTAMP",
+    "H_TOPIC",
     "REPLAYED_TOPIC",
     "DeadLetter",
     "ReplayResult",
+    "dead_letter_headers",
     "dead_letter_of",
     "list_dlq",
     "read_receipts",

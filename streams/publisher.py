@@ -12,7 +12,7 @@ import logging
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,13 +55,6 @@ _ENVELOPE_ONLY = ("feed", "source_country", "signature")
 
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
 """Producer request limit: above the contract's 1 MiB message limit, so the contract decides."""
-
-
-def _compression() -> str:
-    # zstd compresses JSON best at low CPU; gzip is always available as a fallback.
-    from kafka.codec import has_zstd
-
-    return "zstd" if has_zstd() else "gzip"
 
 
 def _record_failure(path: str, value: Any, rule: str, message: str) -> ValidationFailure:
@@ -114,20 +107,17 @@ class FeedPublisher:
     @property
     def producer(self) -> Any:
         if self._producer is None:
-            from streams.producer import TrackingProducer
+            from streams.producer import make_producer
 
-            options: dict[str, Any] = {
-                "acks": "all",
-                "enable_idempotence": True,
-                "compression_type": _compression(),
-                "linger_ms": 20,
-                "batch_size": 256 * 1024,
-                "max_request_size": MAX_REQUEST_BYTES,
-                "client_id": f"interlink-publisher-{self.country}",
-                **self.client_options,
-                **self._producer_options,
-            }
-            self._producer = TrackingProducer(bootstrap_servers=self.bootstrap, **options)
+            self._producer = make_producer(
+                self.bootstrap,
+                f"interlink-publisher-{self.country}",
+                client_options=self.client_options,
+                producer_options=self._producer_options,
+                linger_ms=20,
+                batch_size=256 * 1024,
+                max_request_size=MAX_REQUEST_BYTES,
+            )
         return self._producer
 
     # -- building -----------------------------------------------------------------------------
@@ -404,21 +394,7 @@ def publish_file(
                     )
                 )
                 continue
-            try:
-                envelope = publisher.envelope(feed, rec)
-                if not dry_run:
-                    summary.message_ids.append(publisher.send_envelope(envelope))
-            except ContractError as exc:
-                summary.invalid += 1
-                summary.failures.append(
-                    RecordFailure(
-                        line, str(record_id) if record_id else None, exc.error_class, str(exc)
-                    )
-                )
-                continue
-            summary.sent += 1
-            if envelope.operation == "delete":
-                summary.deletes += 1
+            _send(publisher, feed, rec, summary, line, str(record_id) if record_id else None)
         if not dry_run:
             publisher.flush()
     finally:
@@ -426,3 +402,46 @@ def publish_file(
             bar.stop()
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def publish_deletes(
+    publisher: FeedPublisher,
+    feed: str,
+    deletes: Iterable[tuple[str, int]],
+    *,
+    dry_run: bool = False,
+) -> PublishSummary:
+    """Send a deletion of each (record id, version) (none with `dry_run`); like `publish_file`,
+    invalid ones are counted with their reason and the valid ones still sent."""
+    t0 = time.perf_counter()
+    summary = PublishSummary(path="--delete", feed=feed, format="args", dry_run=dry_run)
+    for record_id, version in deletes:
+        record = {"record_id": record_id, "record_version": version}
+        record |= {"operation": "delete", "payload": None}
+        _send(publisher, feed, record, summary, 0, record_id)
+    if not dry_run:
+        publisher.flush()
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def _send(
+    publisher: FeedPublisher,
+    feed: str,
+    record: Any,
+    summary: PublishSummary,
+    line: int,
+    record_id: str | None,
+) -> None:
+    """Validate one record and send it (unless the summary is a dry run); count the outcome."""
+    try:
+        envelope = publisher.envelope(feed, record)
+        if not summary.dry_run:
+            summary.message_ids.append(publisher.send_envelope(envelope))
+    except ContractError as exc:
+        summary.invalid += 1
+        summary.failures.append(RecordFailure(line, record_id, exc.error_class, str(exc)))
+        return
+    summary.sent += 1
+    if envelope.operation == "delete":
+        summary.deletes += 1

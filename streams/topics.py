@@ -24,6 +24,16 @@ RECEIPTS_PREFIX = "feeds.receipts."
 FEED_TOPIC_PATTERN = r"^feeds\.(" + "|".join(FEEDS) + r")\..*"
 """What the ingest subscribes to: every feed topic, of every country, present and future."""
 _FEED_TOPIC_RE = re.compile(FEED_TOPIC_PATTERN)
+
+MiB = 1024 * 1024
+FETCH_PARTITION_BYTES = 16 * MiB
+"""Most bytes a consumer fetches per partition: above the contract's message limit, so an
+oversized message is read (and dead-lettered) rather than blocking its partition."""
+FETCH_BYTES = 64 * MiB
+"""Most bytes a consumer fetches per request."""
+DLQ_REQUEST_BYTES = 32 * MiB
+"""Producer request limit wherever dead letters are written (the ingest) or republished (a
+replay): the DLQ keeps oversized messages byte for byte."""
 _ISO3_RE = re.compile(r"[A-Z]{3}")
 
 
