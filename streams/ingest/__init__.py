@@ -27,39 +27,18 @@ The modules, one responsibility each:
 The lake layout and the bronze schema are `contracts.lake`'s; the DLQ headers `streams.dlq`'s.
 """
 
+# What callers imported from the single module this package replaces.
 from contracts.lake import BRONZE_SCHEMA, bronze_dir, bronze_name, parse_bronze_name
 from streams.checking import Rejected
-from streams.dlq import (
-    H_CLASS,
-    H_COUNTRY,
-    H_ERROR_CLASS,
-    H_MESSAGE,
-    H_MESSAGE_ID,
-    H_OFFSET,
-    H_PARTITION,
-    H_REJECTED_AT,
-    H_TIMESTAMP,
-    H_TOPIC,
-)
+from streams.dlq import H_OFFSET, H_TOPIC
 from streams.ingest.consumer import Ingest, ingest
-from streams.ingest.dispatch import CHUNK_MAX, PARALLEL_MIN
 from streams.ingest.metrics import IngestReport
 from streams.topics import MiB
 
 __all__ = [
     "BRONZE_SCHEMA",
-    "CHUNK_MAX",
-    "H_CLASS",
-    "H_COUNTRY",
-    "H_ERROR_CLASS",
-    "H_MESSAGE",
-    "H_MESSAGE_ID",
     "H_OFFSET",
-    "H_PARTITION",
-    "H_REJECTED_AT",
-    "H_TIMESTAMP",
     "H_TOPIC",
-    "PARALLEL_MIN",
     "Ingest",
     "IngestReport",
     "MiB",

@@ -17,6 +17,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from contracts.lake import bronze_name
+
 WORLD = Path(__file__).with_name("world.json")
 DATES = {"review_by", "start_date", "end_date", "status_date", "first_seen", "last_seen"}
 TIMES = {"ingest_time", "produced_at", "reported_at", "seen_at", "kafka_timestamp"}
@@ -185,10 +187,7 @@ def write_bronze(lake: Any, data: dict[str, Any]) -> list[str]:
     for (feed, country, day, topic, partition), grp in sorted(groups.items()):
         first = min(r["offset"] for r in grp)
         last = max(r["offset"] for r in grp)
-        rel = (
-            f"bronze/feed={feed}/country={country}/date={day}/"
-            f"{topic}+{partition}+{first}-{last}.parquet"
-        )
+        rel = bronze_name(feed, country, day, topic, partition, first, last)
         lake.write_parquet(rel, to_table(grp))
         written.append(rel)
     return written
