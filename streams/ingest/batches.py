@@ -49,8 +49,9 @@ class PartitionBatch:
     raws: list[bytes] = field(default_factory=list)
     envelopes: list[tuple[Any, ...]] = field(default_factory=list)
     """`contracts.lake.BRONZE_ENVELOPE_COLUMNS` of each accepted message."""
-    receipts: list[dict[str, Any]] = field(default_factory=list)
-    """One per message read, accepted or rejected, in offset order (sent at the flush)."""
+    receipts: list[Any] = field(default_factory=list)
+    """`receipts.WireReceipt`s, one per message read, accepted or rejected, in offset order
+    (sent at the flush)."""
 
 
 class Pending:
@@ -61,6 +62,8 @@ class Pending:
         self.max_messages = max(1, max_messages)
         self.max_bytes = max(1, max_bytes)
         self.max_seconds = max_seconds
+        self.positions: dict[tuple[str, int], int] = {}
+        """Per partition, the next offset to read (kept across batches, for the lag)."""
         self.reset()
 
     def reset(self) -> None:
@@ -77,11 +80,13 @@ class Pending:
     def read(self, message: Any, feed: str, country: str | None) -> PartitionBatch:
         """Count a message read and return its partition's batch (created on its first)."""
         topic, partition, offset = message.topic, message.partition, message.offset
-        batch = self.partitions.get((topic, partition))
+        tp = (topic, partition)
+        batch = self.partitions.get(tp)
         if batch is None:
             batch = PartitionBatch(topic, partition, feed, country, offset, offset)
-            self.partitions[(topic, partition)] = batch
+            self.partitions[tp] = batch
         batch.last = offset
+        self.positions[tp] = offset + 1
         if self.started is None:
             self.started = time.monotonic()
         self.messages += 1

@@ -100,7 +100,7 @@ class Ingest:
         self.workers = workers
         """Worker processes for the checks (0: all in this process)."""
         self.report = IngestReport()
-        self.lag = Lag()
+        self.lag = Lag(self.pending.positions)
         self.bronze = Bronze(lake)
         self._topics = TopicCreator(bootstrap, client_options=self.client_options, partitions=1)
         self._consumer: Any = None
@@ -112,7 +112,6 @@ class Ingest:
             self.pending,
             DeleteIndex(lake),
             self.report,
-            self.lag,
             self._topics,
             lambda: self.producer,
         )

@@ -18,7 +18,7 @@ from streams.errors import UnknownTopic
 from streams.ingest import receipts
 from streams.ingest.batches import RECORD_ID, Pending
 from streams.ingest.deletes import DeleteIndex, unknown_delete
-from streams.ingest.metrics import IngestReport, Lag
+from streams.ingest.metrics import IngestReport
 from streams.topics import DLQ_TOPIC, TopicCreator, parse_feed_topic
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,6 @@ class Intake:
         pending: Pending,
         deletes: DeleteIndex,
         report: IngestReport,
-        lag: Lag,
         topics: TopicCreator,
         producer: Callable[[], Any],
     ) -> None:
@@ -46,7 +45,6 @@ class Intake:
         self.pending = pending
         self.deletes = deletes
         self.report = report
-        self.lag = lag
         self._topics = topics
         self._producer = producer
         """The ingest's producer, created on first use (a run without rejections never needs
@@ -91,7 +89,6 @@ class Intake:
         topic, partition, offset = message.topic, message.partition, message.offset
         feed, country = self._topic_of(topic)
         batch = self.pending.read(message, feed, country)
-        self.lag.read(topic, partition, offset)
         values = verdict[0]  # Verdict.columns; workers send Verdicts as plain tuples
         if values is None:
             self._reject(message, country, verdict)

@@ -71,12 +71,10 @@ class IngestReport:
 class Lag:
     """Per partition, the next offset to read and the last highwater mark the broker reported."""
 
-    def __init__(self) -> None:
-        self.positions: dict[tuple[str, int], int] = {}
+    def __init__(self, positions: dict[tuple[str, int], int]) -> None:
+        self.positions = positions
+        """Kept by the batches as they read (`batches.Pending.positions`)."""
         self.highwater: dict[tuple[str, int], int] = {}
-
-    def read(self, topic: str, partition: int, offset: int) -> None:
-        self.positions[(topic, partition)] = offset + 1
 
     def update(self, consumer: Any) -> None:
         """Ask the consumer for the highwater marks of the partitions read so far."""

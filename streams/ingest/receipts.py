@@ -2,9 +2,11 @@
 rejected, sent in `contracts.ReceiptBatch` messages on `feeds.receipts.<ISO3>` once the batch is
 durable (at-least-once: a replay sends them again, same message id, topic, partition and offset).
 
-A receipt is built as the plain dict `Receipt` validates, with the contract's field names and
-length limits, not as a model: building and validating a pydantic model per message would cost
-more than the message's own checks. `tests/streams/test_receipts.py` validates both kinds.
+A receipt is a `WireReceipt`: a msgspec struct with exactly `Receipt`'s fields, in its order,
+built by keyword (a field added, renamed or dropped in the contract fails here, loudly), and cut
+to the contract's length limits. Not the pydantic model itself: building and validating one per
+message would cost more than the message's own checks. `tests/streams/test_receipts.py`
+validates both kinds against `Receipt`.
 """
 
 from __future__ import annotations
@@ -16,8 +18,13 @@ import msgspec
 
 from contracts import RECEIPTS_PER_MESSAGE, Receipt
 
-_FIELDS = tuple(name for name in Receipt.model_fields if name != "processed_at")
-"""Every field but `processed_at`, which is stamped on the whole batch when it is sent."""
+WireReceipt = msgspec.defstruct(
+    "WireReceipt",
+    [(name, Any) for name in Receipt.model_fields if name != "processed_at"]
+    # Stamped on the whole batch when it is sent.
+    + [("processed_at", Any, None)],
+)
+"""`contracts.Receipt`'s fields, as the ingest builds and encodes them."""
 
 
 def _max_length(name: str) -> int:
@@ -41,10 +48,21 @@ def accepted(
     topic: str,
     partition: int,
     offset: int,
-) -> dict[str, Any]:
+) -> Any:
     """The receipt of a message that lands in bronze."""
-    values = (message_id, "accepted", None, None, country, feed, record_id, record_version)
-    return dict(zip(_FIELDS, (*values, topic, partition, offset), strict=True))
+    return WireReceipt(
+        message_id=message_id,
+        status="accepted",
+        error_class=None,
+        reason=None,
+        source_country=country,
+        feed=feed,
+        record_id=record_id,
+        record_version=record_version,
+        topic=topic,
+        partition=partition,
+        offset=offset,
+    )
 
 
 def rejected(
@@ -55,20 +73,30 @@ def rejected(
     topic: str,
     partition: int,
     offset: int,
-) -> dict[str, Any]:
+) -> Any:
     """The receipt of a dead-lettered message: its reason, cut to the contract's limits; the
     record fields stay empty (the message may not have decoded far enough to have them)."""
-    feed = topic.split(".")[1]
-    values = (message_id, "rejected", error_class[:ERROR_CLASS_MAX], reason[:REASON_MAX], country)
-    return dict(zip(_FIELDS, (*values, feed, None, None, topic, partition, offset), strict=True))
+    return WireReceipt(
+        message_id=message_id,
+        status="rejected",
+        error_class=error_class[:ERROR_CLASS_MAX],
+        reason=reason[:REASON_MAX],
+        source_country=country,
+        feed=topic.split(".")[1],
+        record_id=None,
+        record_version=None,
+        topic=topic,
+        partition=partition,
+        offset=offset,
+    )
 
 
-def receipt_messages(receipts: Sequence[dict[str, Any]], processed_at: str) -> list[bytes]:
+def receipt_messages(receipts: Sequence[Any], processed_at: str) -> list[bytes]:
     """The Kafka message values carrying `receipts` (`contracts.ReceiptBatch`, at most
     RECEIPTS_PER_MESSAGE each): one producer send per message read cost more than the message's
     checks. Stamps `processed_at` on each receipt."""
     for receipt in receipts:
-        receipt["processed_at"] = processed_at
+        receipt.processed_at = processed_at
     return [
         _encode({"receipts": receipts[start : start + RECEIPTS_PER_MESSAGE]})
         for start in range(0, len(receipts), RECEIPTS_PER_MESSAGE)
