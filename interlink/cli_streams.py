@@ -136,6 +136,7 @@ def publish(
         code,
         private,
         client_options=s.broker.client_options(),
+        broker=s.broker.traits(),
         partitions=s.broker.partitions,
     )
     summaries: list[PublishSummary] = []
@@ -238,6 +239,7 @@ def ingest_command(
         batch_max_bytes=s.ingest.batch_max_bytes,
         batch_max_seconds=s.ingest.batch_max_seconds,
         client_options=s.broker.client_options(),
+        broker=s.broker.traits(),
         topic_pattern=topics or FEED_TOPIC_PATTERN,
         workers=workers if workers is not None else s.ingest.workers,
     )
@@ -318,6 +320,7 @@ def receipts(
         _bootstrap(s, bootstrap),
         _iso3(country),
         client_options=s.broker.client_options(),
+        broker=s.broker.traits(),
         status=status,
     )
     counts: dict[str, int] = {}
@@ -353,6 +356,7 @@ def dlq_list(
     letters = list_dlq(
         _bootstrap(s, bootstrap),
         client_options=s.broker.client_options(),
+        broker=s.broker.traits(),
         country=_iso3(country) if country else None,
         error_class=reason,
     )
@@ -403,6 +407,7 @@ def dlq_replay(
     result = replay_dlq(
         _bootstrap(s, bootstrap),
         client_options=s.broker.client_options(),
+        broker=s.broker.traits(),
         country=_iso3(country) if country else None,
         error_class=reason,
         dlq_offsets=offsets,

@@ -40,6 +40,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from contracts import RECEIPTS_PER_MESSAGE, Envelope
+from streams.brokers import TANSU, BrokerTraits
 from streams.checking import (
     ENVELOPE_COLUMNS,
     Checker,
@@ -233,6 +234,7 @@ class Ingest:
         log_batches: bool = True,
         workers: int | None = None,
         on_first_message: Callable[[], None] | None = None,
+        broker: BrokerTraits = TANSU,
     ) -> None:
         self.bootstrap = bootstrap
         self.lake = lake
@@ -249,6 +251,8 @@ class Ingest:
         self.workers = default_workers() if workers is None else max(0, workers)
         """Worker processes for the checks (0: all in this process)."""
         self.on_first_message = on_first_message
+        self.broker = broker
+        """The kind of broker answering (`streams.brokers`): which client workarounds apply."""
         """Called once, when the first message arrives (benchmarks start their clocks there)."""
         self.checker = Checker(key_registry)
         self.report = IngestReport()
@@ -312,7 +316,7 @@ class Ingest:
     @property
     def producer(self) -> Any:
         if self._producer is None:
-            from streams.producer import TrackingProducer
+            from streams.producer import make_producer
             from streams.publisher import _compression
 
             options: dict[str, Any] = {
@@ -326,7 +330,7 @@ class Ingest:
                 **self.client_options,
                 **self.producer_options,
             }
-            self._producer = TrackingProducer(bootstrap_servers=self.bootstrap, **options)
+            self._producer = make_producer(self.broker, bootstrap_servers=self.bootstrap, **options)
         return self._producer
 
     # -- checks -------------------------------------------------------------------------------
@@ -735,11 +739,13 @@ class Ingest:
         until_idle: float | None = None,
         max_messages: int | None = None,
         poll_timeout: float = 0.5,
-        join_grace: float = 20.0,
+        join_grace: float | None = None,
     ) -> IngestReport:
         """Consume until `until_idle` seconds pass without a message, `max_messages` were
         processed, or `stop()` (SIGTERM/SIGINT) is called; then flush, commit and leave."""
         t0 = time.monotonic()
+        if join_grace is None:
+            join_grace = self.broker.join_grace
         # pyarrow loads pandas on first use (seconds on a busy machine): pay it before the group
         # join rather than inside the first flush, while the partitions are held.
         pa.array([0])
@@ -896,12 +902,14 @@ def ingest(
     consumer_options: dict[str, Any] | None = None,
     topic_pattern: str = FEED_TOPIC_PATTERN,
     workers: int | None = None,
+    broker: BrokerTraits = TANSU,
 ) -> IngestReport:
     """Land the feed topics into `lake` bronze (or the DLQ) and return what happened.
 
     Without `until_idle` or `max_messages` it runs until SIGTERM/SIGINT, then flushes, commits
     and leaves the group. `client_options` go straight to kafka-python (SASL/TLS settings).
-    `workers` check processes run the checks (default: one per core; 0: in this process).
+    `workers` check processes run the checks (default: one per core; 0: in this process);
+    `broker` names the kind of broker (`streams.brokers`).
     """
     runner = Ingest(
         bootstrap,
@@ -915,6 +923,7 @@ def ingest(
         consumer_options=consumer_options,
         topic_pattern=topic_pattern,
         workers=workers,
+        broker=broker,
     )
     with _signals_stop(runner.stop):
         return runner.run(until_idle=until_idle, max_messages=max_messages)

@@ -1,7 +1,8 @@
-"""The Kafka producer every Interlink component sends with.
+"""The Kafka producer every Interlink component sends with: `make_producer`.
 
-kafka-python's `KafkaProducer`, plus one thing: it tracks every topic it sends to. Imported
-lazily by its users (like `kafka` itself), so commands that never send do not load the client.
+kafka-python's `KafkaProducer`, plus, on a broker that needs it (`BrokerTraits`), the tracking of
+every topic it sends to. Imported lazily by its users (like `kafka` itself), so commands that
+never send do not load the client.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from kafka import KafkaProducer
+
+from streams.brokers import TANSU, BrokerTraits
 
 
 class TrackingProducer(KafkaProducer):
@@ -19,9 +22,9 @@ class TrackingProducer(KafkaProducer):
     request, which names no topic, with every topic, so a topic created beforehand is found
     without being tracked; the next refresh for another topic drops it, and from then on the
     sender sees partitions without a leader on every loop and refreshes metadata continuously
-    (publishing a second feed ran about 7x slower, the GIL going to the network thread). A real
-    Kafka answers that first request with no topic, so this only adds what the producer would
-    track anyway. A client version without the hook is left alone.
+    (publishing a second feed ran about 7x slower, the GIL going to the network thread). Apache
+    Kafka answers that first request with no topic and needs none of this (`make_producer` gives
+    it kafka-python's producer). A client version without the hook is left alone.
     """
 
     def __init__(self, **configs: Any) -> None:
@@ -35,3 +38,11 @@ class TrackingProducer(KafkaProducer):
                 add(topic)
             self._tracked.add(topic)
         return super().send(topic, *args, **kwargs)
+
+
+def make_producer(broker: BrokerTraits = TANSU, **configs: Any) -> KafkaProducer:
+    """A producer for this kind of broker: one that tracks its topics where the broker's
+    metadata answers call for it (Tansu), kafka-python's own elsewhere (Apache Kafka)."""
+    if broker.untracked_topics_in_metadata:
+        return TrackingProducer(**configs)
+    return KafkaProducer(**configs)

@@ -30,6 +30,7 @@ from contracts import (
     normalise_country,
     signed_value,
 )
+from streams.brokers import TANSU, BrokerTraits
 from streams.errors import PublishFailed, UnknownTopic
 from streams.keys import load_private_key, sign
 from streams.topics import TopicCreator, feed_topic
@@ -73,7 +74,8 @@ class FeedPublisher:
 
     The producer is idempotent with `acks=all` and compressed, so a retried send never doubles a
     message inside the broker. `client_options` go straight to kafka-python (SASL/TLS settings of
-    a production cluster); `producer_options` override producer tuning.
+    a production cluster); `producer_options` override producer tuning; `broker` says which
+    kind of broker answers (`streams.brokers`).
     """
 
     def __init__(
@@ -87,6 +89,7 @@ class FeedPublisher:
         source_agency: str = "NCB",
         producer_options: dict[str, Any] | None = None,
         create_topics: bool = True,
+        broker: BrokerTraits = TANSU,
     ) -> None:
         code = normalise_country(country, icao_extras=False)
         if code is None:
@@ -100,6 +103,7 @@ class FeedPublisher:
         )
         self.bootstrap = bootstrap
         self.client_options = dict(client_options or {})
+        self.broker = broker
         self._topics = (
             TopicCreator(bootstrap, client_options=self.client_options, partitions=partitions)
             if create_topics
@@ -114,7 +118,7 @@ class FeedPublisher:
     @property
     def producer(self) -> Any:
         if self._producer is None:
-            from streams.producer import TrackingProducer
+            from streams.producer import make_producer
 
             options: dict[str, Any] = {
                 "acks": "all",
@@ -127,7 +131,7 @@ class FeedPublisher:
                 **self.client_options,
                 **self._producer_options,
             }
-            self._producer = TrackingProducer(bootstrap_servers=self.bootstrap, **options)
+            self._producer = make_producer(self.broker, bootstrap_servers=self.bootstrap, **options)
         return self._producer
 
     # -- building -----------------------------------------------------------------------------
