@@ -37,7 +37,7 @@ TANSU = BrokerTraits(
     kind="tansu", untracked_topics_in_metadata=True, exact_end_offsets=False, join_grace=20.0
 )
 APACHE_KAFKA = BrokerTraits(
-    kind="apache-kafka", untracked_topics_in_metadata=False, exact_end_offsets=True, join_grace=5.0
+    kind="apache-kafka", untracked_topics_in_metadata=False, exact_end_offsets=True, join_grace=10.0
 )
 BROKER_KINDS = {t.kind: t for t in (TANSU, APACHE_KAFKA)}
 

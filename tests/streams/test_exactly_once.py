@@ -75,6 +75,28 @@ def publish_n(
         return [pub.publish("person", person(i, country, pad=600)) for i in range(n)]
 
 
+def worker_config(
+    bootstrap: str,
+    traits: BrokerTraits,
+    tmp_path: Path,
+    country: str,
+    key: Any,
+    **extra: Any,
+) -> dict[str, Any]:
+    """An ingest worker's config: its own lake, group and registry trusting this country."""
+    registry = KeyRegistry()
+    registry.add(country, key.public_key())
+    return {
+        "bootstrap": bootstrap,
+        "broker_kind": traits.kind,
+        "lake": str(tmp_path / "lake"),
+        "registry": str(registry.save(tmp_path / "registry.json")),
+        "group": group(),
+        "pattern": feed_pattern(country),
+        **extra,
+    }
+
+
 def assert_exactly_once(lake: Lake, sent: list[str]) -> None:
     landed = bronze_ids(lake)
     duplicates = [m for m, n in Counter(landed).items() if n > 1]
@@ -86,19 +108,10 @@ def test_sigkill_mid_stream_then_restart_lands_each_message_once(
     broker: str, broker_traits: BrokerTraits, tmp_path: Path, keys: Callable[[str], Any]
 ) -> None:
     sent = publish_n(broker, "POL", keys("POL"), N, broker_traits)
-    registry = KeyRegistry()
-    registry.add("POL", keys("POL").public_key())
-    config = {
-        "bootstrap": broker,
-        "lake": str(tmp_path / "lake"),
-        "registry": str(registry.save(tmp_path / "registry.json")),
-        "group": group(),
-        "pattern": feed_pattern("POL"),
-        "batch_max_messages": 100,
-        "batch_max_seconds": 60,
-        "workers": 2,
-        "broker_kind": broker_traits.kind,
-    }
+    config = worker_config(
+        broker, broker_traits, tmp_path, "POL", keys("POL"),
+        batch_max_messages=100, batch_max_seconds=60, workers=2,
+    )  # fmt: skip
     lake = Lake(config["lake"])
     log = tmp_path / "worker.log"
     before_kill = kill_mid_stream(start_worker(config, log), lake, min_files=3)
@@ -119,18 +132,10 @@ def test_apache_kafka_killed_mid_stream_and_restarted_still_lands_each_message_o
     bootstrap = broker_process.bootstrap
     n = N // 2
     sent = publish_n(bootstrap, "SVK", keys("SVK"), n, broker_traits)
-    registry = KeyRegistry()
-    registry.add("SVK", keys("SVK").public_key())
-    config = {
-        "bootstrap": bootstrap,
-        "lake": str(tmp_path / "lake"),
-        "registry": str(registry.save(tmp_path / "registry.json")),
-        "group": group(),
-        "pattern": feed_pattern("SVK"),
-        "batch_max_messages": 50,
-        "batch_max_seconds": 60,
-        "broker_kind": broker_traits.kind,
-    }
+    config = worker_config(
+        bootstrap, broker_traits, tmp_path, "SVK", keys("SVK"),
+        batch_max_messages=50, batch_max_seconds=60,
+    )  # fmt: skip
     lake = Lake(config["lake"])
     log = tmp_path / "worker.log"
     before_kill = kill_mid_stream(start_worker(config, log), lake, min_files=3)
@@ -160,18 +165,11 @@ def test_broker_restart_on_s3_storage_with_an_s3_lake_still_lands_each_message_o
     try:
         n = N // 2
         sent = publish_n(bootstrap, "CZE", keys("CZE"), n)
-        registry = KeyRegistry()
-        registry.add("CZE", keys("CZE").public_key())
-        config = {
-            "bootstrap": bootstrap,
-            "lake": f"s3://lake-{suffix}/interlink",
-            "s3_endpoint_url": local_s3.endpoint,
-            "registry": str(registry.save(tmp_path / "registry.json")),
-            "group": group(),
-            "pattern": feed_pattern("CZE"),
-            "batch_max_messages": 50,
-            "batch_max_seconds": 60,
-        }
+        config = worker_config(
+            bootstrap, TANSU, tmp_path, "CZE", keys("CZE"),
+            lake=f"s3://lake-{suffix}/interlink", s3_endpoint_url=local_s3.endpoint,
+            batch_max_messages=50, batch_max_seconds=60,
+        )  # fmt: skip
         lake = Lake(config["lake"], s3_endpoint_url=local_s3.endpoint)
         log = tmp_path / "worker.log"
         before_kill = kill_mid_stream(start_worker(config, log), lake, min_files=3)
@@ -188,16 +186,7 @@ def test_sigterm_flushes_commits_and_exits_cleanly(
     broker: str, broker_traits: BrokerTraits, tmp_path: Path, keys: Callable[[str], Any]
 ) -> None:
     sent = publish_n(broker, "FIN", keys("FIN"), 300, broker_traits)
-    registry = KeyRegistry()
-    registry.add("FIN", keys("FIN").public_key())
-    config = {
-        "bootstrap": broker,
-        "lake": str(tmp_path / "lake"),
-        "registry": str(registry.save(tmp_path / "registry.json")),
-        "group": group(),
-        "pattern": feed_pattern("FIN"),
-        "broker_kind": broker_traits.kind,
-    }
+    config = worker_config(broker, broker_traits, tmp_path, "FIN", keys("FIN"))
     lake = Lake(config["lake"])
     log = tmp_path / "worker.log"
     proc = start_worker(config, log)  # no idle limit: runs until a signal
