@@ -8,6 +8,9 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(UV) run --frozen --no-sync
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Apache Kafka for the two-broker tests and the ingest benchmark: the version is named once, in the pom.
+KAFKA_VERSION := $(shell sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' infra/kafka/pom.xml)
+KAFKA_LIBS := $(TOOLS)/kafka/$(KAFKA_VERSION)/libs
 
 help: ## List the targets with their one-line description
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -23,10 +26,20 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 
 env: $(VENV)/.synced ## Create or refresh the environment from uv.lock (uv from PyPI)
 
+# Maven keeps what it downloads in ~/.m2, so a second fetch (another worktree, a lost .tools/) is
+# local; the marker file is written only once every jar was copied, so a broken fetch is retried.
+$(KAFKA_LIBS)/.fetched: infra/kafka/pom.xml
+	@command -v mvn >/dev/null || { echo "make kafka needs Maven 3 and Java 17: apt-get install maven openjdk-17-jdk-headless" >&2; exit 1; }
+	rm -rf $(KAFKA_LIBS)
+	mvn -q -B -f infra/kafka/pom.xml dependency:copy-dependencies -DoutputDirectory=$(abspath $(KAFKA_LIBS))
+	@touch $@
+
+kafka: $(KAFKA_LIBS)/.fetched ## Fetch Apache Kafka's jars from Maven Central into .tools/kafka (once; tests start it)
+
 demo: env ## Run the whole pipeline on a generated multi-country sample (embedded broker, local lake, DuckDB)
 	$(RUN) interlink demo
 
-test: env ## Run the full test suite (starts the broker, Spark, Airflow; needs PostgreSQL on 127.0.0.1:5432)
+test: env kafka ## Run the full test suite (starts Tansu and Apache Kafka, Spark, Airflow; needs PostgreSQL on 127.0.0.1:5432)
 	$(RUN) interlink contracts check
 	$(RUN) pytest
 
@@ -42,10 +55,10 @@ format: env ## Apply ruff's formatting and safe fixes
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
 
-bench: env ## Benchmarks against named yardsticks; writes BENCHMARKS.md
+bench: env kafka ## Benchmarks against named yardsticks; writes BENCHMARKS.md
 	$(RUN) python -m bench
 
-bench-small: env ## A reduced benchmark run (a couple of minutes); asserts no timing
+bench-small: env kafka ## A reduced benchmark run (a couple of minutes); asserts no timing
 	$(RUN) python -m bench --small
 
 postgres: ## Install (Debian package, needs root) and start PostgreSQL with trust on 127.0.0.1:5432, database `test`
@@ -58,4 +71,4 @@ airflow: env ## Run `airflow standalone` with our DAG folder (UI on http://127.0
 clean: ## Remove generated state (var/), keeping the environment
 	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help env postgres demo test test-fast lint format bench bench-small airflow clean
+.PHONY: help env kafka postgres demo test test-fast lint format bench bench-small airflow clean

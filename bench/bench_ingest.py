@@ -1,7 +1,7 @@
 """Ingest throughput: `interlink ingest` vs a bare kafka-python consumer on the same topic.
 
 1 KB signed person messages are published once to `feeds.person.FRA` (3 partitions) on the
-embedded broker. Then, each in a fresh process measured for wall time and peak memory:
+embedded broker (Tansu). Then, each in a fresh process measured for wall time and peak memory:
 - **bare**: a kafka-python consumer group that only polls the messages (the client's ceiling on
   this broker: no decoding, no checks, no writes), as Interlink installs it (with `crc32c`, the
   C check of each record batch's CRC);
@@ -14,6 +14,8 @@ embedded broker. Then, each in a fresh process measured for wall time and peak m
   sampled, to say where the time goes across processes;
 - **profile**: the ingest again with its checks in its own process (`workers=0`) under cProfile,
   to show where the CPU time of a message goes, stage by stage.
+The same messages are then published to Apache Kafka (one KRaft node, `infra.kafka`), and the
+bare consumer and the ingest run again there: the last table sets the two brokers side by side.
 Rates count from the first message received to the last one processed, so the group join (a
 broker-side wait) is left out of both.
 
@@ -63,8 +65,9 @@ def _record(i: int) -> dict[str, Any]:
     }
 
 
-def publish(bootstrap: str, keys_dir: Path, n: int) -> tuple[Path, int]:
+def publish(bootstrap: str, keys_dir: Path, n: int, broker: Any = None) -> tuple[Path, int]:
     """Publish n messages; returns the registry file and the mean message size."""
+    from streams.brokers import TANSU
     from streams.keys import KeyRegistry, create_keypair, load_private_key
     from streams.publisher import FeedPublisher
 
@@ -73,7 +76,8 @@ def publish(bootstrap: str, keys_dir: Path, n: int) -> tuple[Path, int]:
     registry.add_public_key_file(COUNTRY, public)
     path = registry.save(keys_dir / "registry.json")
     size = 0
-    with FeedPublisher(bootstrap, COUNTRY, load_private_key(private), partitions=3) as pub:
+    key = load_private_key(private)
+    with FeedPublisher(bootstrap, COUNTRY, key, partitions=3, broker=broker or TANSU) as pub:
         for i in range(n):
             envelope = pub.envelope("person", _record(i))
             if i < 100:
@@ -118,6 +122,7 @@ def _ingest(config: dict[str, Any], profile: bool = False) -> dict[str, Any]:
     import psutil
 
     from infra.lake import Lake
+    from streams.brokers import broker_traits
     from streams.ingest import Ingest
     from streams.keys import KeyRegistry
 
@@ -152,6 +157,7 @@ def _ingest(config: dict[str, Any], profile: bool = False) -> dict[str, Any]:
         log_batches=False,
         workers=0 if profile else None,
         on_first_message=first_message,
+        broker=broker_traits(config.get("broker_kind", "tansu")),
     )
     sampler = threading.Thread(target=sample_helpers, daemon=True)
     sampler.start()
@@ -277,25 +283,27 @@ def _worker(argv: list[str]) -> None:
 
 
 # -- the benchmark ---------------------------------------------------------------------------
-def run(small: bool) -> list[Table]:
+def _measure_on(
+    broker: Any, kind: str, work: Path, n: int, modes: tuple[str, ...]
+) -> tuple[dict[str, Any], int, float]:
+    """Start a broker, publish n messages, run each mode in its own process, stop the broker.
+    Returns the measurements by mode, the mean message size and the publishing time."""
     import uuid
 
-    from infra.broker import EmbeddedBroker
+    from streams.brokers import broker_traits
 
-    n = current().messages_override or (20_000 if small else 100_000)
-    work = current().workdir / "ingest"
     work.mkdir(parents=True, exist_ok=True)
-    broker = EmbeddedBroker(state_dir=work / "broker")
     bootstrap = broker.start()
     try:
         t0 = time.perf_counter()
-        registry, size = publish(bootstrap, work / "keys", n)
+        registry, size = publish(bootstrap, work / "keys", n, broker_traits(kind))
         publish_seconds = time.perf_counter() - t0
-        log.info("published %d messages of ~%d bytes in %.0fs", n, size, publish_seconds)
+        log.info("%s: published %d messages of ~%d bytes in %.0fs", kind, n, size, publish_seconds)
         measured = {}
-        for mode in ("bare", "bare-pycrc", "interlink", "profile"):
+        for mode in modes:
             config = {
                 "bootstrap": bootstrap,
+                "broker_kind": kind,
                 "group": f"bench-{mode}-{uuid.uuid4().hex[:6]}",
                 # The profiled run needs only enough messages for stable shares.
                 "n": min(n, 20_000) if mode == "profile" else n,
@@ -315,6 +323,31 @@ def run(small: bool) -> list[Table]:
             )
     finally:
         broker.stop()
+    return measured, size, publish_seconds
+
+
+def run(small: bool) -> list[Table]:
+    from infra.broker import EmbeddedBroker
+    from infra.kafka import ApacheKafkaBroker, kafka_version
+
+    n = current().messages_override or (20_000 if small else 100_000)
+    work = current().workdir / "ingest"
+    measured, size, publish_seconds = _measure_on(
+        EmbeddedBroker(state_dir=work / "broker"),
+        "tansu",
+        work,
+        n,
+        ("bare", "bare-pycrc", "interlink", "profile"),
+    )
+    # The same ingest and the same bare consumer against Apache Kafka (no profile: the stages
+    # are the same code; no pure-Python CRC: the client's cost does not depend on the broker).
+    on_kafka, _size, kafka_publish_seconds = _measure_on(
+        ApacheKafkaBroker(state_dir=work / "kafka" / "broker"),
+        "apache-kafka",
+        work / "kafka",
+        n,
+        ("bare", "interlink"),
+    )
     ceiling = checks_only(work / "keys")
     bare, pycrc = measured["bare"], measured["bare-pycrc"]
     ours, prof = measured["interlink"], measured["profile"]
@@ -450,7 +483,42 @@ def run(small: bool) -> list[Table]:
         profile.add(
             label, f"{share * prof.result['seconds'] * 1e6 / prof_messages:.0f}", f"{share:.0%}"
         )
-    return [table, profile]
+    per_broker = Table(
+        title=f"Ingest per broker: Tansu and Apache Kafka {kafka_version()}, {n:,} messages",
+        columns=["measure", "Tansu (embedded, memory)", "Apache Kafka (KRaft, one node)", "ratio"],
+        description=(
+            "The same messages, the same Interlink ingest (checks in worker processes) and the "
+            "same bare kafka-python consumer against each broker, each broker alone on the "
+            "machine while measured. The ratio is Apache Kafka's figure over Tansu's."
+        ),
+    )
+    rows = [
+        ("interlink ingest, records/s", rate(ours), rate(on_kafka["interlink"])),
+        ("bare consumer, records/s", rate(bare), rate(on_kafka["bare"])),
+        (
+            "interlink / bare",
+            rate(ours) / rate(bare),
+            rate(on_kafka["interlink"]) / rate(on_kafka["bare"]),
+        ),
+    ]
+    for label, tansu_value, kafka_value in rows:
+        fmt = "{:.2f}" if "/ bare" in label else "{:,.0f}"
+        per_broker.add(
+            label, fmt.format(tansu_value), fmt.format(kafka_value), ratio(kafka_value, tansu_value)
+        )
+    per_broker.add(
+        "publishing (validate + sign + send), s",
+        f"{publish_seconds:.1f}",
+        f"{kafka_publish_seconds:.1f}",
+        ratio(kafka_publish_seconds, publish_seconds),
+    )
+    per_broker.add(
+        "interlink accepted / rejected",
+        f"{ours.result['accepted']} / {ours.result['rejected']}",
+        f"{on_kafka['interlink'].result['accepted']} / {on_kafka['interlink'].result['rejected']}",
+        "-",
+    )
+    return [table, profile, per_broker]
 
 
 if __name__ == "__main__":

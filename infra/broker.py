@@ -15,6 +15,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from infra.errors import BrokerNotReady, BrokerNotRunning, ServiceError
 from infra.process import (
@@ -73,6 +74,59 @@ def metadata_answers(bootstrap: str, timeout: float = 2.0) -> bool:
             admin.close()
 
 
+class _BrokerProcess(Protocol):
+    """What `wait_until_ready` needs of a broker class (Tansu's and Apache Kafka's)."""
+
+    state_dir: Path
+    host: str
+    port: int | None
+    startup_timeout: float
+    process: subprocess.Popen[bytes] | None
+
+    @property
+    def bootstrap(self) -> str: ...
+
+    def stop(self) -> None: ...
+
+
+def wait_until_ready(
+    broker: _BrokerProcess,
+    log_path: Path,
+    *,
+    what: str,
+    hint: str,
+    extra: dict[str, str] | None = None,
+) -> None:
+    """Wait until the broker just started answers a metadata request, then record its state
+    so that a later command finds it; a broker that exits or stays silent is stopped and named
+    in a `BrokerNotReady` with its log's last lines."""
+    assert broker.process is not None and broker.port is not None
+    deadline = time.monotonic() + broker.startup_timeout
+    while time.monotonic() < deadline:
+        if broker.process.poll() is not None:
+            raise BrokerNotReady(
+                f"{what} exited with code {broker.process.returncode} "
+                f"(log {log_path}: {_tail(log_path)}); {hint}"
+            )
+        if metadata_answers(broker.bootstrap, timeout=1.0):
+            ServiceState(
+                name=STATE_NAME,
+                pid=broker.process.pid,
+                host=broker.host,
+                port=broker.port,
+                url=broker.bootstrap,
+                log=str(log_path),
+                extra=extra or {},
+            ).save(broker.state_dir)
+            return
+        time.sleep(0.2)
+    broker.stop()
+    raise BrokerNotReady(
+        f"{what} did not answer on {broker.bootstrap} within "
+        f"{broker.startup_timeout:.0f}s: see {log_path}"
+    )
+
+
 @dataclass
 class EmbeddedBroker:
     """A Tansu broker process on a loopback port.
@@ -121,32 +175,15 @@ class EmbeddedBroker:
             self.process = subprocess.Popen(
                 cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
             )
-        deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                tail = _tail(log_path)
-                raise BrokerNotReady(
-                    f"the embedded broker exited with code {self.process.returncode} "
-                    f"(log {log_path}: {tail}); check the storage setting {self.storage!r}"
-                )
-            if metadata_answers(self.bootstrap, timeout=1.0):
-                ServiceState(
-                    name=STATE_NAME,
-                    pid=self.process.pid,
-                    host=self.host,
-                    port=self.port,
-                    url=self.bootstrap,
-                    log=str(log_path),
-                    extra={"storage": self.storage},
-                ).save(self.state_dir)
-                log.info("embedded broker ready on %s (storage %s)", self.bootstrap, self.storage)
-                return self.bootstrap
-            time.sleep(0.2)
-        self.stop()
-        raise BrokerNotReady(
-            f"the embedded broker did not answer on {self.bootstrap} within "
-            f"{self.startup_timeout:.0f}s: see {log_path}"
+        wait_until_ready(
+            self,
+            log_path,
+            what="the embedded broker",
+            hint=f"check the storage setting {self.storage!r}",
+            extra={"storage": self.storage},
         )
+        log.info("embedded broker ready on %s (storage %s)", self.bootstrap, self.storage)
+        return self.bootstrap
 
     def stop(self) -> None:
         if self.process is not None:

@@ -135,6 +135,7 @@ def publish(
         code,
         private,
         client_options=s.broker.client_options(),
+        broker=s.broker.traits(),
         partitions=s.broker.partitions,
     )
     summaries: list[PublishSummary] = []
@@ -220,6 +221,7 @@ def ingest_command(
         batch_max_bytes=s.ingest.batch_max_bytes,
         batch_max_seconds=s.ingest.batch_max_seconds,
         client_options=s.broker.client_options(),
+        broker=s.broker.traits(),
         topic_pattern=topics or FEED_TOPIC_PATTERN,
         workers=workers if workers is not None else s.ingest.workers,
     )
@@ -300,6 +302,7 @@ def receipts(
         _bootstrap(s, bootstrap),
         _iso3(country),
         client_options=s.broker.client_options(),
+        broker=s.broker.traits(),
         status=status,
     )
     counts: dict[str, int] = {}
@@ -335,6 +338,7 @@ def dlq_list(
     letters = list_dlq(
         _bootstrap(s, bootstrap),
         client_options=s.broker.client_options(),
+        broker=s.broker.traits(),
         country=_iso3(country) if country else None,
         error_class=reason,
     )
@@ -385,6 +389,7 @@ def dlq_replay(
     result = replay_dlq(
         _bootstrap(s, bootstrap),
         client_options=s.broker.client_options(),
+        broker=s.broker.traits(),
         country=_iso3(country) if country else None,
         error_class=reason,
         dlq_offsets=offsets,

@@ -66,6 +66,7 @@ def publish_world(s: Settings, bootstrap: str, feeds_dir: Path) -> dict[str, Any
             country,
             key,
             client_options=s.broker.client_options(),
+            broker=s.broker.traits(),
             partitions=s.broker.partitions,
         ) as pub:
             for feed_file in sorted(feeds_dir.glob(f"*/{country}.jsonl")):
@@ -117,6 +118,7 @@ def run_demo(*, seed: int = 7, persons: int = 120) -> dict[str, Any]:
     broker = EmbeddedBroker(state_dir=s.state_dir, storage="memory://tansu/")
     bootstrap = broker.start()
     os.environ["INTERLINK_BROKER__BOOTSTRAP_SERVERS"] = bootstrap
+    os.environ["INTERLINK_BROKER__KIND"] = "tansu"  # the embedded one, whatever the shell says
     s = Settings()
     try:
         typer.echo(f"embedded broker on {bootstrap}")

@@ -70,6 +70,7 @@ def ingest_step(
         batch_max_bytes=s.ingest.batch_max_bytes,
         batch_max_seconds=s.ingest.batch_max_seconds,
         client_options=s.broker.client_options(),
+        broker=s.broker.traits(),
         workers=s.ingest.workers,
     )
     return report.as_dict()

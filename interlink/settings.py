@@ -9,10 +9,13 @@ points the same code at a Kafka cluster, an `s3://` lake and PostgreSQL.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from streams.brokers import BrokerTraits
 
 DEFAULT_HOME = Path("var")
 
@@ -20,6 +23,10 @@ DEFAULT_HOME = Path("var")
 class BrokerSettings(BaseModel):
     bootstrap_servers: str | None = None
     """Kafka bootstrap servers (`host:port,host:port`). Unset: use the embedded Tansu broker."""
+    kind: str = "tansu"
+    """Kind of broker the clients talk to: `tansu` (the embedded one) or `apache-kafka`. It
+    switches the client workarounds Tansu needs (`streams.brokers`); they are safe on any broker,
+    so `tansu` is the default, and a Kafka cluster should say `apache-kafka`."""
     embedded_storage: str = "memory://tansu/"
     """Storage of the embedded broker: `memory://tansu/` or `s3://bucket/` (survives restarts)."""
     embedded_port: int | None = None
@@ -36,6 +43,12 @@ class BrokerSettings(BaseModel):
     """SASL password; never logged."""
     ssl_cafile: str | None = None
     """CA bundle used to verify the brokers' TLS certificates."""
+
+    def traits(self) -> BrokerTraits:
+        """What the clients may take this broker's word for (`streams.brokers`)."""
+        from streams.brokers import broker_traits
+
+        return broker_traits(self.kind)
 
     def client_options(self) -> dict[str, Any]:
         """Security options for kafka-python clients (empty for the embedded broker)."""

@@ -2,8 +2,9 @@
 ingest), and reading back what the ingest wrote to Kafka: dead letters (list, replay) and receipts.
 
 Readers here use no consumer group: they assign every partition of the topic, read from the
-beginning up to the highwater mark seen after a poll (the embedded broker's ListOffsets answers
-cannot be trusted), and leave no trace on the cluster.
+beginning up to its end, and leave no trace on the cluster. The end is the end offset that
+ListOffsets answers when the broker's answers are exact (Apache Kafka), else the highwater mark
+seen after a poll (Tansu's ListOffsets answers cannot be trusted: `streams.brokers`).
 
 A replay republishes a dead letter's original key, bytes and headers to its source topic, after
 the cause was fixed (a key registered, a contract relaxed). Each replayed dead letter is recorded
@@ -21,6 +22,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from streams.brokers import TANSU, BrokerTraits
 from streams.topics import (
     DLQ_REQUEST_BYTES,
     DLQ_TOPIC,
@@ -87,10 +89,10 @@ def read_topic(
     client_options: dict[str, Any] | None = None,
     idle_seconds: float = 3.0,
     max_messages: int | None = None,
+    broker: BrokerTraits = TANSU,
 ) -> Iterator[Any]:
     """Every message of `topic` from the beginning to the current end (an unknown topic is
-    empty). Stops at the highwater mark of every partition, or after `idle_seconds` without
-    a message."""
+    empty). Stops at the end of every partition, or after `idle_seconds` without a message."""
     from kafka import KafkaConsumer
     from kafka.structs import TopicPartition
 
@@ -111,7 +113,14 @@ def read_topic(
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
+        ends: dict[TopicPartition, int] = {}
         done: set[TopicPartition] = set()
+        if broker.exact_end_offsets:
+            # The end as of now: messages sent while we read are left for the next reader, and
+            # an empty partition is done without waiting for a fetch to say so.
+            ends = consumer.end_offsets(tps)
+            starts = consumer.beginning_offsets(tps)
+            done = {tp for tp in tps if starts[tp] >= ends[tp]}
         last = time.monotonic()
         count = 0
         while len(done) < len(tps):
@@ -125,8 +134,8 @@ def read_topic(
             if polled:
                 last = time.monotonic()
             for tp in tps:
-                hw = consumer.highwater(tp)
-                if hw is not None and consumer.position(tp) >= hw:
+                end = ends[tp] if ends else consumer.highwater(tp)
+                if end is not None and consumer.position(tp) >= end:
                     done.add(tp)
             if time.monotonic() - last >= idle_seconds:
                 return
@@ -188,10 +197,12 @@ def dead_letter_of(record: Any) -> DeadLetter:
     )
 
 
-def _replayed(bootstrap: str, client_options: dict[str, Any] | None) -> set[str]:
+def _replayed(
+    bootstrap: str, client_options: dict[str, Any] | None, broker: BrokerTraits
+) -> set[str]:
     return {
         (r.key or b"").decode("utf-8", "replace")
-        for r in read_topic(bootstrap, REPLAYED_TOPIC, client_options=client_options)
+        for r in read_topic(bootstrap, REPLAYED_TOPIC, client_options=client_options, broker=broker)
     }
 
 
@@ -201,11 +212,12 @@ def list_dlq(
     client_options: dict[str, Any] | None = None,
     country: str | None = None,
     error_class: str | None = None,
+    broker: BrokerTraits = TANSU,
 ) -> list[DeadLetter]:
     """Dead letters, oldest first, optionally for one country and/or error class (prefix)."""
-    replayed = _replayed(bootstrap, client_options)
+    replayed = _replayed(bootstrap, client_options, broker)
     out = []
-    for record in read_topic(bootstrap, DLQ_TOPIC, client_options=client_options):
+    for record in read_topic(bootstrap, DLQ_TOPIC, client_options=client_options, broker=broker):
         letter = dead_letter_of(record)
         if not _matches(letter, country, error_class):
             continue
@@ -237,14 +249,15 @@ def replay_dlq(
     force: bool = False,
     dry_run: bool = False,
     select: Callable[[DeadLetter], bool] | None = None,
+    broker: BrokerTraits = TANSU,
 ) -> ReplayResult:
     """Republish matching dead letters to their source topics (original key, bytes, headers)."""
     from streams.producer import make_producer
 
-    replayed_keys = set() if force else _replayed(bootstrap, client_options)
+    replayed_keys = set() if force else _replayed(bootstrap, client_options, broker)
     chosen: list[tuple[DeadLetter, Any]] = []
     already = no_source = 0
-    for record in read_topic(bootstrap, DLQ_TOPIC, client_options=client_options):
+    for record in read_topic(bootstrap, DLQ_TOPIC, client_options=client_options, broker=broker):
         letter = dead_letter_of(record)
         if not _matches(letter, country, error_class):
             continue
@@ -270,6 +283,7 @@ def replay_dlq(
         # Republished as they were stored: no compression of our own on top.
         compression_type=None,
         max_request_size=DLQ_REQUEST_BYTES,
+        broker=broker,
     )
     try:
         for letter, record in chosen:
@@ -302,12 +316,14 @@ def read_receipts(
     client_options: dict[str, Any] | None = None,
     status: str | None = None,
     message_ids: set[str] | None = None,
+    broker: BrokerTraits = TANSU,
 ) -> list[dict[str, Any]]:
     """The receipts on `feeds.receipts.<ISO3>`, one per message read, oldest first, optionally
     filtered. A Kafka message there carries a batch of them (`contracts.ReceiptBatch`); one sent
     by an older ingest carries a single receipt, and counts the same."""
     out = []
-    for record in read_topic(bootstrap, receipts_topic(country), client_options=client_options):
+    topic = receipts_topic(country)
+    for record in read_topic(bootstrap, topic, client_options=client_options, broker=broker):
         try:
             value = json.loads(record.value)
         except (TypeError, ValueError):

@@ -19,5 +19,9 @@ class UnknownTopic(StreamsError):
     """A topic name that is not `feeds.<feed>.<ISO3>`."""
 
 
+class UnknownBrokerKind(StreamsError):
+    """A broker kind that `streams.brokers` does not describe."""
+
+
 class PublishFailed(StreamsError):
     """The broker did not acknowledge some messages (they may not have been written)."""

@@ -1,7 +1,8 @@
 """The Kafka producer every Interlink component sends with, and the one factory that builds it.
 
-kafka-python's `KafkaProducer`, plus one thing: it tracks every topic it sends to. Imported
-lazily by its users (like `kafka` itself), so commands that never send do not load the client.
+kafka-python's `KafkaProducer`, plus, on a broker that needs it (`BrokerTraits`), the tracking of
+every topic it sends to. Imported lazily by its users (like `kafka` itself), so commands that
+never send do not load the client.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from kafka import KafkaProducer
+
+from streams.brokers import TANSU, BrokerTraits
 
 
 class TrackingProducer(KafkaProducer):
@@ -19,9 +22,9 @@ class TrackingProducer(KafkaProducer):
     request, which names no topic, with every topic, so a topic created beforehand is found
     without being tracked; the next refresh for another topic drops it, and from then on the
     sender sees partitions without a leader on every loop and refreshes metadata continuously
-    (publishing a second feed ran about 7x slower, the GIL going to the network thread). A real
-    Kafka answers that first request with no topic, so this only adds what the producer would
-    track anyway. A client version without the hook is left alone.
+    (publishing a second feed ran about 7x slower, the GIL going to the network thread). Apache
+    Kafka answers that first request with no topic and needs none of this (`make_producer` gives
+    it kafka-python's producer). A client version without the hook is left alone.
     """
 
     def __init__(self, **configs: Any) -> None:
@@ -50,14 +53,16 @@ def make_producer(
     *,
     client_options: dict[str, Any] | None = None,
     producer_options: dict[str, Any] | None = None,
+    broker: BrokerTraits = TANSU,
     **tuning: Any,
-) -> TrackingProducer:
+) -> KafkaProducer:
     """The producer of one component (publisher, ingest, DLQ replay).
 
     Idempotent with `acks=all`, so a retried send never doubles a message inside the broker,
     and compressed. `tuning` is the component's own (linger, batch and request sizes); then come
     the deployment's `client_options` (SASL/TLS settings, straight to kafka-python) and last the
-    caller's `producer_options`, which override anything.
+    caller's `producer_options`, which override anything. The producer tracks its topics where
+    the broker's metadata answers call for it (Tansu), and is kafka-python's own elsewhere.
     """
     options: dict[str, Any] = {
         "acks": "all",
@@ -68,4 +73,6 @@ def make_producer(
         **(client_options or {}),
         **(producer_options or {}),
     }
-    return TrackingProducer(bootstrap_servers=bootstrap, **options)
+    if broker.untracked_topics_in_metadata:
+        return TrackingProducer(bootstrap_servers=bootstrap, **options)
+    return KafkaProducer(bootstrap_servers=bootstrap, **options)

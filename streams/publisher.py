@@ -30,6 +30,7 @@ from contracts import (
     normalise_country,
     signed_value,
 )
+from streams.brokers import TANSU, BrokerTraits
 from streams.errors import PublishFailed, UnknownTopic
 from streams.keys import load_private_key, sign
 from streams.topics import TopicCreator, feed_topic
@@ -66,7 +67,8 @@ class FeedPublisher:
 
     The producer is idempotent with `acks=all` and compressed, so a retried send never doubles a
     message inside the broker. `client_options` go straight to kafka-python (SASL/TLS settings of
-    a production cluster); `producer_options` override producer tuning.
+    a production cluster); `producer_options` override producer tuning; `broker` says which
+    kind of broker answers (`streams.brokers`).
     """
 
     def __init__(
@@ -80,6 +82,7 @@ class FeedPublisher:
         source_agency: str = "NCB",
         producer_options: dict[str, Any] | None = None,
         create_topics: bool = True,
+        broker: BrokerTraits = TANSU,
     ) -> None:
         code = normalise_country(country, icao_extras=False)
         if code is None:
@@ -93,6 +96,7 @@ class FeedPublisher:
         )
         self.bootstrap = bootstrap
         self.client_options = dict(client_options or {})
+        self.broker = broker
         self._topics = (
             TopicCreator(bootstrap, client_options=self.client_options, partitions=partitions)
             if create_topics
@@ -117,6 +121,7 @@ class FeedPublisher:
                 linger_ms=20,
                 batch_size=256 * 1024,
                 max_request_size=MAX_REQUEST_BYTES,
+                broker=self.broker,
             )
         return self._producer
 

@@ -2,7 +2,9 @@
 
 Each fixture starts the real thing once per test session and stops it at the end; nothing here is
 a mock. Tests pick what they need by fixture name and declare it with a marker (`kafka`, `spark`,
-`postgres`, `airflow`, `slow`), so `pytest -m "not (kafka or spark)"` runs the fast subset.
+`postgres`, `airflow`, `slow`), so `pytest -m "not (kafka or spark)"` runs the fast subset. The
+streams tests run once per broker (`tansu`, `apache_kafka`): tests/streams/conftest.py overrides
+`broker` there.
 """
 
 from __future__ import annotations

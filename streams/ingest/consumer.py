@@ -21,6 +21,7 @@ from typing import Any
 import pyarrow as pa
 
 from contracts import Envelope
+from streams.brokers import TANSU, BrokerTraits
 from streams.checking import Checker, default_workers
 from streams.ingest import receipts
 from streams.ingest.batches import Bronze, PartitionBatch, Pending
@@ -80,6 +81,7 @@ class Ingest:
         log_batches: bool = True,
         workers: int | None = None,
         on_first_message: Callable[[], None] | None = None,
+        broker: BrokerTraits = TANSU,
     ) -> None:
         self.bootstrap = bootstrap
         self.lake = lake
@@ -94,6 +96,8 @@ class Ingest:
         self.log_batches = log_batches
         self.on_first_message = on_first_message
         """Called once, when the first message arrives (benchmarks start their clocks there)."""
+        self.broker = broker
+        """The kind of broker answering (`streams.brokers`): which client workarounds apply."""
         self.checker = Checker(key_registry)
         workers = default_workers() if workers is None else max(0, workers)
         self.checks = CheckQueue(self.checker, key_registry, workers)
@@ -156,6 +160,7 @@ class Ingest:
                 producer_options=self.producer_options,
                 linger_ms=10,
                 max_request_size=DLQ_REQUEST_BYTES,
+                broker=self.broker,
             )
         return self._producer
 
@@ -278,11 +283,13 @@ class Ingest:
         until_idle: float | None = None,
         max_messages: int | None = None,
         poll_timeout: float = 0.5,
-        join_grace: float = 20.0,
+        join_grace: float | None = None,
     ) -> IngestReport:
         """Consume until `until_idle` seconds pass without a message, `max_messages` were
         processed, or `stop()` (SIGTERM/SIGINT) is called; then flush, commit and leave."""
         t0 = time.monotonic()
+        if join_grace is None:
+            join_grace = self.broker.join_grace
         # pyarrow loads pandas on first use (seconds on a busy machine): pay it before the group
         # join rather than inside the first flush, while the partitions are held.
         pa.array([0])
@@ -391,12 +398,14 @@ def ingest(
     consumer_options: dict[str, Any] | None = None,
     topic_pattern: str = FEED_TOPIC_PATTERN,
     workers: int | None = None,
+    broker: BrokerTraits = TANSU,
 ) -> IngestReport:
     """Land the feed topics into `lake` bronze (or the DLQ) and return what happened.
 
     Without `until_idle` or `max_messages` it runs until SIGTERM/SIGINT, then flushes, commits
     and leaves the group. `client_options` go straight to kafka-python (SASL/TLS settings).
-    `workers` check processes run the checks (default: one per core; 0: in this process).
+    `workers` check processes run the checks (default: one per core; 0: in this process);
+    `broker` names the kind of broker (`streams.brokers`).
     """
     runner = Ingest(
         bootstrap,
@@ -410,6 +419,7 @@ def ingest(
         consumer_options=consumer_options,
         topic_pattern=topic_pattern,
         workers=workers,
+        broker=broker,
     )
     with _signals_stop(runner.stop):
         return runner.run(until_idle=until_idle, max_messages=max_messages)

@@ -55,7 +55,11 @@ def test_small_suite_on_tiny_worlds_writes_every_er_table(tmp_path: Path) -> Non
 
 @pytest.mark.slow
 @pytest.mark.kafka
-def test_ingest_benchmark_compares_with_both_bare_consumers(tmp_path: Path) -> None:
+@pytest.mark.tansu
+@pytest.mark.apache_kafka
+def test_ingest_benchmark_compares_with_both_bare_consumers_and_both_brokers(
+    tmp_path: Path,
+) -> None:
     out = tmp_path / "BENCHMARKS.md"
     proc = subprocess.run(
         [
@@ -87,6 +91,10 @@ def test_ingest_benchmark_compares_with_both_bare_consumers(tmp_path: Path) -> N
     assert rows["records/s"].count("×") == 2
     assert "| 3000 / 0 |" in rows["accepted / rejected"]
     assert "### Where a message's time goes" in text
+    # The same ingest on Apache Kafka: every message landed there too, rates on both brokers.
+    assert "### Ingest per broker: Tansu and Apache Kafka" in text
+    assert "| 3000 / 0 | 3000 / 0 |" in rows["interlink accepted / rejected"]
+    assert rows["interlink ingest, records/s"].count("×") == 1
 
 
 @pytest.mark.slow

@@ -1,8 +1,12 @@
-"""Fixtures for streams tests: country keys, a key registry, publishers, and lake readers.
+"""Fixtures for streams tests: both brokers, country keys, a key registry, publishers, lake readers.
 
-The broker is the session's embedded Tansu (tests/conftest.py `broker`). Tests share it, so each
-test publishes under its own countries and ingests only those topics (`feed_pattern`) with its own
-consumer group: no test sees another's messages, whatever order they run in.
+Every test that takes `broker` runs twice: against the embedded Tansu (marked `tansu`) and against
+Apache Kafka 4 in KRaft mode (marked `apache_kafka`), each started once for the session by our own
+code (`infra.broker.EmbeddedBroker`, `infra.kafka.ApacheKafkaBroker`). `broker_traits` is the
+matching `streams.brokers.BrokerTraits`, passed to the streams calls as production passes
+`Settings.broker.traits()`. Tests share a broker, so each test publishes under its own countries
+and ingests only those topics (`feed_pattern`) with its own consumer group: no test sees
+another's messages, whatever order they run in.
 """
 
 from __future__ import annotations
@@ -20,10 +24,52 @@ import pytest
 
 from contracts import FEEDS
 from infra.lake import Lake
+from streams.brokers import APACHE_KAFKA, TANSU, BrokerTraits
 from streams.keys import KeyRegistry, create_keypair, load_private_key
 from streams.publisher import FeedPublisher
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "streams"
+
+
+BROKERS = [
+    pytest.param("tansu", marks=pytest.mark.tansu, id="tansu"),
+    pytest.param("apache_kafka", marks=pytest.mark.apache_kafka, id="apache_kafka"),
+]
+
+
+@pytest.fixture(scope="session", params=BROKERS)
+def broker_process(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The session's broker of this parameter's kind, started once and stopped at the end.
+
+    pytest groups the tests by this parameter, so one broker runs at a time. Tansu keeps its
+    messages in memory; Apache Kafka keeps them on disk, so a test may restart it.
+    """
+    from infra.broker import EmbeddedBroker
+    from infra.kafka import ApacheKafkaBroker
+
+    state = tmp_path_factory.mktemp(request.param)
+    process = (
+        EmbeddedBroker(state_dir=state, storage="memory://tansu/")
+        if request.param == "tansu"
+        else ApacheKafkaBroker(state_dir=state)
+    )
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def broker(broker_process: Any) -> str:
+    """Bootstrap servers of the session's broker (overrides the Tansu-only one of tests/)."""
+    return str(broker_process.bootstrap)
+
+
+@pytest.fixture(scope="session")
+def broker_traits(broker_process: Any) -> BrokerTraits:
+    """What the clients may take this broker's word for."""
+    from infra.kafka import ApacheKafkaBroker
+
+    return APACHE_KAFKA if isinstance(broker_process, ApacheKafkaBroker) else TANSU
 
 
 def feed_pattern(*countries: str) -> str:
@@ -97,10 +143,13 @@ def registry(keys: Callable[[str], Any]) -> Callable[..., KeyRegistry]:
 
 
 @pytest.fixture
-def publisher(broker: str, keys: Callable[[str], Any]) -> Iterator[Callable[[str], FeedPublisher]]:
+def publisher(
+    broker: str, broker_traits: BrokerTraits, keys: Callable[[str], Any]
+) -> Iterator[Callable[[str], FeedPublisher]]:
     made: list[FeedPublisher] = []
 
     def make(country: str, **kwargs: Any) -> FeedPublisher:
+        kwargs.setdefault("broker", broker_traits)
         pub = FeedPublisher(broker, country, keys(country), **kwargs)
         made.append(pub)
         return pub

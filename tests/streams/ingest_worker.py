@@ -1,8 +1,8 @@
 """An ingest process for crash tests: `python tests/streams/ingest_worker.py CONFIG_JSON`.
 
-The config names the broker, the lake, the key registry file, the group, the topic pattern, the
-batch bounds and optionally the check workers; the process prints its report as JSON when it
-stops by itself.
+The config names the broker and its kind (`streams.brokers`), the lake, the key registry file,
+the group, the topic pattern, the batch bounds and optionally the check workers; the process
+prints its report as JSON when it stops by itself.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from infra.lake import Lake
+from streams.brokers import broker_traits
 from streams.ingest import ingest
 from streams.keys import KeyRegistry
 
@@ -34,6 +35,7 @@ def main() -> None:
         batch_max_seconds=config.get("batch_max_seconds", 5.0),
         topic_pattern=config["pattern"],
         workers=config.get("workers"),
+        broker=broker_traits(config.get("broker_kind", "tansu")),
     )
     print(json.dumps(report.as_dict()))
 

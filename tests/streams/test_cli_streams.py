@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from interlink.cli_streams import app
+from streams.brokers import BrokerTraits
 from tests.streams.conftest import DATA, person
 
 runner = CliRunner()
@@ -62,9 +63,10 @@ def test_user_errors_are_one_line_with_exit_2(env: Path) -> None:
 
 @pytest.mark.kafka
 def test_publish_ingest_receipts_and_dlq_from_the_command_line(
-    env: Path, broker: str, monkeypatch: pytest.MonkeyPatch
+    env: Path, broker: str, broker_traits: BrokerTraits, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("INTERLINK_BROKER__BOOTSTRAP_SERVERS", broker)
+    monkeypatch.setenv("INTERLINK_BROKER__KIND", broker_traits.kind)
     assert runner.invoke(app, ["keys", "create", "--country", "SWE", "--register"]).exit_code == 0
     records = env / "swe.jsonl"
     records.write_text("\n".join(json.dumps(person(i, "SWE")) for i in range(5)) + "\n")

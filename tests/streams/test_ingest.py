@@ -1,5 +1,6 @@
-"""Ingest against the real embedded broker: landing, dead letters with reasons, receipts, deletes,
-replays that rewrite the same files, and a second Kafka client (confluent-kafka)."""
+"""Ingest against both real brokers (Tansu and Apache Kafka): landing, dead letters with reasons,
+receipts, deletes, replays that rewrite the same files, and a second Kafka client
+(confluent-kafka)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 
 from contracts import canonical_bytes, envelope_for
 from infra.lake import Lake
+from streams.brokers import BrokerTraits
 from streams.dlq import list_dlq, read_receipts, read_topic, replay_dlq
 from streams.ingest import BRONZE_SCHEMA, H_OFFSET, H_TOPIC, Ingest, ingest
 from streams.keys import KeyRegistry
@@ -32,20 +34,39 @@ pytestmark = pytest.mark.kafka
 IDLE = 1.5
 
 
-def run_ingest(broker: str, lake: Lake, registry: KeyRegistry, *countries: str, **kw: Any):
+def run_ingest(
+    broker: str,
+    traits: BrokerTraits,
+    lake: Lake,
+    registry: KeyRegistry,
+    *countries: str,
+    **kw: Any,
+):
     kw.setdefault("group_id", group())
     kw.setdefault("until_idle", IDLE)
-    return ingest(broker, lake, key_registry=registry, topic_pattern=feed_pattern(*countries), **kw)
+    return ingest(
+        broker,
+        lake,
+        key_registry=registry,
+        topic_pattern=feed_pattern(*countries),
+        broker=traits,
+        **kw,
+    )
 
 
 def test_valid_records_land_once_with_provenance_and_accepted_receipts(
-    broker: str, lake: Lake, publisher: Callable[..., FeedPublisher], registry: Any, caplog: Any
+    broker: str,
+    broker_traits: BrokerTraits,
+    lake: Lake,
+    publisher: Callable[..., FeedPublisher],
+    registry: Any,
+    caplog: Any,
 ) -> None:
     with publisher("NLD") as pub:
         summary = publish_file(pub, "person", DATA / "person_records.jsonl")
     assert summary.sent == 3 and summary.invalid == 4
     caplog.set_level(logging.INFO, logger="streams.ingest")
-    report = run_ingest(broker, lake, registry("NLD"), "NLD")
+    report = run_ingest(broker, broker_traits, lake, registry("NLD"), "NLD")
     assert (report.accepted, report.rejected) == (3, 0)
     assert report.per_country == {"NLD": 3}
     assert set(report.lag.values()) == {0}
@@ -65,7 +86,7 @@ def test_valid_records_land_once_with_provenance_and_accepted_receipts(
     # The delete of a record upserted earlier in the same partition is accepted, payload null.
     assert rows["NLD-P-000002/delete"]["payload"] is None
 
-    receipts = read_receipts(broker, "NLD")
+    receipts = read_receipts(broker, "NLD", broker=broker_traits)
     assert Counter(r["status"] for r in receipts) == {"accepted": 3}
     assert {r["message_id"] for r in receipts} == set(summary.message_ids)
     from contracts.receipt import Receipt
@@ -94,7 +115,7 @@ def _wire(country: str, record_id: str, **changes: Any) -> dict[str, Any]:
 
 
 def test_each_bad_input_goes_to_the_dlq_with_its_reason_and_valid_ones_still_land(
-    broker: str, lake: Lake, keys: Callable[[str], Any], registry: Any
+    broker: str, broker_traits: BrokerTraits, lake: Lake, keys: Callable[[str], Any], registry: Any
 ) -> None:
     from kafka import KafkaProducer
 
@@ -123,7 +144,9 @@ def test_each_bad_input_goes_to_the_dlq_with_its_reason_and_valid_ones_still_lan
     ]
     valid = [_signed(_wire("BEL", f"BEL-P-V{i}"), bel) for i in range(3)]
     producer = KafkaProducer(bootstrap_servers=broker, max_request_size=8 * 1024 * 1024)
-    FeedPublisher(broker, "BEL", bel).close()  # creates the topic like a publisher would
+    FeedPublisher(
+        broker, "BEL", bel, broker=broker_traits
+    ).close()  # creates the topic like a publisher would
     from streams.topics import TopicCreator
 
     with TopicCreator(broker, partitions=3) as creator:
@@ -135,19 +158,19 @@ def test_each_bad_input_goes_to_the_dlq_with_its_reason_and_valid_ones_still_lan
     producer.flush()
     producer.close()
 
-    report = run_ingest(broker, lake, registry("BEL", "DEU"), "BEL")
+    report = run_ingest(broker, broker_traits, lake, registry("BEL", "DEU"), "BEL")
     assert report.accepted == 3 and report.rejected == len(bad)
     expected = Counter(c for c, _v in bad)
     assert report.per_reason == dict(expected)
     valid_ids = {json.loads(v)["message_id"] for v in valid}
     assert set(bronze_ids(lake)) == valid_ids
 
-    letters = [x for x in list_dlq(broker, country="BEL")]
+    letters = [x for x in list_dlq(broker, country="BEL", broker=broker_traits)]
     assert Counter(x.error_class for x in letters) == expected
     by_offset = {x.offset: x for x in letters}
     records = {
         int(dict(r.headers)[H_OFFSET]): r
-        for r in read_topic(broker, "feeds.dlq")
+        for r in read_topic(broker, "feeds.dlq", broker=broker_traits)
         if dict(r.headers).get(H_TOPIC) == b"feeds.person.BEL"
     }
     for offset, value in enumerate(sequence):
@@ -159,7 +182,7 @@ def test_each_bad_input_goes_to_the_dlq_with_its_reason_and_valid_ones_still_lan
     spoofed = next(x for x in letters if x.error_class == "country.spoofed")
     assert "DEU" in spoofed.reason and "BEL" in spoofed.reason
 
-    receipts = read_receipts(broker, "BEL")
+    receipts = read_receipts(broker, "BEL", broker=broker_traits)
     assert Counter(r["status"] for r in receipts) == {"accepted": 3, "rejected": len(bad)}
     rejected = [r for r in receipts if r["status"] == "rejected"]
     assert all(r["reason"] and r["error_class"] for r in rejected)
@@ -167,53 +190,62 @@ def test_each_bad_input_goes_to_the_dlq_with_its_reason_and_valid_ones_still_lan
     from contracts import ReceiptBatch
 
     batches = [
-        ReceiptBatch.model_validate_json(r.value) for r in read_topic(broker, "feeds.receipts.BEL")
+        ReceiptBatch.model_validate_json(r.value)
+        for r in read_topic(broker, "feeds.receipts.BEL", broker=broker_traits)
     ]
     assert len(batches) < len(sequence)
     assert [r.offset for b in batches for r in b.receipts] == list(range(len(sequence)))
 
 
 def test_delete_of_a_record_landed_by_an_earlier_run_is_accepted(
-    broker: str, lake: Lake, publisher: Callable[..., FeedPublisher], registry: Any
+    broker: str,
+    broker_traits: BrokerTraits,
+    lake: Lake,
+    publisher: Callable[..., FeedPublisher],
+    registry: Any,
 ) -> None:
     reg = registry("PRT")
     with publisher("PRT") as pub:
         pub.publish("person", person(1, "PRT"))
     gid = group()
-    assert run_ingest(broker, lake, reg, "PRT", group_id=gid).accepted == 1
+    assert run_ingest(broker, broker_traits, lake, reg, "PRT", group_id=gid).accepted == 1
     with publisher("PRT") as pub:
         known = pub.delete("person", "PRT-P-000001", 2)
         unknown = pub.delete("person", "PRT-P-999999", 2)
     # A new process: what was seen comes from bronze, not from memory.
-    report = run_ingest(broker, lake, reg, "PRT", group_id=gid)
+    report = run_ingest(broker, broker_traits, lake, reg, "PRT", group_id=gid)
     assert (report.accepted, report.rejected) == (1, 1)
     assert report.per_reason == {"delete.unknown_record": 1}
     assert known in bronze_ids(lake) and unknown not in bronze_ids(lake)
 
 
 def test_replay_with_other_batch_bounds_leaves_each_message_once(
-    broker: str, lake: Lake, publisher: Callable[..., FeedPublisher], registry: Any
+    broker: str,
+    broker_traits: BrokerTraits,
+    lake: Lake,
+    publisher: Callable[..., FeedPublisher],
+    registry: Any,
 ) -> None:
     reg = registry("ESP")
     with publisher("ESP", partitions=1) as pub:
         ids = [pub.publish("person", person(i, "ESP")) for i in range(300)]
-    first = run_ingest(broker, lake, reg, "ESP", batch_max_messages=100)
+    first = run_ingest(broker, broker_traits, lake, reg, "ESP", batch_max_messages=100)
     assert first.accepted == 300
     before = lake.list("bronze")
     # A different group re-reads everything with other boundaries, like a crashed run's replay.
-    again = run_ingest(broker, lake, reg, "ESP", batch_max_messages=70)
+    again = run_ingest(broker, broker_traits, lake, reg, "ESP", batch_max_messages=70)
     assert again.accepted == 300
     landed = bronze_ids(lake)
     assert len(landed) == 300 and set(landed) == set(ids)
     assert lake.list("bronze") != before
     # The same boundaries rewrite the very same names.
-    third = run_ingest(broker, lake, reg, "ESP", batch_max_messages=70)
+    third = run_ingest(broker, broker_traits, lake, reg, "ESP", batch_max_messages=70)
     assert sorted(third.files) == sorted(again.files) == lake.list("bronze")
     assert len(bronze_ids(lake)) == 300
 
 
 def test_a_message_sent_by_confluent_kafka_lands_like_any_other(
-    broker: str, lake: Lake, keys: Callable[[str], Any], registry: Any
+    broker: str, broker_traits: BrokerTraits, lake: Lake, keys: Callable[[str], Any], registry: Any
 ) -> None:
     from confluent_kafka import Producer
 
@@ -240,7 +272,7 @@ def test_a_message_sent_by_confluent_kafka_lands_like_any_other(
     producer = Producer({"bootstrap.servers": broker, "enable.idempotence": True, "acks": "all"})
     producer.produce("feeds.notice.AUT", key=b"AUT-N-1", value=value)
     assert producer.flush(30) == 0
-    report = run_ingest(broker, lake, registry("AUT"), "AUT")
+    report = run_ingest(broker, broker_traits, lake, registry("AUT"), "AUT")
     assert report.accepted == 1 and report.rejected == 0
     table = bronze_table(lake)
     assert table is not None and table.column("feed").to_pylist() == ["notice"]
@@ -248,24 +280,35 @@ def test_a_message_sent_by_confluent_kafka_lands_like_any_other(
 
 
 def test_dlq_replay_after_registering_the_key_lands_once(
-    broker: str, lake: Lake, publisher: Callable[..., FeedPublisher], registry: Any, keys: Any
+    broker: str,
+    broker_traits: BrokerTraits,
+    lake: Lake,
+    publisher: Callable[..., FeedPublisher],
+    registry: Any,
+    keys: Any,
 ) -> None:
     with publisher("SVN") as pub:
         sent = pub.publish("person", person(1, "SVN"))
     gid = group()
     empty = KeyRegistry()  # the operator forgot to register SVN's key
-    report = run_ingest(broker, lake, empty, "SVN", group_id=gid)
+    report = run_ingest(broker, broker_traits, lake, empty, "SVN", group_id=gid)
     assert report.per_reason == {"signature.unknown_key": 1}
-    result = replay_dlq(broker, country="SVN", error_class="signature.unknown_key")
+    result = replay_dlq(
+        broker, country="SVN", error_class="signature.unknown_key", broker=broker_traits
+    )
     assert [x.message_id for x in result.replayed] == [sent]
-    again = replay_dlq(broker, country="SVN")
+    again = replay_dlq(broker, country="SVN", broker=broker_traits)
     assert again.replayed == [] and again.skipped_already_replayed == 1
-    report = run_ingest(broker, lake, registry("SVN"), "SVN", group_id=gid)
+    report = run_ingest(broker, broker_traits, lake, registry("SVN"), "SVN", group_id=gid)
     assert report.accepted == 1 and bronze_ids(lake) == [sent]
 
 
 def test_stop_flushes_commits_and_leaves_the_group(
-    broker: str, lake: Lake, publisher: Callable[..., FeedPublisher], registry: Any
+    broker: str,
+    broker_traits: BrokerTraits,
+    lake: Lake,
+    publisher: Callable[..., FeedPublisher],
+    registry: Any,
 ) -> None:
     import threading
     import time
@@ -275,7 +318,8 @@ def test_stop_flushes_commits_and_leaves_the_group(
         for i in range(20):
             pub.publish("person", person(i, "HRV"))
     runner = Ingest(broker, lake, key_registry=reg, group_id=group(),
-                    topic_pattern=feed_pattern("HRV"), batch_max_seconds=60)  # fmt: skip
+                    topic_pattern=feed_pattern("HRV"), batch_max_seconds=60,
+                    broker=broker_traits)  # fmt: skip
 
     def stop_when_landed() -> None:
         deadline = time.monotonic() + 120
@@ -291,7 +335,7 @@ def test_stop_flushes_commits_and_leaves_the_group(
 
 
 def test_messages_on_topics_without_a_country_are_dead_lettered(
-    broker: str, lake: Lake, registry: Any
+    broker: str, broker_traits: BrokerTraits, lake: Lake, registry: Any
 ) -> None:
     from kafka import KafkaProducer
 
@@ -312,19 +356,24 @@ def test_messages_on_topics_without_a_country_are_dead_lettered(
         group_id=group(),
         until_idle=IDLE,
         topic_pattern=r"^feeds\.person\.(QQQ|NOR\.extra)$",
+        broker=broker_traits,
     )
     assert report.per_reason == {"topic.country": 1, "topic.name": 1}
     assert report.accepted == 0 and lake.list("bronze") == []
 
 
 def test_batches_flush_by_bytes_so_memory_stays_bounded(
-    broker: str, lake: Lake, publisher: Callable[..., FeedPublisher], registry: Any
+    broker: str,
+    broker_traits: BrokerTraits,
+    lake: Lake,
+    publisher: Callable[..., FeedPublisher],
+    registry: Any,
 ) -> None:
     with publisher("IRL", partitions=1) as pub:
         for i in range(120):
             pub.publish("person", person(i, "IRL", pad=800))
     limit = 20_000  # bytes of raw messages held before a flush
-    report = run_ingest(broker, lake, registry("IRL"), "IRL", batch_max_bytes=limit)
+    report = run_ingest(broker, broker_traits, lake, registry("IRL"), "IRL", batch_max_bytes=limit)
     assert report.accepted == 120
     sizes = [len(bronze_table(lake, rel)) for rel in lake.list("bronze")]
     message_bytes = len(bronze_table(lake).column("raw")[0].as_py())
@@ -340,14 +389,19 @@ def _landed(lake: Lake) -> list[dict[str, Any]]:
 
 
 def test_checks_in_worker_processes_land_what_one_process_lands(
-    broker: str, tmp_path: Any, keys: Callable[[str], Any], registry: Any, monkeypatch: Any
+    broker: str,
+    broker_traits: BrokerTraits,
+    tmp_path: Any,
+    keys: Callable[[str], Any],
+    registry: Any,
+    monkeypatch: Any,
 ) -> None:
     from kafka import KafkaProducer
 
     from streams import checking
 
     lux = keys("LUX")
-    with FeedPublisher(broker, "LUX", lux) as pub:
+    with FeedPublisher(broker, "LUX", lux, broker=broker_traits) as pub:
         for i in range(400):
             pub.publish("person", person(i, "LUX"))
         pub.delete("person", "LUX-P-000007", 2)
@@ -366,9 +420,9 @@ def test_checks_in_worker_processes_land_what_one_process_lands(
 
     monkeypatch.setattr(checking.CheckPool, "submit", counted)
     reg = registry("LUX")
-    pooled = run_ingest(broker, Lake(str(tmp_path / "a")), reg, "LUX", workers=2)
+    pooled = run_ingest(broker, broker_traits, Lake(str(tmp_path / "a")), reg, "LUX", workers=2)
     assert chunks, "a backlog is checked in the workers"
-    alone = run_ingest(broker, Lake(str(tmp_path / "b")), reg, "LUX", workers=0)
+    alone = run_ingest(broker, broker_traits, Lake(str(tmp_path / "b")), reg, "LUX", workers=0)
     assert pooled.accepted == alone.accepted == 401
     assert (
         pooled.per_reason
@@ -384,6 +438,7 @@ def test_checks_in_worker_processes_land_what_one_process_lands(
 
 def test_a_failed_worker_pool_falls_back_to_checking_in_process(
     broker: str,
+    broker_traits: BrokerTraits,
     lake: Lake,
     publisher: Callable[..., FeedPublisher],
     registry: Any,
@@ -403,6 +458,6 @@ def test_a_failed_worker_pool_falls_back_to_checking_in_process(
         return future
 
     monkeypatch.setattr(checking.CheckPool, "submit", broken)
-    report = run_ingest(broker, lake, registry("MLT"), "MLT", workers=2)
+    report = run_ingest(broker, broker_traits, lake, registry("MLT"), "MLT", workers=2)
     assert report.accepted == 200 and report.rejected == 0
     assert sorted(bronze_ids(lake)) == sorted(ids)
