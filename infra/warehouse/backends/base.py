@@ -188,14 +188,27 @@ class Backend(ABC):
         """Record what the sources looked like at this load (load_state 'sources')."""
 
     # -- rows ---------------------------------------------------------------------------------
-    @abstractmethod
     def replace_rows(
         self, duck: Any, table: str, *, load_id: int, full: bool, removes: bool, writes: bool
     ) -> None:
-        """Apply the staged diff of one curated table: remove `del_<t>` and the old versions of
-        `chg_<t>` (every row with full), then write `chg_<t>` stamped with load_id. `removes` /
-        `writes` say whether anything is to be removed / written, so that nothing is sent for
-        nothing."""
+        """Apply the staged diff of one curated table (inside the load's transaction): remove
+        `del_<t>` and the old versions of `chg_<t>` (every row with full), then write `chg_<t>`
+        stamped with load_id. `removes` / `writes` say whether anything is to be removed /
+        written, so that nothing is sent for nothing."""
+        if full:
+            self.execute(f"DELETE FROM interlink.{table}")
+        elif removes:
+            self._remove_rows(duck, table)
+        if writes:
+            self._write_rows(duck, table, load_id)
+
+    @abstractmethod
+    def _remove_rows(self, duck: Any, table: str) -> None:
+        """Delete the rows of `del_<t>` and the old versions of the rows of `chg_<t>`."""
+
+    @abstractmethod
+    def _write_rows(self, duck: Any, table: str, load_id: int) -> None:
+        """Insert the rows of `chg_<t>` with this load_id: the one door rows enter by."""
 
     @abstractmethod
     def delete_naming(self, table: str, record_keys: list[str]) -> int:

@@ -96,22 +96,19 @@ class DuckDBBackend(Backend):
         )
 
     # -- rows ---------------------------------------------------------------------------------
-    def replace_rows(
-        self, duck: Any, table: str, *, load_id: int, full: bool, removes: bool, writes: bool
-    ) -> None:
-        if full:
-            self.execute(f"DELETE FROM interlink.{table}")
-        elif removes:
-            self.execute(
-                f"DELETE FROM interlink.{table} WHERE row_key IN (SELECT row_key FROM "
-                f"chg_{table} UNION ALL SELECT row_key FROM del_{table})"
-            )
-        if writes:
-            self.execute(
-                f"INSERT INTO interlink.{table} SELECT * REPLACE (CAST(? AS BIGINT) AS "
-                f"load_id) FROM chg_{table}",
-                [load_id],
-            )
+    def _remove_rows(self, duck: Any, table: str) -> None:
+        self.execute(
+            f"DELETE FROM interlink.{table} WHERE row_key IN (SELECT row_key FROM "
+            f"chg_{table} UNION ALL SELECT row_key FROM del_{table})"
+        )
+
+    def _write_rows(self, duck: Any, table: str, load_id: int) -> None:
+        # The staged rows are in this very database: one INSERT … SELECT.
+        self.execute(
+            f"INSERT INTO interlink.{table} SELECT * REPLACE (CAST(? AS BIGINT) AS "
+            f"load_id) FROM chg_{table}",
+            [load_id],
+        )
 
     def delete_naming(self, table: str, record_keys: list[str]) -> int:
         # DuckDB's DELETE does not say how many rows it removed: count them first.

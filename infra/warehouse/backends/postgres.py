@@ -154,28 +154,23 @@ class PostgresBackend(Backend):
         )
 
     # -- rows ---------------------------------------------------------------------------------
-    def replace_rows(
-        self, duck: Any, table: str, *, load_id: int, full: bool, removes: bool, writes: bool
-    ) -> None:
-        if full:
-            self.execute(f"DELETE FROM interlink.{table}")
-        elif removes:
-            # Rows replaced or gone: their keys travel by COPY too, then one DELETE.
-            self.execute(f"CREATE TEMP TABLE gone_{table} (row_key text) ON COMMIT DROP")
-            copy_query(
-                self.con,
-                duck,
-                f"gone_{table}",
-                f"SELECT row_key FROM del_{table} UNION ALL SELECT c.row_key FROM chg_{table} c "
-                f"SEMI JOIN cur_{table} k ON k.row_key = c.row_key",
-                f"gone_{table}",
-                "row_key",
-            )
-            self.execute(
-                f"DELETE FROM interlink.{table} t USING gone_{table} d WHERE t.row_key = d.row_key"
-            )
-        if not writes:
-            return
+    def _remove_rows(self, duck: Any, table: str) -> None:
+        # Rows replaced or gone: their keys travel by COPY too, then one DELETE.
+        self.execute(f"CREATE TEMP TABLE gone_{table} (row_key text) ON COMMIT DROP")
+        copy_query(
+            self.con,
+            duck,
+            f"gone_{table}",
+            f"SELECT row_key FROM del_{table} UNION ALL SELECT c.row_key FROM chg_{table} c "
+            f"SEMI JOIN cur_{table} k ON k.row_key = c.row_key",
+            f"gone_{table}",
+            "row_key",
+        )
+        self.execute(
+            f"DELETE FROM interlink.{table} t USING gone_{table} d WHERE t.row_key = d.row_key"
+        )
+
+    def _write_rows(self, duck: Any, table: str, load_id: int) -> None:
         # New and changed rows go straight into the table: the transaction, not a staging
         # table, is what keeps readers from seeing them before the commit.
         t = TABLES_BY_NAME[table]
