@@ -20,11 +20,21 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 
 class LakeError(RuntimeError):
     """A lake path could not be read or written."""
+
+
+@dataclass(frozen=True)
+class RowsDropped:
+    """What `Lake.drop_rows` did to one file."""
+
+    rel: str
+    rows: int
+    file_deleted: bool
 
 
 @dataclass
@@ -160,6 +170,18 @@ class Lake:
 
     def read_parquet(self, rel: str) -> pa.Table:
         return pq.read_table(io.BytesIO(self.read_bytes(rel)))
+
+    def drop_rows(self, rel: str, table: pa.Table, drop: pa.Array) -> RowsDropped:
+        """Rewrite the Parquet file rel (read as table) without the rows where drop is true, or
+        delete it when none is left: how a source's deletion and a retention purge reach a lake
+        copy. Same name, same schema, atomic replace: a reader sees the old file or the new one.
+        """
+        keep = table.filter(pc.invert(drop))
+        if keep.num_rows == 0:
+            self.delete(rel)
+        else:
+            self.write_parquet(rel, keep)
+        return RowsDropped(rel, table.num_rows - keep.num_rows, file_deleted=keep.num_rows == 0)
 
     # -- spark bridge -----------------------------------------------------------------------
     def local_mirror(self, prefix: str) -> Path:

@@ -6,14 +6,15 @@ Public API (the pipeline, the DAGs and `interlink warehouse …` call only these
 are in `catalog.py` (and docs/data-dictionary.md, generated from it).
 """
 
-from infra.warehouse.connection import (
+from infra.warehouse.connection import check_connection
+from infra.warehouse.dictionary import render_data_dictionary
+from infra.warehouse.errors import (
     BadWarehouseURL,
     LoadFailed,
+    MigrationFailed,
     NotMigrated,
     WarehouseError,
-    check_connection,
 )
-from infra.warehouse.dictionary import render_data_dictionary
 from infra.warehouse.governance import (
     InvalidRecipient,
     grant_recipient,
@@ -34,6 +35,7 @@ __all__ = [
     "InvalidRecipient",
     "LoadFailed",
     "LoadReport",
+    "MigrationFailed",
     "NotMigrated",
     "PurgeReport",
     "RetentionReport",

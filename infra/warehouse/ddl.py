@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 
+from infra.warehouse.backends import backend_class
 from infra.warehouse.catalog import TABLES, TABLES_BY_NAME, Table
 
 SCHEMA = "interlink"
@@ -44,7 +45,7 @@ def q(name: str) -> str:
 
 
 def create_table(table: Table, dialect: str) -> str:
-    types = PG_TYPES if dialect == "postgres" else DUCK_TYPES
+    types = backend_class(dialect).types
     lines = []
     for c in table.columns:
         extra = " PRIMARY KEY" if c.name == "row_key" else ""

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-from infra.warehouse.connection import WarehouseError, connect
+from infra.warehouse.connection import open_backend
+from infra.warehouse.errors import WarehouseError
 
 _SCOPE = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
 _ROLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -62,7 +63,8 @@ def grant_recipient(
     _check(role_name, scope)
     for n in networks or ():
         _check(n, n)
-    with connect(url) as (_wu, con), con.transaction():
+    with open_backend(url) as backend, backend.transaction():
+        con = backend.con
         if con.execute("SELECT to_regclass('interlink.recipients')").fetchall()[0][0] is None:
             raise WarehouseError(
                 "the warehouse has no governance tables: run `interlink warehouse migrate` first"
@@ -111,14 +113,16 @@ def set_networks(url: str, country: str, networks: list[str]) -> None:
     _check(country, country)
     for n in networks:
         _check(n, n)
-    with connect(url) as (_wu, con), con.transaction():
+    with open_backend(url) as backend, backend.transaction():
+        con = backend.con
         _set_networks(con, country, networks)
 
 
 def revoke_recipient(url: str, role_name: str, *, drop_role: bool = False) -> None:
     """Remove a recipient's rights in this warehouse (and the role itself with drop_role)."""
     _require_pg(url, "revoke-recipient")
-    with connect(url) as (_wu, con), con.transaction():
+    with open_backend(url) as backend, backend.transaction():
+        con = backend.con
         con.execute("DELETE FROM interlink.recipients WHERE role_name = %s", (role_name,))
         if con.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role_name,)).fetchall():
             con.execute(f'REVOKE interlink_recipient FROM "{role_name}"')

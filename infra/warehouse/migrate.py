@@ -13,14 +13,13 @@ import hashlib
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
 
+from infra.warehouse.backends import Backend, first_line
 from infra.warehouse.catalog import META_TABLES, TABLES, VIEWS
-from infra.warehouse.connection import WarehouseError, connect
+from infra.warehouse.connection import open_backend
+from infra.warehouse.errors import MigrationFailed
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+?)(?:\.(postgres|duckdb))?\.sql$")
-# Serialises concurrent migrators of one PostgreSQL database (two DAG runs starting together).
-_LOCK_ID = 0x1A7E_0001
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ def migrations_for(dialect: str) -> list[Migration]:
     return [Migration(v, n, sql) for v, (n, sql, _) in sorted(chosen.items())]
 
 
-def _comment_sql(dialect: str) -> list[str]:
+def _comment_sql(backend: Backend) -> list[str]:
     def lit(text: str) -> str:
         return "'" + text.replace("'", "''") + "'"
 
@@ -61,7 +60,7 @@ def _comment_sql(dialect: str) -> list[str]:
         for c in t.columns:
             out.append(f'COMMENT ON COLUMN interlink.{t.name}."{c.name}" IS {lit(c.description)}')
     for name, (desc, cols) in META_TABLES.items():
-        if name in ("recipients", "recipient_networks") and dialect != "postgres":
+        if name in ("recipients", "recipient_networks") and not backend.row_level_security:
             continue
         out.append(f"COMMENT ON TABLE interlink.{name} IS {lit(desc)}")
         for col, cdesc in cols.items():
@@ -71,15 +70,6 @@ def _comment_sql(dialect: str) -> list[str]:
     return out
 
 
-def _ensure_bookkeeping(con: Any) -> None:
-    con.execute("CREATE SCHEMA IF NOT EXISTS interlink")
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS interlink.schema_migrations (version integer PRIMARY KEY, "
-        "name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT "
-        "current_timestamp)"
-    )
-
-
 def migrate(url: str) -> list[str]:
     """Bring the warehouse schema up to date; returns the migrations applied by this call.
 
@@ -87,72 +77,36 @@ def migrate(url: str) -> list[str]:
     comments are rewritten from the catalog each time (so descriptions never go stale).
     """
     applied: list[str] = []
-    with connect(url) as (wu, con):
-        todo = migrations_for(wu.dialect)
-        if wu.is_postgres:
-            with con.transaction():
-                con.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
-                _ensure_bookkeeping(con)
-            con.commit()
-        else:
-            _ensure_bookkeeping(con)
-        for m in todo:
-            label = f"{m.version:04d}_{m.name}"
-            try:
-                if wu.is_postgres:
-                    with con.transaction():
-                        con.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
-                        done = con.execute(
-                            "SELECT 1 FROM interlink.schema_migrations WHERE version = %s",
-                            (m.version,),
-                        ).fetchall()
-                        if done:
-                            continue
-                        con.execute(m.sql)
-                        con.execute(
-                            "INSERT INTO interlink.schema_migrations (version, name, checksum) "
-                            "VALUES (%s, %s, %s)",
-                            (m.version, m.name, m.checksum),
-                        )
-                    con.commit()
-                else:
-                    done = con.execute(
-                        "SELECT 1 FROM interlink.schema_migrations WHERE version = ?", [m.version]
-                    ).fetchall()
-                    if done:
-                        continue
-                    con.execute("BEGIN TRANSACTION")
-                    try:
-                        con.execute(m.sql)
-                        con.execute(
-                            "INSERT INTO interlink.schema_migrations (version, name, checksum) "
-                            "VALUES (?, ?, ?)",
-                            [m.version, m.name, m.checksum],
-                        )
-                        con.execute("COMMIT")
-                    except Exception:
-                        con.execute("ROLLBACK")
-                        raise
-            except WarehouseError:
-                raise
-            except Exception as exc:
-                raise WarehouseError(
-                    f"migration {label} failed on {wu.dialect} ({str(exc).splitlines()[0]}); "
-                    "nothing of it was applied: fix the database or the migration and rerun"
-                ) from exc
-            applied.append(label)
-        _apply_comments(wu.dialect, con)
+    with open_backend(url) as backend:
+        with backend.migration_transaction():
+            backend.ensure_bookkeeping()
+        for m in migrations_for(backend.dialect):
+            if _apply(backend, m):
+                applied.append(f"{m.version:04d}_{m.name}")
+        with backend.transaction():
+            backend.execute_script(_comment_sql(backend))
     return applied
 
 
-def _apply_comments(dialect: str, con: Any) -> None:
-    statements = _comment_sql(dialect)
-    if dialect == "postgres":
-        with con.transaction():
-            con.execute(";\n".join(statements))
-        con.commit()
-    else:
-        con.execute("BEGIN TRANSACTION")
-        for s in statements:
-            con.execute(s)
-        con.execute("COMMIT")
+def _apply(backend: Backend, m: Migration) -> bool:
+    """Apply one migration with its bookkeeping row, unless already applied; whether it ran."""
+    try:
+        with backend.migration_transaction():
+            done = backend.read(
+                "SELECT 1 FROM interlink.schema_migrations WHERE version = {p}", [m.version]
+            )
+            if done:
+                return False
+            backend.execute_script([m.sql])
+            backend.execute(
+                "INSERT INTO interlink.schema_migrations (version, name, checksum) "
+                "VALUES ({p}, {p}, {p})",
+                [m.version, m.name, m.checksum],
+            )
+    except Exception as exc:  # whatever failed, the transaction took all of it back
+        raise MigrationFailed(
+            f"migration {m.version:04d}_{m.name} failed on {backend.dialect} "
+            f"({first_line(exc)}); nothing of it was applied: fix the database or the "
+            "migration and rerun"
+        ) from exc
+    return True

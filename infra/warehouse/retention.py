@@ -22,15 +22,18 @@ from datetime import date
 from pathlib import PurePosixPath
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from contracts.lake import BRONZE, GOLD, SILVER, partition_values
-from infra.lake import Lake
+from infra.lake import Lake, RowsDropped
+from infra.warehouse.backends import Backend
 from infra.warehouse.catalog import TABLES
-from infra.warehouse.connection import WarehouseError, connect
-from infra.warehouse.loader import WRITER_LOCK, _require_schema_duck, _require_schema_pg
+from infra.warehouse.connection import open_backend
+from infra.warehouse.errors import BadRetentionWindow
+from infra.warehouse.mapping import gold_columns, mapped_sql, sql_list
 
 log = logging.getLogger("infra.warehouse.retention")
 NOTICES_DIR = "reports/retention"
@@ -46,6 +49,12 @@ class PurgeReport:
     lake_files_rewritten: list[str] = field(default_factory=list)
     lake_files_deleted: list[str] = field(default_factory=list)
     lake_rows_removed: int = 0
+
+    def count(self, dropped: RowsDropped) -> None:
+        """Add one lake file's rewrite (or deletion) to the report."""
+        self.lake_rows_removed += dropped.rows
+        done = self.lake_files_deleted if dropped.file_deleted else self.lake_files_rewritten
+        done.append(dropped.rel)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -87,16 +96,6 @@ def add_months(d: date, months: int) -> date:
 
 
 # -- warehouse side ---------------------------------------------------------------------------
-def _expired(con: Any, is_pg: bool, today: date) -> list[tuple[Any, ...]]:
-    sql = (
-        "SELECT record_key, source_country, feed, record_id, record_version, review_by "
-        "FROM interlink.records WHERE review_by < {p} ORDER BY record_key"
-    )
-    if is_pg:
-        return con.execute(sql.format(p="%s"), (today,)).fetchall()
-    return con.execute(sql.format(p="?"), [today]).fetchall()
-
-
 def purge_expired(url: str, lake: Lake | None, *, today: date) -> PurgeReport:
     """Purge records whose review-by date is before `today` (no later version extended it) from
     every curated table and from the lake's bronze, silver and gold files; audit each one.
@@ -105,102 +104,37 @@ def purge_expired(url: str, lake: Lake | None, *, today: date) -> PurgeReport:
     earlier run could not complete).
     """
     report = PurgeReport(today=today)
-    with connect(url) as (wu, con):
-        is_pg = wu.is_postgres
-        if is_pg:
-            _require_schema_pg(con)
-            con.execute("SELECT pg_advisory_lock(%s)", (WRITER_LOCK,))
-            con.commit()
-        else:
-            _require_schema_duck(con)
-        try:
-            expired = _expired(con, is_pg, today)
-            if is_pg:
-                con.commit()
+    with open_backend(url) as backend:
+        backend.require_schema()
+        with backend.writer_lock():
+            expired = backend.read(
+                "SELECT record_key, source_country, feed, record_id, record_version, review_by "
+                "FROM interlink.records WHERE review_by < {p} ORDER BY record_key",
+                [today],
+            )
             if expired:
-                _purge_rows(con, is_pg, expired, today, report)
+                _purge_rows(backend, expired, today, report)
             if lake is not None:
-                tombstones = _tombstones(con, is_pg)
+                tombstones = _tombstones(backend)
                 if tombstones:
-                    _erase_from_lake(con, is_pg, lake, tombstones, report)
-        finally:
-            if is_pg and not con.closed:
-                con.rollback()
-                con.execute("SELECT pg_advisory_unlock(%s)", (WRITER_LOCK,))
-                con.commit()
+                    _erase_from_lake(backend, lake, tombstones, report)
     return report
 
 
 def _purge_rows(
-    con: Any, is_pg: bool, expired: list[tuple[Any, ...]], today: date, report: PurgeReport
+    backend: Backend, expired: list[tuple[Any, ...]], today: date, report: PurgeReport
 ) -> None:
     keys = [e[0] for e in expired]
     counts: dict[str, int] = {}
-    if is_pg:
-        with con.transaction():
-            for t in TABLES:
-                cur = con.execute(
-                    f"DELETE FROM interlink.{t.name} WHERE record_keys && %s", (keys,)
-                )
-                counts[t.name] = cur.rowcount
-            for rk, country, feed, rid, version, review_by in expired:
-                con.execute(
-                    "INSERT INTO interlink.purged_records (record_key, record_version, action) "
-                    "VALUES (%s, %s, 'retention_purge') ON CONFLICT (record_key) DO UPDATE SET "
-                    "record_version = greatest(purged_records.record_version, "
-                    "excluded.record_version), action = excluded.action, purged_at = now()",
-                    (rk, version),
-                )
-                con.execute(
-                    "INSERT INTO interlink.audit_log (action, record_key, source_country, feed, "
-                    "record_id, record_version, reason, details) VALUES ('retention_purge', %s, "
-                    "%s, %s, %s, %s, %s, %s)",
-                    (
-                        rk,
-                        country,
-                        feed,
-                        rid,
-                        version,
-                        _reason(review_by, today),
-                        json.dumps({"rows_per_table": {k: v for k, v in counts.items() if v}}),
-                    ),
-                )
-    else:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for t in TABLES:
-                n = con.execute(
-                    f"SELECT count(*) FROM interlink.{t.name} WHERE list_has_any(record_keys, ?)",
-                    [keys],
-                ).fetchall()[0][0]
-                con.execute(
-                    f"DELETE FROM interlink.{t.name} WHERE list_has_any(record_keys, ?)", [keys]
-                )
-                counts[t.name] = int(n)
-            for rk, country, feed, rid, version, review_by in expired:
-                con.execute(
-                    "INSERT OR REPLACE INTO interlink.purged_records (record_key, record_version, "
-                    "action, purged_at) VALUES (?, ?, 'retention_purge', current_timestamp)",
-                    [rk, version],
-                )
-                con.execute(
-                    "INSERT INTO interlink.audit_log (action, record_key, source_country, feed, "
-                    "record_id, record_version, reason, details) VALUES ('retention_purge', ?, "
-                    "?, ?, ?, ?, ?, ?)",
-                    [
-                        rk,
-                        country,
-                        feed,
-                        rid,
-                        version,
-                        _reason(review_by, today),
-                        json.dumps({"rows_per_table": {k: v for k, v in counts.items() if v}}),
-                    ],
-                )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+    with backend.transaction():
+        for t in TABLES:
+            counts[t.name] = backend.delete_naming(t.name, keys)
+        details = json.dumps({"rows_per_table": {k: v for k, v in counts.items() if v}})
+        backend.tombstone([(e[0], e[4]) for e in expired], "retention_purge", takes_over=True)
+        backend.audit(
+            "retention_purge",
+            [(*e[:5], _reason(e[5], today), details) for e in expired],
+        )
     report.rows_per_table = {k: v for k, v in counts.items() if v}
     report.purged = [
         {
@@ -220,12 +154,8 @@ def _reason(review_by: Any, today: date) -> str:
     return f"review_by {review_by} passed on {today.isoformat()} without extension"
 
 
-def _tombstones(con: Any, is_pg: bool) -> dict[str, tuple[int, str]]:
-    rows = con.execute(
-        "SELECT record_key, record_version, action FROM interlink.purged_records"
-    ).fetchall()
-    if is_pg:
-        con.commit()
+def _tombstones(backend: Backend) -> dict[str, tuple[int, str]]:
+    rows = backend.read("SELECT record_key, record_version, action FROM interlink.purged_records")
     return {r[0]: (int(r[1]), r[2]) for r in rows}
 
 
@@ -286,21 +216,9 @@ def _erase_file(
         hit = pc.and_(hit, pc.less_equal(pc.cast(keys_only["record_version"], pa.int64()), limit))
     if not pc.any(hit).as_py():
         return
-    table = pf.read()
-    keep = table.filter(pc.invert(hit))
-    removed = table.num_rows - keep.num_rows
     for k in set(pc.filter(keys, hit).to_pylist()):
         touched[k].append(rel)
-    report.lake_rows_removed += removed
-    if keep.num_rows == 0:
-        lake.delete(rel)
-        report.lake_files_deleted.append(rel)
-    else:
-        # Same name, same schema: a reader sees the old file or the new one (atomic replace).
-        buf = io.BytesIO()
-        pq.write_table(keep, buf, compression="zstd")
-        lake.write_bytes(rel, buf.getvalue())
-        report.lake_files_rewritten.append(rel)
+    report.count(lake.drop_rows(rel, pf.read(), hit))
 
 
 def _erase_gold(
@@ -310,12 +228,8 @@ def _erase_gold(
     touched: dict[str, list[str]],
 ) -> None:
     """Gold part files naming a tombstoned record (mapped exactly as the loader maps them)."""
-    import duckdb
-
-    from infra.warehouse.loader import _gold_columns, _sql_list, mapped_sql
-
     duck = duckdb.connect()
-    listing = _sql_list(sorted(tombstones))
+    listing = sql_list(sorted(tombstones))
     seen: set[str] = set()
     for t in TABLES:
         for prefix in (s for s in t.sources if s.startswith(f"{GOLD}/")):
@@ -326,7 +240,7 @@ def _erase_gold(
                 tbl = pq.read_table(io.BytesIO(lake.read_bytes(rel)))
                 duck.register("g_file", tbl)
                 duck.execute("CREATE OR REPLACE TEMP VIEW g_view AS SELECT * FROM g_file")
-                sql = mapped_sql(t, "g_view", _gold_columns(duck, "g_view"), [])
+                sql = mapped_sql(t, "g_view", gold_columns(duck, "g_view"), [])
                 hit = (
                     duck.sql(
                         f"SELECT coalesce(list_has_any(record_keys, {listing}), false) AS "
@@ -339,22 +253,13 @@ def _erase_gold(
                 duck.unregister("g_file")
                 if not pc.any(hit).as_py():
                     continue
-                keep = tbl.filter(pc.invert(hit))
-                report.lake_rows_removed += tbl.num_rows - keep.num_rows
                 touched["(gold)"].append(rel)
-                if keep.num_rows == 0:
-                    lake.delete(rel)
-                    report.lake_files_deleted.append(rel)
-                else:
-                    buf = io.BytesIO()
-                    pq.write_table(keep, buf, compression="zstd")
-                    lake.write_bytes(rel, buf.getvalue())
-                    report.lake_files_rewritten.append(rel)
+                report.count(lake.drop_rows(rel, tbl, hit))
     duck.close()
 
 
 def _erase_from_lake(
-    con: Any, is_pg: bool, lake: Lake, tombstones: dict[str, tuple[int, str]], report: PurgeReport
+    backend: Backend, lake: Lake, tombstones: dict[str, tuple[int, str]], report: PurgeReport
 ) -> None:
     touched: dict[str, list[str]] = defaultdict(list)
     for prefix in (BRONZE, SILVER):
@@ -393,22 +298,8 @@ def _erase_from_lake(
                 json.dumps({"gold_files": gold_files}),
             )
         )
-    if is_pg:
-        with con.transaction(), con.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO interlink.audit_log (action, record_key, source_country, feed, "
-                "record_id, record_version, reason, details) VALUES ('lake_erasure', %s, %s, %s, "
-                "%s, %s, %s, %s)",
-                rows,
-            )
-    else:
-        for r in rows:
-            con.execute(
-                "INSERT INTO interlink.audit_log (action, record_key, source_country, feed, "
-                "record_id, record_version, reason, details) VALUES ('lake_erasure', ?, ?, ?, ?, "
-                "?, ?, ?)",
-                list(r),
-            )
+    with backend.transaction():
+        backend.audit("lake_erasure", rows)
 
 
 # -- the notice ----------------------------------------------------------------------------------
@@ -421,26 +312,19 @@ def retention_report(
     file a source receives so that it can extend what it still needs.
     """
     if months_ahead < 0:
-        raise WarehouseError(f"months_ahead={months_ahead} must be 0 or more")
+        raise BadRetentionWindow(
+            f"months_ahead={months_ahead} must be 0 or more: pass how many months ahead to warn"
+        )
     until = add_months(today, months_ahead)
     report = RetentionReport(today=today, until=until)
-    with connect(url) as (wu, con):
-        if wu.is_postgres:
-            _require_schema_pg(con)
-            rows = con.execute(
-                "SELECT source_country, feed, record_id, record_version, review_by FROM "
-                "interlink.records WHERE review_by >= %s AND review_by < %s ORDER BY "
-                "source_country, review_by, record_id",
-                (today, until),
-            ).fetchall()
-        else:
-            _require_schema_duck(con)
-            rows = con.execute(
-                "SELECT source_country, feed, record_id, record_version, review_by FROM "
-                "interlink.records WHERE review_by >= ? AND review_by < ? ORDER BY "
-                "source_country, review_by, record_id",
-                [today, until],
-            ).fetchall()
+    with open_backend(url) as backend:
+        backend.require_schema()
+        rows = backend.read(
+            "SELECT source_country, feed, record_id, record_version, review_by FROM "
+            "interlink.records WHERE review_by >= {p} AND review_by < {p} ORDER BY "
+            "source_country, review_by, record_id",
+            [today, until],
+        )
     for country, feed, rid, version, review_by in rows:
         report.per_country.setdefault(country, []).append(
             {

@@ -41,3 +41,21 @@ def test_s3_lake_roundtrip(local_s3, tmp_path: Path) -> None:
     )
     lake._client = local_s3.client()
     _roundtrip(lake)
+
+
+def test_drop_rows_rewrites_the_file_without_them_and_deletes_it_when_none_is_left(
+    tmp_path: Path,
+) -> None:
+    lake = Lake(str(tmp_path / "lake"))
+    rel = "silver/person/part-0.parquet"
+    table = pa.table({"record_id": ["a", "b", "c"], "v": [1, 2, 3]})
+    lake.write_parquet(rel, table)
+
+    dropped = lake.drop_rows(rel, table, pa.array([False, True, False]))
+
+    assert (dropped.rel, dropped.rows, dropped.file_deleted) == (rel, 1, False)
+    assert lake.read_parquet(rel).column("record_id").to_pylist() == ["a", "c"]
+    left = lake.read_parquet(rel)
+    dropped = lake.drop_rows(rel, left, pa.array([True, True]))
+    assert (dropped.rows, dropped.file_deleted) == (2, True)
+    assert not lake.exists(rel)
