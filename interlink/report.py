@@ -92,13 +92,13 @@ _SCRIPT = """
     var nodes = g.nodes.map(function(n){return {id:n.id, label:n.label, title:text(n.title),
       shape: n.group==='case' ? 'box' : 'ellipse', entity:n.entity,
       color:{background:colours[n.group]||colours.unknown, border:'#33415c'},
-      font:{size:13, face:'system-ui', multi:false}};});
+      widthConstraint:{maximum:220}, font:{size:16, face:'system-ui'}};});
     var edges = g.edges.map(function(e){return {from:e.from, to:e.to, label:e.label,
-      title:text(e.title), dashes:!!e.dashes, font:{size:11, align:'middle', color:'#33415c',
+      title:text(e.title), dashes:!!e.dashes, font:{size:13, align:'middle', color:'#33415c',
       strokeWidth:3, strokeColor:'#ffffff'}, color:{color:'#7a8794'}, smooth:false};});
     var net = new vis.Network(box, {nodes:new vis.DataSet(nodes), edges:new vis.DataSet(edges)},
       {interaction:{hover:true, tooltipDelay:100, navigationButtons:true, keyboard:false},
-       physics:{solver:'barnesHut', barnesHut:{springLength:230, avoidOverlap:0.6,
+       physics:{solver:'barnesHut', barnesHut:{springLength:200, avoidOverlap:0.6,
                 gravitationalConstant:-6000}, stabilization:{iterations:400}},
        layout:{randomSeed:7}});
     net.once('stabilizationIterationsDone', function(){
@@ -260,6 +260,44 @@ def _network_section(graphs: list[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
+def _pairs_table(pairs: list[dict[str, Any]]) -> str:
+    """One row per accepted pair, one column per field: its contribution in bits and the
+    comparison level reached (fields that said nothing, 0 bits, are greyed)."""
+    if not pairs:
+        return "<p class='muted'>no accepted pair between these records is stored</p>"
+    weight: dict[str, float] = {}
+    for p in pairs:
+        for f in p["fields"]:
+            weight[f["field"]] = weight.get(f["field"], 0.0) + abs(f["bits"])
+    fields = sorted(weight, key=lambda f: -weight[f])
+
+    def cell(p: dict[str, Any], field: str) -> str:
+        found = next((f for f in p["fields"] if f["field"] == field), None)
+        if found is None:
+            return "<span class='muted'>–</span>"
+        level = f"<br><span class='muted'>{_e(found['level'])}</span>"
+        if abs(found["bits"]) < 0.05:
+            return f"<span class='muted'>0</span>{level}"
+        return f"<b>{found['bits']:+.1f}</b>{level}"
+
+    return _table(
+        ["pair", "weight (bits)", "probability", "found by", "prior", *fields],
+        [
+            [
+                f"{_e(p['l_source_country'])}/{_e(p['l_record_id'])} ~ "
+                f"{_e(p['r_source_country'])}/{_e(p['r_record_id'])}",
+                f"{p['match_weight']:.1f}",
+                f"{p['match_probability']:.4f}",
+                _e(", ".join(p.get("rules") or [])),
+                "<span class='muted'>–</span>" if p["prior"] is None else f"{p['prior']:+.1f}",
+                *(cell(p, f) for f in fields),
+            ]
+            for p in pairs
+        ],
+        raw=True,
+    )
+
+
 def _entity_section(page: dict[str, Any]) -> str:
     eid = page["entity_id"]
     records = _table(
@@ -302,20 +340,7 @@ def _entity_section(page: dict[str, Any]) -> str:
             for r in page["records"]
         ],
     )
-    pairs = (
-        "".join(
-            f"<p><b>{_e(p['l_source_country'])}/{_e(p['l_record_id'])} ~ "
-            f"{_e(p['r_source_country'])}/{_e(p['r_record_id'])}</b>: weight "
-            f"{p['match_weight']:.1f} bits, probability {p['match_probability']:.4f}, found by "
-            f"blocking on {_e(', '.join(p.get('rules') or []))}</p>"
-            + _table(
-                ["field", "comparison level", "contribution (bits)"],
-                [[f["field"], f["level"], f"{f['bits']:+.1f}"] for f in p["fields"]],
-            )
-            for p in page["pairs"]
-        )
-        or "<p class='muted'>no accepted pair between these records is stored</p>"
-    )
+    pairs = _pairs_table(page["pairs"])
     alerts = _table(
         ["document", "issuer", "type", "status", "since", "reported by", "seen in", "seen at"],
         [
@@ -360,8 +385,9 @@ def _entity_section(page: dict[str, Any]) -> str:
         "<h4>Records as each country sent them</h4>"
         + records
         + "<h4>Why these records are one person</h4><p class='def'>Each accepted pair: its "
-        "Fellegi–Sunter weight (sum of the field contributions, in bits: positive is evidence "
-        "for, negative against) and how it was found (blocking keys).</p>"
+        "Fellegi–Sunter weight (prior plus the field contributions, in bits: positive is "
+        "evidence for, negative against), its match probability, the blocking keys that "
+        "found it, and per field the contribution and the comparison level reached.</p>"
         + pairs
         + "<h4>Documents</h4>"
         + _table(["record", "document"], [[d["record"], d["document"]] for d in page["documents"]])

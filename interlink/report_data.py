@@ -148,7 +148,8 @@ def display_name(r: dict[str, Any]) -> str:
     """A record's name as sent, with its Latin transliteration when the script differs."""
     original = r.get("primary_name_original") or r.get("primary_name_latin") or "?"
     latin = r.get("primary_name_latin")
-    return original if not latin or latin == original else f"{original} ({latin})"
+    same = not latin or latin.casefold() == original.casefold()
+    return original if same else f"{original} ({latin})"
 
 
 def entity_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -456,8 +457,8 @@ def entity_pages(con: Any, masking: Masking) -> list[dict[str, Any]]:
 
 
 def _explained(pair: dict[str, Any]) -> dict[str, Any]:
-    """A pair with its per-field contributions as rows, strongest evidence first (the prior,
-    the same for every pair, is left out as `interlink explain` does)."""
+    """A pair with its per-field contributions as rows, strongest evidence first, and the prior
+    (the same for every pair: the log-odds of a match before any field is compared) apart."""
     contributions = pair.get("contributions") or {}
     levels = pair.get("levels") or {}
     if isinstance(contributions, list):  # DuckDB may hand a MAP back as key/value pairs
@@ -469,7 +470,8 @@ def _explained(pair: dict[str, Any]) -> dict[str, Any]:
         for f, b in sorted(contributions.items(), key=lambda kv: -abs(kv[1]))
         if f != "prior"
     ]
-    return {**pair, "fields": fields}
+    prior = contributions.get("prior")
+    return {**pair, "fields": fields, "prior": None if prior is None else float(prior)}
 
 
 def documents(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -92,8 +92,11 @@ def test_cross_border_person_page_shows_records_explanation_documents_alerts(
     assert "Иван Петров [Cyrl→Ivan Petrov]" in body and "feeds.person.DEU p1 @42" in body
     assert "Anna Petrova" in body  # with victim access, the victim's record is shown whole
     # The explanation: the pair, its weight, and each field's contribution.
-    assert "DEU/DEU-P-7 ~ FRA/FRA-P-1" in body and "weight 12.3 bits" in body
-    assert "<td>document</td><td>exact</td><td>+9.1</td>" in body
+    assert "<td>DEU/DEU-P-7 ~ FRA/FRA-P-1</td><td>12.3</td><td>0.9998</td><td>doc, name</td>" in (
+        body
+    )
+    assert "<th>document</th><th>name</th>" in body  # strongest evidence first
+    assert "<b>+9.1</b><br><span class='muted'>exact</span>" in body
     # Documents and the alert on the stolen passport seen in DEU's record.
     assert "passport FE123456 (UKR)" in body and "stolen_blank" in body
     # Only cross-border persons get a page (E2…E4 are single-country).
