@@ -260,6 +260,26 @@ def _network_section(graphs: list[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
+def _alerts_table(alerts: list[dict[str, Any]]) -> str:
+    return _table(
+        ["document", "issuer", "type", "status", "since", "reported by", "seen in", "seen at"],
+        [
+            [
+                a.get("number"),
+                a.get("issuing_country"),
+                a.get("doc_type"),
+                a.get("status"),
+                a.get("status_date"),
+                a.get("register_source_country"),
+                f"{a.get('seen_in_feed') or '?'} {a.get('seen_in_source_country')}/"
+                f"{a.get('seen_in_record_id')}",
+                a.get("seen_at"),
+            ]
+            for a in alerts
+        ],
+    )
+
+
 def _pairs_table(pairs: list[dict[str, Any]]) -> str:
     """One row per accepted pair, one column per field: its contribution in bits and the
     comparison level reached (fields that said nothing, 0 bits, are greyed)."""
@@ -341,22 +361,7 @@ def _entity_section(page: dict[str, Any]) -> str:
         ],
     )
     pairs = _pairs_table(page["pairs"])
-    alerts = _table(
-        ["document", "issuer", "type", "status", "since", "reported by", "seen in", "seen at"],
-        [
-            [
-                a.get("number"),
-                a.get("issuing_country"),
-                a.get("doc_type"),
-                a.get("status"),
-                a.get("status_date"),
-                a.get("register_source_country"),
-                f"{a.get('seen_in_source_country')}/{a.get('seen_in_record_id')}",
-                a.get("seen_at"),
-            ]
-            for a in page["alerts"]
-        ],
-    )
+    alerts = _alerts_table(page["alerts"])
     hits = _table(
         ["notice", "type", "issued by", "matched record", "probability", "possible victim"],
         [
@@ -420,6 +425,17 @@ def render(
         "recipients without victim access."
     )
     sections = _run_sections(con, results, report_dir)
+    alerts = D.document_alerts(con, masking)
+    sections.append(
+        _defined(
+            f"Document alerts ({len(alerts)})",
+            "A travel or identity document reported stolen, lost, revoked or counterfeit by one "
+            "country and seen in another record (a person, a case, a notice): who reported it, "
+            "where it was seen and when.",
+            _alerts_table(alerts),
+            "alerts",
+        )
+    )
     sections.append(_network_section(graphs))
     sections.append(
         _defined(
@@ -451,6 +467,7 @@ def render(
             ("landed", "Landed"),
             ("quarantine", "Quality"),
             ("figures", "Figures"),
+            ("alerts", "Alerts"),
             ("networks", "Networks"),
             ("persons", "Persons"),
             ("raw", "Raw results"),

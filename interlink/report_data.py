@@ -368,6 +368,38 @@ def _case_case_edges(
 
 
 # -- entity pages ----------------------------------------------------------------------------
+def document_alerts(con: Any, masking: Masking) -> list[dict[str, Any]]:
+    """Reported documents seen in other records; the number is masked when it was seen in a
+    victim's person record (it is then part of her identity)."""
+    alerts = _select(
+        con,
+        "document_alerts",
+        (
+            "number",
+            "issuing_country",
+            "doc_type",
+            "status",
+            "status_date",
+            "register_source_country",
+            "seen_in_feed",
+            "seen_in_source_country",
+            "seen_in_record_id",
+            "seen_at",
+        ),
+        "ORDER BY status, issuing_country, number",
+    )
+    hidden = {
+        (r["source_country"], r["record_id"])
+        for r in _select(con, "person_entities", ("source_country", "record_id", "role"))
+        if masking.hides(r.get("role"))
+    }
+    for a in alerts:
+        seen = (a.get("seen_in_source_country"), a.get("seen_in_record_id"))
+        if a.get("seen_in_feed", "person") == "person" and seen in hidden:
+            a["number"] = MASK
+    return alerts
+
+
 def entity_pages(con: Any, masking: Masking) -> list[dict[str, Any]]:
     """One page per cross-border person: records, explanation, documents, alerts, networks."""
     people = [r for r in person_records(con, masking) if (r.get("entity_countries") or 0) > 1]
@@ -392,22 +424,7 @@ def entity_pages(con: Any, masking: Masking) -> list[dict[str, Any]]:
         ),
         "ORDER BY match_weight DESC",
     )
-    alerts = _select(
-        con,
-        "document_alerts",
-        (
-            "number",
-            "issuing_country",
-            "doc_type",
-            "status",
-            "status_date",
-            "register_source_country",
-            "seen_in_feed",
-            "seen_in_source_country",
-            "seen_in_record_id",
-            "seen_at",
-        ),
-    )
+    alerts = document_alerts(con, masking)
     hits = _select(
         con,
         "notice_hits",
@@ -430,11 +447,12 @@ def entity_pages(con: Any, masking: Masking) -> list[dict[str, Any]]:
     pages = []
     for entity_id, recs in sorted(by_entity.items()):
         keys = {(r["source_country"], r["record_id"]): r for r in recs}
-        mine_alerts = []
-        for a in alerts:
-            rec = keys.get((a.get("seen_in_source_country"), a.get("seen_in_record_id")))
-            if rec is not None and a.get("seen_in_feed", "person") == "person":
-                mine_alerts.append({**a, "number": MASK if rec["masked"] else a.get("number")})
+        mine_alerts = [
+            a
+            for a in alerts
+            if a.get("seen_in_feed", "person") == "person"
+            and (a.get("seen_in_source_country"), a.get("seen_in_record_id")) in keys
+        ]
         pages.append(
             {
                 "entity_id": entity_id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,7 @@ def test_every_figure_has_its_definition_beside_it(world_lake: Path) -> None:
     assert all(definition.strip() for _n, _v, definition in rows)
     assert set(RESULTS["resolve"]["gold"]) - {"persons"} <= set(DEFINITIONS)
     # The other sections carry a definition paragraph under their heading.
-    for anchor in ("landed", "rejections", "quarantine", "networks", "persons"):
+    for anchor in ("landed", "rejections", "quarantine", "alerts", "networks", "persons"):
         assert re.search(rf"<h2 id='{anchor}'>[^<]*</h2><p class='def'>\w", page), anchor
 
 
@@ -114,6 +115,31 @@ def test_victim_identity_is_masked_unless_rendered_with_victim_access(world_lake
     assert "Victims&#x27; identities are masked" in masked
     shown = render(world_lake, RESULTS, masking=Masking(victim_access=True))
     assert "Anna Petrova" in shown and "Victims&#x27; identities are SHOWN" in shown
+
+
+def test_alert_on_a_document_seen_in_a_victims_record_masks_its_number(
+    world_lake: Path, tmp_path: Path
+) -> None:
+    lake = tmp_path / "lake"
+    shutil.copytree(world_lake, lake)
+    alerts = lake / "gold" / "document_alerts"
+    table = pq.read_table(alerts)
+    shutil.rmtree(alerts)
+    alerts.mkdir()
+    seen_in_victim = table.set_column(
+        table.schema.get_field_index("seen_in_source_country"), "seen_in_source_country",
+        pa.array(["FRA"]),
+    ).set_column(
+        table.schema.get_field_index("seen_in_record_id"), "seen_in_record_id",
+        pa.array(["FRA-P-1"]),
+    )  # fmt: skip
+    pq.write_table(seen_in_victim, alerts / "part-0.parquet")
+    section = re.search(r"<h2 id='alerts'>.*?</table>", render(lake, RESULTS), re.S)
+    assert section and "stolen_blank" in section[0]
+    assert "[masked]" in section[0] and "FE123456" not in section[0]
+    shown = render(lake, RESULTS, masking=Masking(victim_access=True))
+    section = re.search(r"<h2 id='alerts'>.*?</table>", shown, re.S)
+    assert section and "FE123456" in section[0]
 
 
 def test_page_is_self_contained_with_raw_results_behind_a_fold(world_lake: Path) -> None:
