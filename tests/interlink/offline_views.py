@@ -38,6 +38,12 @@ _DRAWN = """
 """
 
 
+def _logged(shot: Path) -> None:
+    # Printed as well: Airflow's logging set-up (the e2e run) silences other loggers.
+    log.info("screenshot: %s", shot)
+    print(f"screenshot: {shot}")
+
+
 def cross_border_members(lake_root: Path) -> dict[str, int]:
     """network_id -> member count of every network with members from several countries, read
     from gold directly (not from the page)."""
@@ -95,7 +101,7 @@ def check_report(chromium: Any, report: Path, lake_root: Path, out: Path) -> dic
     if pages:
         shots.append(page.screenshot(out / "report-person.png", "section.entity"))
     for shot in shots:
-        log.info("screenshot: %s", shot)
+        _logged(shot)
     return {"networks": drawn, "person_pages": len(pages), "screenshots": shots}
 
 
@@ -120,5 +126,5 @@ def check_data_docs(chromium: Any, index: Path, out: Path) -> dict[str, Any]:
     assert style["margin"] == "0px" and style["navDisplay"] == "flex", style
     assert style["logo"], "the GX logo comes from the site's own static/images"
     shot = page.screenshot(out / "data-docs-index.png")
-    log.info("screenshot: %s", shot)
+    _logged(shot)
     return {"style": style, "screenshots": [shot]}
