@@ -43,8 +43,8 @@ test: env kafka ## Run the full test suite (starts Tansu and Apache Kafka, Spark
 	$(RUN) interlink contracts check
 	$(RUN) pytest
 
-test-fast: env ## Only the tests that need no broker, Spark, Airflow or PostgreSQL
-	$(RUN) pytest -m "not (kafka or spark or airflow or postgres or slow)"
+test-fast: env ## Only the tests that need no broker, Spark, Airflow, PostgreSQL or browser
+	$(RUN) pytest -m "not (kafka or spark or airflow or postgres or browser or slow)"
 
 lint: env ## ruff (lint + format check) and mypy on the packages
 	$(RUN) ruff check .
@@ -64,6 +64,12 @@ bench-small: env kafka ## A reduced benchmark run (a couple of minutes); asserts
 postgres: ## Install (Debian package, needs root) and start PostgreSQL with trust on 127.0.0.1:5432, database `test`
 	@command -v pg_ctlcluster >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; }
 	bash infra/postgres/up.sh
+
+vendor: env ## Fetch the pinned browser assets of the offline views again (npm pack; transforms/vendored.py)
+	$(RUN) python -m transforms.vendored
+
+chromium: ## Install Debian's Chromium (needs root) for the headless-browser tests
+	@command -v chromium >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 airflow: env ## Run `airflow standalone` with our DAG folder (UI on http://127.0.0.1:8080)
 	$(RUN) python -m interlink.airflow_standalone

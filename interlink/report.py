@@ -1,241 +1,504 @@
-"""The run report: one self-contained HTML page in the lake that an analyst can open and read.
+"""The run report: one self-contained HTML page in the lake that an analyst can open offline.
 
-Counts per country and feed, rejections by reason, entity and network statistics, document alerts,
-and a picture of the largest cross-border network (analysts would rather look than read), with a
-link to the Great Expectations Data Docs of the batches.
+Police networks are often closed, so the page fetches nothing: its script (vis-network, pinned
+from npm in `transforms.vendored`) and styles are inlined. It shows each figure with its
+definition, every cross-border network as an interactive drawing (zoom, drag, hover: cases and
+persons labelled, edges with their evidence), a page per cross-border person (records as each
+country sent them, why they were merged, documents, alerts), and the raw step results behind a
+fold. Victims' identities are masked as the warehouse masks them (see `interlink.report_data`)
+unless the report is rendered with victim access (`INTERLINK_REPORT__VICTIM_ACCESS`).
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from contracts.lake import BRONZE, GOLD
 from infra.lake import Lake
+from interlink import report_data as D
 from interlink.settings import Settings
+from transforms.vendored import VIS_NETWORK
 
 REPORTS_DIR = "reports/runs"
 
+# What each figure of the run counts; shown beside it (an analyst must not guess).
+DEFINITIONS: dict[str, str] = {
+    "records": "Current person records (latest version of each, deletions applied) that went "
+    "through entity resolution.",
+    "entities": "Distinct persons after resolution: records judged to describe the same person "
+    "share one stable entity id.",
+    "cross_country_entities": "Entities whose records come from more than one country: the "
+    "persons known to several police forces.",
+    "pairs": "Accepted record pairs: two records whose match probability passed the threshold; "
+    "each comes with its per-field evidence (see the person pages).",
+    "documents": "Distinct travel and identity documents (issuing country + normalised number) "
+    "named anywhere: document records, persons, cases, notices.",
+    "document_alerts": "Times a document reported stolen, lost, revoked or counterfeit was seen "
+    "in another record (a person, a case, a notice).",
+    "notice_hits": "Notice subjects (red, yellow… notices) that match a person record.",
+    "case_links": "Pairs of cases that share evidence: a resolved person, a phone, a document, a "
+    "vehicle or a forensic reference.",
+    "networks": "Connected groups of cases and persons (through shared persons and case links); "
+    "single cases included. Cross-border ones are drawn below.",
+    "trends": "Rows of the monthly trend table: cases, victims and suspects per month, offence, "
+    "route and reporting country.",
+    "seconds": "Wall time of the resolve step.",
+}
 
-def _duck_tables(root: Path) -> Any:
-    """A DuckDB connection with a view per gold table and one over bronze."""
-    import duckdb
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:0;color:#1d2733;background:#fafbfc}
+header{background:#1d3557;color:#fff;padding:1em 2em}header p{margin:.2em 0;opacity:.9}
+main{padding:0 2em 3em;max-width:90em}nav.toc a{margin-right:1.2em}
+h2{border-bottom:2px solid #1d3557;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:.5em 0;background:#fff}
+td,th{border:1px solid #ccd3db;padding:.25em .6em;vertical-align:top;text-align:left}
+th{background:#eef2f6}.def{color:#4a5a6a;font-size:.92em;max-width:40em}
+.muted{color:#7a8794}.masked{color:#a33;font-style:italic}.note{background:#fff7e0;
+border-left:4px solid #e0a800;padding:.5em 1em;max-width:60em}
+.graph{height:640px;border:1px solid #ccd3db;background:#fff;margin:.5em 0}
+.legend span{display:inline-block;margin-right:1em}.legend i{display:inline-block;width:1em;
+height:1em;margin-right:.3em;vertical-align:middle;border-radius:3px}
+section.entity{background:#fff;border:1px solid #ccd3db;padding:0 1em 1em;margin:1em 0}
+details{margin:1em 0}pre{background:#f3f5f7;padding:1em;overflow:auto;max-height:40em}
+"""
 
-    con = duckdb.connect()
-    bronze = root / BRONZE
-    if bronze.exists() and any(bronze.rglob("*.parquet")):
-        con.execute(
-            "CREATE VIEW bronze AS SELECT * FROM read_parquet("
-            f"{_literal(bronze / '**' / '*.parquet')}, hive_partitioning = true, "
-            "union_by_name = true)"
-        )
-    gold = root / GOLD
-    if gold.exists():
-        for table_dir in sorted(p for p in gold.iterdir() if p.is_dir()):
-            files = list(table_dir.rglob("*.parquet"))
-            if files:
-                con.execute(
-                    f'CREATE VIEW "{table_dir.name}" AS SELECT * FROM read_parquet('
-                    f"{_literal(table_dir / '**' / '*.parquet')}, union_by_name = true)"
-                )
-    return con
+_COLOURS = {
+    "case": "#f4a259",
+    "suspect": "#e76f51",
+    "facilitator": "#bc4b51",
+    "victim": "#5b8e7d",
+    "witness": "#8ab17d",
+    "missing": "#9a8c98",
+    "several": "#c9ada7",
+    "unknown": "#cccccc",
+}
+
+# Draws every graph from the JSON beside it; titles become text blocks (multi-line, never HTML:
+# the labels are data from member countries). Physics stops once laid out, so an idle page
+# costs nothing; double-clicking a person opens its page.
+_SCRIPT = """
+(function(){
+  var colours = %(colours)s;
+  window.interlinkGraphs = {};
+  document.querySelectorAll('script.graph-data').forEach(function(el){
+    var g = JSON.parse(el.textContent);
+    var box = document.getElementById('graph-' + g.network_id);
+    function text(t){var d=document.createElement('div');d.style.whiteSpace='pre-line';
+      d.style.maxWidth='40em';d.textContent=t;return d;}
+    var nodes = g.nodes.map(function(n){return {id:n.id, label:n.label, title:text(n.title),
+      shape: n.group==='case' ? 'box' : 'ellipse', entity:n.entity,
+      color:{background:colours[n.group]||colours.unknown, border:'#33415c'},
+      widthConstraint:{maximum:220}, font:{size:16, face:'system-ui'}};});
+    var edges = g.edges.map(function(e){return {from:e.from, to:e.to, label:e.label,
+      title:text(e.title), dashes:!!e.dashes, font:{size:13, align:'middle', color:'#33415c',
+      strokeWidth:3, strokeColor:'#ffffff'}, color:{color:'#7a8794'}, smooth:false};});
+    var net = new vis.Network(box, {nodes:new vis.DataSet(nodes), edges:new vis.DataSet(edges)},
+      {interaction:{hover:true, tooltipDelay:100, navigationButtons:true, keyboard:false},
+       physics:{solver:'barnesHut', barnesHut:{springLength:200, avoidOverlap:0.6,
+                gravitationalConstant:-6000}, stabilization:{iterations:400}},
+       layout:{randomSeed:7}});
+    net.once('stabilizationIterationsDone', function(){
+      net.setOptions({physics:false}); net.fit(); box.dataset.ready = 'true';});
+    net.on('doubleClick', function(p){
+      if (!p.nodes.length) return;
+      var n = nodes.find(function(x){return x.id===p.nodes[0];});
+      if (n && n.entity) location.hash = 'entity-' + n.entity;});
+    window.interlinkGraphs[g.network_id] = net;
+  });
+})();
+"""
 
 
-def _literal(path: Path) -> str:
-    """A SQL string literal (views cannot take prepared parameters)."""
-    return "'" + str(path).replace("'", "''") + "'"
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value))
 
 
-def _has(con: Any, name: str) -> bool:
-    rows = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchall()
-    return bool(rows[0][0])
+def _cell(value: Any) -> str:
+    if value == D.MASK:
+        return f"<span class='masked'>{D.MASK}</span>"
+    if isinstance(value, list | tuple):
+        return _e(", ".join(str(v) for v in value)) or "<span class='muted'>–</span>"
+    if value is None or value == "":
+        return "<span class='muted'>–</span>"
+    return _e(value)
 
 
-def _columns(con: Any, name: str) -> set[str]:
-    rows = con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [name]
-    ).fetchall()
-    return {r[0] for r in rows}
-
-
-def _table(headers: list[str], rows: list[tuple[Any, ...]]) -> str:
-    if not rows:
+def _table(headers: list[str], body: list[list[Any]], *, raw: bool = False) -> str:
+    if not body:
         return "<p class='muted'>none</p>"
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    cells = (lambda v: str(v)) if raw else _cell
+    rows = "".join("<tr>" + "".join(f"<td>{cells(v)}</td>" for v in r) + "</tr>" for r in body)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def network_picture(con: Any) -> tuple[str, list[str], str] | None:
-    """(network id, countries, PNG as base64) of the largest cross-border network, or None.
-
-    Nodes are cases (orange, labelled with the reporting country) and person entities (green);
-    edges join a person to the cases its records reference, and cases linked by shared evidence.
-    """
-    if not (_has(con, "network_members") and _has(con, "networks")):
-        return None
-    top = con.execute(
-        "SELECT network_id, countries FROM networks ORDER BY len(countries) DESC, size DESC LIMIT 1"
-    ).fetchall()
-    if not top:
-        return None
-    net_id, countries = top[0]
-    members = con.execute(
-        "SELECT member_type, member_id FROM network_members WHERE network_id = ?", [net_id]
-    ).fetchall()
-    nodes = {member_id: member_type for member_type, member_id in members}
-    edges: set[tuple[str, str]] = set()
-    if _has(con, "person_entities") and {"case_refs", "entity_id"} <= _columns(
-        con, "person_entities"
-    ):
-        rows = con.execute(
-            "SELECT DISTINCT entity_id, source_country || '|' || unnest(case_refs) "
-            "FROM person_entities"
-        ).fetchall()
-        edges |= {(a, b) for a, b in rows if a in nodes and b in nodes}
-    if _has(con, "case_links"):
-        rows = con.execute(
-            "SELECT case_a_source_country || '|' || case_a_record_id, "
-            "case_b_source_country || '|' || case_b_record_id FROM case_links"
-        ).fetchall()
-        edges |= {(a, b) for a, b in rows if a in nodes and b in nodes}
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import networkx as nx
-
-    g = nx.Graph()
-    g.add_nodes_from(nodes)
-    g.add_edges_from(edges)
-    fig, ax = plt.subplots(figsize=(9, 6), dpi=100)
-    pos = nx.spring_layout(g, seed=1)
-    is_case = [nodes[n] == "case" for n in g.nodes]
-    nx.draw_networkx(
-        g,
-        pos,
-        ax=ax,
-        node_color=["#d95f02" if c else "#1b9e77" for c in is_case],
-        node_size=[420 if c else 160 for c in is_case],
-        labels={n: n.split("|")[0] if nodes[n] == "case" else "" for n in g.nodes},
-        font_size=8,
-        edge_color="#999999",
-    )
-    ax.set_title(
-        f"Network {net_id}: {len(nodes)} members across {', '.join(countries)} "
-        "(orange: cases by reporting country, green: persons)"
-    )
-    ax.axis("off")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    plt.close(fig)
-    return net_id, list(countries), base64.b64encode(buf.getvalue()).decode()
+def _defined(title: str, definition: str, body: str, anchor: str) -> str:
+    return f"<h2 id='{anchor}'>{_e(title)}</h2><p class='def'>{_e(definition)}</p>{body}"
 
 
-def render(root: Path, results: dict[str, Any]) -> str:
-    con = _duck_tables(root)
-    sections: list[str] = []
-    if _has(con, "bronze"):
-        rows = con.execute(
-            "SELECT source_country, feed, count(*) AS messages, "
-            "count(DISTINCT record_id) AS records "
+def _run_sections(con: Any, results: dict[str, Any], report_dir: Path | None) -> list[str]:
+    out = []
+    if D.has(con, "bronze"):
+        landed = con.execute(
+            "SELECT source_country, feed, count(*), count(DISTINCT record_id) "
             "FROM bronze GROUP BY ALL ORDER BY 1, 2"
         ).fetchall()
-        sections.append(
-            "<h2>Landed per country and feed</h2>"
-            + _table(["country", "feed", "messages", "records"], rows)
+        out.append(
+            _defined(
+                "Landed per country and feed",
+                "Messages: every version received and accepted into the lake (bronze). Records: "
+                "distinct record ids among them (a record updated twice counts once).",
+                _table(["country", "feed", "messages", "records"], [list(r) for r in landed]),
+                "landed",
+            )
         )
     ingest = results.get("ingest") or {}
-    reasons = sorted((ingest.get("per_reason") or {}).items())
-    sections.append(
-        "<h2>Rejections (dead-letter topic) by reason</h2>"
-        + _table(["reason", "messages"], reasons)
+    out.append(
+        _defined(
+            "Rejections by reason",
+            "Messages refused at ingestion and sent to the dead-letter topic, with the reason "
+            "(a broken contract, a bad signature, a spoofed country…); nothing of them is in "
+            "the lake.",
+            _table(
+                ["reason", "messages"],
+                [list(kv) for kv in sorted((ingest.get("per_reason") or {}).items())],
+            ),
+            "rejections",
+        )
     )
     validate = results.get("validate") or {}
     quarantined = [
-        (q["batch"], q["files"], ", ".join(q.get("failed", [])))
+        [q["batch"], q["files"], ", ".join(q.get("failed", []))]
         for q in validate.get("quarantined", [])
     ]
-    sections.append(
-        "<h2>Quarantined batches</h2>"
-        + _table(["batch", "files", "failed expectations"], quarantined)
+    docs = validate.get("data_docs")
+    link = ""
+    if docs:
+        target = Path(docs)
+        href = os.path.relpath(target, report_dir) if report_dir else target.as_uri()
+        link = (
+            "<p>Great Expectations Data Docs (readable offline): "
+            f"<a href='{_e(href)}'>{_e(docs)}</a></p>"
+        )
+    out.append(
+        _defined(
+            "Quarantined batches",
+            "Landed batches that failed their feed's data-quality suite: moved to quarantine/ "
+            "and kept out of silver and gold until corrected.",
+            _table(["batch", "files", "failed expectations"], quarantined) + link,
+            "quarantine",
+        )
     )
     gold = (results.get("resolve") or {}).get("gold") or {}
-    if gold:
-        sections.append(
-            "<h2>Entities and networks</h2>"
-            + _table(
-                ["measure", "value"],
-                [
-                    (k.replace("_", " "), v)
-                    for k, v in sorted(gold.items())
-                    if not isinstance(v, dict | list)
-                ],
-            )
+    figures = [
+        [k.replace("_", " "), v, DEFINITIONS.get(k, "")]
+        for k, v in sorted(gold.items())
+        if not isinstance(v, dict | list)
+    ]
+    out.append(
+        _defined(
+            "Entities, links and networks",
+            "What entity resolution and linking produced in this run.",
+            _table(["figure", "value", "definition"], figures),
+            "figures",
         )
-    if _has(con, "document_alerts"):
-        cols = _columns(con, "document_alerts")
-        wanted: list[str] = [
-            c
-            for c in (
-                "number",
-                "issuing_country",
-                "status",
-                "seen_in_feed",
-                "seen_in_source_country",
-                "seen_in_record_id",
-                "seen_at",
-            )
-            if c in cols
-        ]
-        if wanted:
-            rows = con.execute(
-                f"SELECT {', '.join(wanted)} FROM document_alerts ORDER BY 1 LIMIT 50"
-            ).fetchall()
-            sections.append("<h2>Document alerts</h2>" + _table(wanted, rows))
-    picture = network_picture(con)
-    if picture:
-        net_id, countries, png = picture
-        sections.append(
-            "<h2>Largest cross-border network</h2>"
-            f"<p>{html.escape(net_id)} — {html.escape(', '.join(countries))}</p>"
-            f"<img alt='largest network' src='data:image/png;base64,{png}'>"
+    )
+    return out
+
+
+def _network_section(graphs: list[dict[str, Any]]) -> str:
+    legend = "".join(
+        f"<span><i style='background:{c}'></i>{_e(k)}</span>" for k, c in _COLOURS.items()
+    )
+    summary = _table(
+        ["network", "countries", "cases", "persons", "offences", "first seen", "last seen"],
+        [
+            [
+                f"<a href='#net-{_e(g['network_id'])}'>{_e(g['network_id'])}</a>",
+                _cell(g.get("countries")),
+                _cell(g.get("cases")),
+                _cell(g.get("entities")),
+                _cell(g.get("offence_types")),
+                _cell(g.get("first_seen")),
+                _cell(g.get("last_seen")),
+            ]
+            for g in graphs
+        ],
+        raw=True,
+    )
+    parts = [
+        _defined(
+            f"Cross-border networks ({len(graphs)})",
+            "A network is a connected group of cases and persons: a person is joined to the "
+            "cases that name them, two cases to each other when they share evidence. Shown "
+            "here: every network with members from more than one country. Boxes are cases "
+            "(number, offence, reporting country); ellipses are persons (name, role, countries "
+            "of their records), coloured by role; solid edges: a person in a case (with the "
+            "role), dashed edges: cases sharing evidence. Scroll to zoom, drag to move, hover "
+            "for details, double-click a person for their page.",
+            f"<p class='legend'>{legend}</p>{summary}",
+            "networks",
         )
-    docs = validate.get("data_docs")
-    if docs:
-        sections.append(
-            f"<p>Great Expectations Data Docs: <a href='file://{html.escape(docs)}'>"
-            f"{html.escape(docs)}</a></p>"
+    ]
+    for g in graphs:
+        payload = json.dumps(
+            {k: g[k] for k in ("network_id", "nodes", "edges")}, default=str, ensure_ascii=False
+        ).replace("</", "<\\/")
+        parts.append(
+            f"<section class='network' id='net-{_e(g['network_id'])}'><h3>{_e(g['network_id'])}: "
+            f"{_e(', '.join(g.get('countries') or []))} · {len(g['nodes'])} members</h3>"
+            f"<p class='def'>{_e(g.get('cases'))} case(s) and {_e(g.get('entities'))} person(s); "
+            f"offences: {_e(', '.join(g.get('offence_types') or []))}.</p>"
+            f"<div class='graph' id='graph-{_e(g['network_id'])}' "
+            f"data-network-id='{_e(g['network_id'])}' data-nodes='{len(g['nodes'])}'></div>"
+            f"<script type='application/json' class='graph-data'>{payload}</script></section>"
         )
-    stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    style = (
-        "body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em}"
-        "th{background:#f3f3f3}.muted{color:#888}"
+    return "".join(parts)
+
+
+def _alerts_table(alerts: list[dict[str, Any]]) -> str:
+    return _table(
+        ["document", "issuer", "type", "status", "since", "reported by", "seen in", "seen at"],
+        [
+            [
+                a.get("number"),
+                a.get("issuing_country"),
+                a.get("doc_type"),
+                a.get("status"),
+                a.get("status_date"),
+                a.get("register_source_country"),
+                f"{a.get('seen_in_feed') or '?'} {a.get('seen_in_source_country')}/"
+                f"{a.get('seen_in_record_id')}",
+                a.get("seen_at"),
+            ]
+            for a in alerts
+        ],
+    )
+
+
+def _pairs_table(pairs: list[dict[str, Any]]) -> str:
+    """One row per accepted pair, one column per field: its contribution in bits and the
+    comparison level reached (fields that said nothing, 0 bits, are greyed)."""
+    if not pairs:
+        return "<p class='muted'>no accepted pair between these records is stored</p>"
+    weight: dict[str, float] = {}
+    for p in pairs:
+        for f in p["fields"]:
+            weight[f["field"]] = weight.get(f["field"], 0.0) + abs(f["bits"])
+    fields = sorted(weight, key=lambda f: -weight[f])
+
+    def cell(p: dict[str, Any], field: str) -> str:
+        found = next((f for f in p["fields"] if f["field"] == field), None)
+        if found is None:
+            return "<span class='muted'>–</span>"
+        level = f"<br><span class='muted'>{_e(found['level'])}</span>"
+        if abs(found["bits"]) < 0.05:
+            return f"<span class='muted'>0</span>{level}"
+        return f"<b>{found['bits']:+.1f}</b>{level}"
+
+    return _table(
+        ["pair", "weight (bits)", "probability", "found by", "prior", *fields],
+        [
+            [
+                f"{_e(p['l_source_country'])}/{_e(p['l_record_id'])} ~ "
+                f"{_e(p['r_source_country'])}/{_e(p['r_record_id'])}",
+                f"{p['match_weight']:.1f}",
+                f"{p['match_probability']:.4f}",
+                _e(", ".join(p.get("rules") or [])),
+                "<span class='muted'>–</span>" if p["prior"] is None else f"{p['prior']:+.1f}",
+                *(cell(p, f) for f in fields),
+            ]
+            for p in pairs
+        ],
+        raw=True,
+    )
+
+
+def _entity_section(page: dict[str, Any]) -> str:
+    eid = page["entity_id"]
+    records = _table(
+        [
+            "country",
+            "record",
+            "role",
+            "name as sent",
+            "all names",
+            "born",
+            "sex",
+            "nationalities",
+            "documents",
+            "phones",
+            "handling",
+            "source agency",
+            "provenance",
+        ],
+        [
+            [
+                r["source_country"],
+                f"{r['record_id']} v{r.get('record_version') or '?'}",
+                r.get("role"),
+                D.display_name(r) if not r["masked"] else D.MASK,
+                r["names"]
+                if r["masked"]
+                else "; ".join(
+                    f"{n['original']} [{n.get('script') or '?'}→{n.get('latin')}]"
+                    for n in (r.get("names") or [])
+                ),
+                r.get("birth_date"),
+                r.get("sex"),
+                r.get("nationalities"),
+                D.MASK if r["masked"] else [d["document"] for d in D.documents([r])],
+                r.get("phones"),
+                r.get("handling_code"),
+                r.get("source_agency"),
+                f"{r.get('topic')} p{r.get('partition')} @{r.get('offset')}",
+            ]
+            for r in page["records"]
+        ],
+    )
+    pairs = _pairs_table(page["pairs"])
+    alerts = _alerts_table(page["alerts"])
+    hits = _table(
+        ["notice", "type", "issued by", "matched record", "probability", "possible victim"],
+        [
+            [
+                h.get("notice_id"),
+                h.get("notice_type"),
+                h.get("notice_source_country"),
+                f"{h.get('person_source_country')}/{h.get('person_record_id')}",
+                h.get("match_probability"),
+                h.get("possible_victim"),
+            ]
+            for h in page["notice_hits"]
+        ],
+    )
+    nets = ", ".join(f"<a href='#net-{_e(n)}'>{_e(n)}</a>" for n in page["networks"]) or "none"
+    masked = (
+        "<p class='note'>Part of this person's identity is masked: a record reports them as a "
+        "victim.</p>"
+        if page["has_masked"]
+        else ""
     )
     return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>Interlink run {stamp}</title>"
-        f"<style>{style}</style></head><body><h1>Interlink run report</h1><p>{stamp}</p>"
+        f"<section class='entity' id='entity-{_e(eid)}'><h3>{_e(page['name'])} · {_e(eid)}</h3>"
+        f"<p>{_e(', '.join(page['roles']))} · records from {_e(', '.join(page['countries']))} "
+        f"· networks: {nets}</p>{masked}"
+        "<h4>Records as each country sent them</h4>"
+        + records
+        + "<h4>Why these records are one person</h4><p class='def'>Each accepted pair: its "
+        "Fellegi–Sunter weight (prior plus the field contributions, in bits: positive is "
+        "evidence for, negative against), its match probability, the blocking keys that "
+        "found it, and per field the contribution and the comparison level reached.</p>"
+        + pairs
+        + "<h4>Documents</h4>"
+        + _table(["record", "document"], [[d["record"], d["document"]] for d in page["documents"]])
+        + "<h4>Alerts</h4><p class='def'>Reported documents seen in these records, and notices "
+        "matched to them.</p>" + alerts + "<h4>Notices matched</h4>" + hits + "</section>"
+    )
+
+
+def render(
+    root: Path,
+    results: dict[str, Any],
+    *,
+    masking: D.Masking | None = None,
+    report_dir: Path | None = None,
+) -> str:
+    """The report page for the lake at `root` and the step results of the run.
+
+    `report_dir` is where the page will be stored (links to the Data Docs are made relative to
+    it, so the lake can be copied whole)."""
+    masking = masking or D.Masking()
+    con = D.lake_tables(root)
+    graphs = D.network_graphs(con, masking)
+    pages = D.entity_pages(con, masking)
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    masking_note = (
+        "Victims' identities are SHOWN: this report was rendered with victim access; share it "
+        "only with recipients who have it."
+        if masking.victim_access
+        else "Victims' identities are masked ([masked]) as the warehouse masks them for "
+        "recipients without victim access."
+    )
+    sections = _run_sections(con, results, report_dir)
+    alerts = D.document_alerts(con, masking)
+    sections.append(
+        _defined(
+            f"Document alerts ({len(alerts)})",
+            "A travel or identity document reported stolen, lost, revoked or counterfeit by one "
+            "country and seen in another record (a person, a case, a notice): who reported it, "
+            "where it was seen and when.",
+            _alerts_table(alerts),
+            "alerts",
+        )
+    )
+    sections.append(_network_section(graphs))
+    sections.append(
+        _defined(
+            f"Cross-border persons ({len(pages)})",
+            "Persons whose resolved records come from more than one country, one page each.",
+            _table(
+                ["person", "roles", "countries", "records", "alerts"],
+                [
+                    [
+                        f"<a href='#entity-{_e(p['entity_id'])}'>{_e(p['name'])}</a> "
+                        f"<span class='muted'>{_e(p['entity_id'])}</span>",
+                        _cell(p["roles"]),
+                        _cell(p["countries"]),
+                        len(p["records"]),
+                        len(p["alerts"]) + len(p["notice_hits"]),
+                    ]
+                    for p in pages
+                ],
+                raw=True,
+            )
+            + "".join(_entity_section(p) for p in pages),
+            "persons",
+        )
+    )
+    script = VIS_NETWORK.file(VIS_NETWORK.files[0]).read_text(encoding="utf-8")
+    toc = " ".join(
+        f"<a href='#{a}'>{t}</a>"
+        for a, t in (
+            ("landed", "Landed"),
+            ("quarantine", "Quality"),
+            ("figures", "Figures"),
+            ("alerts", "Alerts"),
+            ("networks", "Networks"),
+            ("persons", "Persons"),
+            ("raw", "Raw results"),
+        )
+    )
+    raw = html.escape(json.dumps(results, indent=2, default=str))
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        # Nothing may load from elsewhere: a closed network has no CDN.
+        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
+        "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">"
+        f"<title>Interlink run {stamp}</title><style>{_STYLE}</style></head><body>"
+        f"<header><h1>Interlink run report</h1><p>{stamp} · lake {_e(root)}</p>"
+        f"<p>{_e(masking_note)}</p></header><main><nav class='toc'>{toc}</nav>"
         + "".join(sections)
-        + "<h2>Raw step results</h2><pre>"
-        + html.escape(json.dumps(results, indent=2, default=str))
-        + "</pre></body></html>"
+        + f"<h2 id='raw'>Raw step results</h2><details><summary>The JSON every step returned "
+        f"(for operators)</summary><pre>{raw}</pre></details></main>"
+        f"<script>{script}</script>"
+        f"<script>{_SCRIPT % {'colours': json.dumps(_COLOURS)}}</script></body></html>"
     )
 
 
 def write_run_report(settings: Settings, lake: Lake, results: dict[str, Any]) -> str:
     """Render the report from the lake and store it as reports/runs/<stamp>.html (+ latest.html)."""
     root = lake.local_mirror("") if lake.is_s3 else Path(lake.root)
-    page = render(root, results).encode()
+    page = render(
+        root,
+        results,
+        masking=D.Masking(victim_access=settings.report.victim_access),
+        report_dir=root / REPORTS_DIR,
+    ).encode()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     lake.write_bytes(f"{REPORTS_DIR}/{stamp}.html", page)
     return lake.write_bytes(f"{REPORTS_DIR}/latest.html", page)

@@ -115,6 +115,13 @@ class AirflowSettings(BaseModel):
     """AIRFLOW_HOME for in-process `dag.test()` runs (SQLite metadata) and `make airflow`."""
 
 
+class ReportSettings(BaseModel):
+    victim_access: bool = False
+    """Show victims' identities (names, documents, phones…) in the run report. Off, they are
+    masked as the warehouse masks them for recipients without victim access: the report is a
+    file that travels further than the warehouse's row-level security."""
+
+
 class Settings(BaseSettings):
     """All settings of an Interlink deployment."""
 
@@ -131,6 +138,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     keys: KeysSettings = Field(default_factory=KeysSettings)
     airflow: AirflowSettings = Field(default_factory=AirflowSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
 
     @property
     def state_dir(self) -> Path:

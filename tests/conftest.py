@@ -2,9 +2,9 @@
 
 Each fixture starts the real thing once per test session and stops it at the end; nothing here is
 a mock. Tests pick what they need by fixture name and declare it with a marker (`kafka`, `spark`,
-`postgres`, `airflow`, `slow`), so `pytest -m "not (kafka or spark)"` runs the fast subset. The
-streams tests run once per broker (`tansu`, `apache_kafka`): tests/streams/conftest.py overrides
-`broker` there.
+`postgres`, `airflow`, `browser`, `slow`), so `pytest -m "not (kafka or spark)"` runs the fast
+subset. The streams tests run once per broker (`tansu`, `apache_kafka`): tests/streams/conftest.py
+overrides `broker` there.
 """
 
 from __future__ import annotations
@@ -89,3 +89,13 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from interlink.airflow_runner import configure_airflow_env
 
     return configure_airflow_env(tmp_path_factory.mktemp("airflow"))
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """Debian's headless Chromium over the DevTools protocol (fresh profile, no background
+    networking); each page records every request it makes (infra.browser)."""
+    from infra.browser import Chromium
+
+    with Chromium() as browser:
+        yield browser

@@ -29,6 +29,7 @@ from contracts.expectations import (
     suite_name,
 )
 from contracts.registry import FEEDS
+from transforms.data_docs_offline import localize_data_docs
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -360,15 +361,18 @@ def _run_checkpoint(
         if validation.success:
             break
     index = reports_dir / "data_docs" / "index.html"
+    if build_docs:
+        localize_data_docs(index.parent)
     return validation, str(index) if index.exists() else None
 
 
 def build_data_docs(reports_dir: str | Path) -> str:
-    """(Re)build the Data Docs site of every validation kept under `reports_dir`; returns the
-    path of its index.html."""
+    """(Re)build the Data Docs site of every validation kept under `reports_dir`, readable
+    offline (transforms.data_docs_offline); returns the path of its index.html."""
     root = Path(reports_dir).resolve()
     context = _context(root)
     context.build_data_docs(site_names=[DATA_DOCS_SITE])
+    localize_data_docs(root / "data_docs")
     return str(root / "data_docs" / "index.html")
 
 

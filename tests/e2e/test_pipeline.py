@@ -75,10 +75,12 @@ def test_skeleton_path_into_postgres(
     _run_skeleton(tmp_path, monkeypatch, broker, pg_url, airflow_home)
 
 
+@pytest.mark.browser
 def test_asset_dags_chain_end_to_end_into_duckdb(
-    tmp_path: Path, monkeypatch, airflow_home: Path, spark
+    tmp_path: Path, monkeypatch, airflow_home: Path, spark, chromium
 ) -> None:
-    """Each operational DAG runs with dag.test() in the order its assets trigger it."""
+    """Each operational DAG runs with dag.test() in the order its assets trigger it; the run
+    report and the Data Docs it leaves open offline in Chromium (screenshots in tmp_path)."""
     import duckdb
 
     from infra.broker import EmbeddedBroker
@@ -131,3 +133,8 @@ def test_asset_dags_chain_end_to_end_into_duckdb(
     assert n > 0 and countries == {"ESP", "GRC"}
     assert no_ingest_time == 0
     assert h3 > 0 and h3 == h3_with_note  # seed 5 reports a few H3 records
+    from tests.interlink.offline_views import check_data_docs, check_report
+
+    lake = tmp_path / "lake"
+    check_report(chromium, Path(results["quality_report"]["write_report"]), lake, tmp_path)
+    check_data_docs(chromium, lake / "reports" / "quality" / "data_docs" / "index.html", tmp_path)

@@ -1,76 +1,168 @@
-"""The run report renders from gold Parquet tables and pictures the largest cross-border network."""
+"""The run report renders from the lake's gold and silver tables into one page that needs nothing
+from the network: figures with definitions, every cross-border network as graph data, a page per
+cross-border person, victims masked as the warehouse masks them, raw results behind a fold.
+
+The lake is tests/data/warehouse/world.json written as the pipeline would have (its E1 merges
+FRA's victim record with DEU's suspect record across the border).
+"""
 
 from __future__ import annotations
 
-import base64
+import json
 import re
+import shutil
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from interlink.report import render
+from interlink.report import DEFINITIONS, render
+from interlink.report_data import Masking
+
+RESULTS = {
+    "ingest": {"per_reason": {"country.spoofed": 2}},
+    "resolve": {
+        "gold": {
+            "records": 5,
+            "entities": 4,
+            "cross_country_entities": 1,
+            "pairs": 1,
+            "documents": 1,
+            "document_alerts": 1,
+            "notice_hits": 1,
+            "case_links": 1,
+            "networks": 1,
+            "trends": 2,
+            "persons": {"model": {"m": [0.9]}},
+        }
+    },
+}
 
 
-def _write(root: Path, table: str, data: dict) -> None:
-    target = root / "gold" / table
+def _graphs(page: str) -> dict[str, dict[str, Any]]:
+    found = re.findall(r"<script type='application/json' class='graph-data'>(.*?)</script>", page)
+    return {g["network_id"]: g for g in map(json.loads, found)}
+
+
+def test_every_figure_has_its_definition_beside_it(world_lake: Path) -> None:
+    page = render(world_lake, RESULTS)
+    figures = re.search(r"<h2 id='figures'>.*?</table>", page, re.S)
+    assert figures
+    rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", figures[0])
+    shown = {name for name, _value, _definition in rows}
+    # Every scalar figure the resolve step reports is shown (nested summaries stay in the JSON)…
+    assert shown == {k.replace("_", " ") for k in RESULTS["resolve"]["gold"] if k != "persons"}
+    # …each with a definition, and the definitions cover what build_gold reports.
+    assert all(definition.strip() for _n, _v, definition in rows)
+    assert set(RESULTS["resolve"]["gold"]) - {"persons"} <= set(DEFINITIONS)
+    # The other sections carry a definition paragraph under their heading.
+    for anchor in ("landed", "rejections", "quarantine", "alerts", "networks", "persons"):
+        assert re.search(rf"<h2 id='{anchor}'>[^<]*</h2><p class='def'>\w", page), anchor
+
+
+def test_each_cross_border_network_is_drawn_with_labelled_nodes_and_evidence(
+    world_lake: Path,
+) -> None:
+    graphs = _graphs(render(world_lake, RESULTS))
+    members = pq.read_table(world_lake / "gold" / "network_members").to_pylist()
+    nets = pq.read_table(world_lake / "gold" / "networks").to_pylist()
+    cross = {n["network_id"] for n in nets if len(n["countries"]) > 1}
+    assert set(graphs) == cross and cross
+    (graph,) = graphs.values()
+    ids = {m["member_id"] for m in members if m["network_id"] in cross}
+    assert {n["id"].split(":", 1)[1] for n in graph["nodes"]} == ids
+    labels = {n["id"]: n["label"] for n in graph["nodes"]}
+    # A case: number, offence, reporting country; a person: name, role(s), countries.
+    assert labels["C:FRA|FRA-C-1"] == "Case FRA-C-1\nthb_sexual_exploitation\nFRA"
+    assert labels["E:E1"] == "Иван Петров (Ivan Petrov)\nsuspect, victim\nDEU, FRA"
+    edges = {(e["from"], e["to"]): e for e in graph["edges"]}
+    assert edges[("C:DEU|DEU-C-9", "C:FRA|FRA-C-1")]["label"] == "shared person"
+    assert "E1 (Иван Петров (Ivan Petrov))" in edges[("C:DEU|DEU-C-9", "C:FRA|FRA-C-1")]["title"]
+    assert edges[("E:E1", "C:FRA|FRA-C-1")]["label"] == "victim in case"
+
+
+def test_cross_border_person_page_shows_records_explanation_documents_alerts(
+    world_lake: Path,
+) -> None:
+    page = render(world_lake, RESULTS, masking=Masking(victim_access=True))
+    section = re.search(r"<section class='entity' id='entity-E1'>.*?</section>", page, re.S)
+    assert section, "E1 (DEU + FRA) has its page"
+    body = section[0]
+    # Records as each country sent them, with provenance down to the offset.
+    assert "Иван Петров [Cyrl→Ivan Petrov]" in body and "feeds.person.DEU p1 @42" in body
+    assert "Anna Petrova" in body  # with victim access, the victim's record is shown whole
+    # The explanation: the pair, its weight, and each field's contribution.
+    assert "<td>DEU/DEU-P-7 ~ FRA/FRA-P-1</td><td>12.3</td><td>0.9998</td><td>doc, name</td>" in (
+        body
+    )
+    assert "<th>document</th><th>name</th>" in body  # strongest evidence first
+    assert "<b>+9.1</b><br><span class='muted'>exact</span>" in body
+    # Documents and the alert on the stolen passport seen in DEU's record.
+    assert "passport FE123456 (UKR)" in body and "stolen_blank" in body
+    # Only cross-border persons get a page (E2…E4 are single-country).
+    assert re.findall(r"<section class='entity' id='entity-([^']+)'", page) == ["E1"]
+
+
+def test_victim_identity_is_masked_unless_rendered_with_victim_access(world_lake: Path) -> None:
+    masked = render(world_lake, RESULTS)
+    # FRA's victim record in E1: no name, document or phone of hers anywhere on the page, the
+    # graph data included; the entity is named by its non-victim record, as the warehouse's
+    # entities view does.
+    for secret in ("Anna Petrova", "+380501234567", "Odesa", "Olena"):
+        assert secret not in masked, secret
+    assert "[masked]" in masked and "Part of this person's identity is masked" in masked
+    assert "Victims&#x27; identities are masked" in masked
+    shown = render(world_lake, RESULTS, masking=Masking(victim_access=True))
+    assert "Anna Petrova" in shown and "Victims&#x27; identities are SHOWN" in shown
+
+
+def test_alert_on_a_document_seen_in_a_victims_record_masks_its_number(
+    world_lake: Path, tmp_path: Path
+) -> None:
+    lake = tmp_path / "lake"
+    shutil.copytree(world_lake, lake)
+    alerts = lake / "gold" / "document_alerts"
+    table = pq.read_table(alerts)
+    shutil.rmtree(alerts)
+    alerts.mkdir()
+    seen_in_victim = table.set_column(
+        table.schema.get_field_index("seen_in_source_country"), "seen_in_source_country",
+        pa.array(["FRA"]),
+    ).set_column(
+        table.schema.get_field_index("seen_in_record_id"), "seen_in_record_id",
+        pa.array(["FRA-P-1"]),
+    )  # fmt: skip
+    pq.write_table(seen_in_victim, alerts / "part-0.parquet")
+    section = re.search(r"<h2 id='alerts'>.*?</table>", render(lake, RESULTS), re.S)
+    assert section and "stolen_blank" in section[0]
+    assert "[masked]" in section[0] and "FE123456" not in section[0]
+    shown = render(lake, RESULTS, masking=Masking(victim_access=True))
+    section = re.search(r"<h2 id='alerts'>.*?</table>", shown, re.S)
+    assert section and "FE123456" in section[0]
+
+
+def test_page_is_self_contained_with_raw_results_behind_a_fold(world_lake: Path) -> None:
+    page = render(world_lake, RESULTS)
+    # No tag loads anything from a URL: the script is inlined, and the CSP forbids the rest.
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", page)
+    assert "default-src 'none'" in page and "vis.Network" in page
+    assert re.search(r"<details><summary>[^<]+</summary><pre>\{", page)
+    assert page.index("<details>") > page.index("id='persons'")
+
+
+def test_report_without_cross_border_network_says_so(tmp_path: Path) -> None:
+    target = tmp_path / "gold" / "networks"
     target.mkdir(parents=True)
-    pq.write_table(pa.table(data), target / "part-0.parquet")
-
-
-def test_report_shows_counts_alerts_and_a_network_picture(tmp_path: Path) -> None:
-    _write(
-        tmp_path,
-        "networks",
-        {
-            "network_id": ["N-1", "N-2"],
-            "size": [4, 9],
-            "countries": [["DEU", "GRC"], ["ESP"]],
-            "offence_types": [["som_sea"], ["som_land"]],
-        },
+    pq.write_table(
+        pa.table({"network_id": ["N-2"], "size": [9], "countries": [["ESP"]]}),
+        target / "part-0.parquet",
     )
-    _write(
-        tmp_path,
-        "network_members",
-        {
-            "network_id": ["N-1"] * 4,
-            "member_type": ["case", "case", "entity", "entity"],
-            "member_id": ["DEU|C1", "GRC|C9", "P-1", "P-2"],
-        },
+    members = tmp_path / "gold" / "network_members"
+    members.mkdir()
+    pq.write_table(
+        pa.table({"network_id": ["N-2"], "member_type": ["case"], "member_id": ["ESP|C1"]}),
+        members / "part-0.parquet",
     )
-    _write(
-        tmp_path,
-        "person_entities",
-        {
-            "entity_id": ["P-1", "P-1", "P-2"],
-            "source_country": ["DEU", "GRC", "GRC"],
-            "record_id": ["a", "b", "c"],
-            "case_refs": [["C1"], ["C9"], ["C9"]],
-        },
-    )
-    _write(
-        tmp_path,
-        "document_alerts",
-        {
-            "number": ["X123"],
-            "issuing_country": ["UKR"],
-            "status": ["stolen_blank"],
-            "seen_in_feed": ["person"],
-            "seen_in_source_country": ["DEU"],
-            "seen_in_record_id": ["a"],
-        },
-    )
-    page = render(
-        tmp_path,
-        {
-            "ingest": {"per_reason": {"country.spoofed": 2}},
-            "resolve": {"gold": {"entities": 2, "networks": 2}},
-        },
-    )
-    assert "country.spoofed" in page and "X123" in page and "stolen_blank" in page
-    match = re.search(r"data:image/png;base64,([^']+)'", page)
-    assert match, "the largest cross-border network is pictured"
-    png = base64.b64decode(match.group(1))
-    assert png.startswith(b"\x89PNG") and len(png) > 2000
-    # The cross-border network (DEU, GRC) is chosen over the larger single-country one.
-    assert "N-1" in page
+    page = render(tmp_path, {})
+    assert "Cross-border networks (0)" in page and not _graphs(page)
