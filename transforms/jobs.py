@@ -17,7 +17,7 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from transforms import io
+from transforms import lake_io
 from transforms import links as LK
 from transforms.comparisons import default_comparisons
 from transforms.entity_ids import assign_ids, empty_map, empty_registry
@@ -47,20 +47,22 @@ def build_silver(spark: SparkSession, lake_root: str) -> dict[str, int]:
     """
     counts: dict[str, int] = {}
     for feed in FEEDS:
-        bronze = io.read_bronze(spark, lake_root, feed)
+        bronze = lake_io.read_bronze(spark, lake_root, feed)
         if bronze is None:
             continue
-        counts[feed] = io.write_table(build_silver_frame(bronze, feed), lake_root, "silver", feed)
+        counts[feed] = lake_io.write_table(
+            build_silver_frame(bronze, feed), lake_root, "silver", feed
+        )
     return counts
 
 
 # -- gold -----------------------------------------------------------------------------------------
 def _state(spark: SparkSession, lake_root: str, name: str) -> DataFrame | None:
-    return io.read_table(spark, lake_root, "state", f"{STATE}/{name}")
+    return lake_io.read_table(spark, lake_root, "state", f"{STATE}/{name}")
 
 
 def _write_state(df: DataFrame, lake_root: str, name: str) -> int:
-    return io.write_table_via_temp(df, lake_root, "state", f"{STATE}/{name}")
+    return lake_io.write_table_via_temp(df, lake_root, "state", f"{STATE}/{name}")
 
 
 def _previous(spark: SparkSession, lake_root: str, full: bool) -> PreviousState | None:
@@ -84,7 +86,7 @@ def resolve_and_persist(
 ) -> dict[str, Any]:
     """Person resolution on silver persons, gold person tables written, state updated."""
     config = config or ResolutionConfig()
-    meta = io.read_json(lake_root, "state", f"{STATE}/meta.json") or {"run_seq": 0}
+    meta = lake_io.read_json(lake_root, "state", f"{STATE}/meta.json") or {"run_seq": 0}
     run_seq = int(meta["run_seq"]) + 1
     previous = _previous(spark, lake_root, full)
     # Vectors stored by a model with other comparisons (an upgrade) cannot be reused pair by pair.
@@ -125,13 +127,13 @@ def resolve_and_persist(
     )
     first = ["source_country", "record_id", "entity_id"]
     entities = entities.select(*first, *[c for c in entities.columns if c not in first])
-    n_entities_rows = io.write_table(
+    n_entities_rows = lake_io.write_table(
         entities.orderBy("entity_id", "source_country", "record_id"),
         lake_root,
         "gold",
         "person_entities",
     )
-    n_pairs = io.write_table(
+    n_pairs = lake_io.write_table(
         pairs_output(res.accepted, assignment).orderBy(
             "l_source_country", "l_record_id", "r_source_country", "r_record_id"
         ),
@@ -139,13 +141,13 @@ def resolve_and_persist(
         "gold",
         "person_pairs",
     )
-    n_generic = io.write_table(
+    n_generic = lake_io.write_table(
         generic_values_output(res.flagged).orderBy("kind", "value"),
         lake_root,
         "gold",
         "generic_values",
     )
-    io.write_table(
+    lake_io.write_table(
         all_events.orderBy("run_seq", "event", "entity_id"), lake_root, "gold", "entity_events"
     )
 
@@ -177,7 +179,7 @@ def resolve_and_persist(
         "threshold_probability": config.threshold,
         "model": res.model.as_dict(),
     }
-    io.write_json(
+    lake_io.write_json(
         lake_root,
         "state",
         f"{STATE}/meta.json",
@@ -200,10 +202,10 @@ def build_gold(spark: SparkSession, lake_root: str, *, full: bool = False) -> di
     document_alerts. Notices: notice_hits. Cases: case_links, networks, trends.
     """
     out: dict[str, Any] = {}
-    persons = io.read_table(spark, lake_root, "silver", "person")
-    cases = io.read_table(spark, lake_root, "silver", "case")
-    docs = io.read_table(spark, lake_root, "silver", "travel_document")
-    notices = io.read_table(spark, lake_root, "silver", "notice")
+    persons = lake_io.read_table(spark, lake_root, "silver", "person")
+    cases = lake_io.read_table(spark, lake_root, "silver", "case")
+    docs = lake_io.read_table(spark, lake_root, "silver", "travel_document")
+    notices = lake_io.read_table(spark, lake_root, "silver", "notice")
     assignment = None
     res = None
     if persons is not None:
@@ -215,27 +217,27 @@ def build_gold(spark: SparkSession, lake_root: str, *, full: bool = False) -> di
             {k: summary[k] for k in ("records", "entities", "cross_country_entities", "pairs")}
         )
     out["documents"] = (
-        io.write_table(
+        lake_io.write_table(
             LK.documents_table(docs, persons, cases, notices), lake_root, "gold", "documents"
         )
         if any(x is not None for x in (docs, persons, cases, notices))
         else 0
     )
     if docs is not None:
-        out["document_alerts"] = io.write_table(
+        out["document_alerts"] = lake_io.write_table(
             LK.document_alerts(docs, persons, cases, notices), lake_root, "gold", "document_alerts"
         )
     if notices is not None and res is not None and assignment is not None:
-        out["notice_hits"] = io.write_table(
+        out["notice_hits"] = lake_io.write_table(
             LK.notice_hits(notices, persons, res, assignment), lake_root, "gold", "notice_hits"
         )
     if cases is not None:
         links = LK.case_links(cases, persons, assignment).localCheckpoint(eager=True)
-        out["case_links"] = io.write_table(links, lake_root, "gold", "case_links")
+        out["case_links"] = lake_io.write_table(links, lake_root, "gold", "case_links")
         nets, members = LK.networks(cases, links, persons, assignment)
-        out["networks"] = io.write_table(nets, lake_root, "gold", "networks")
-        io.write_table(members, lake_root, "gold", "network_members")
-        out["trends"] = io.write_table(
+        out["networks"] = lake_io.write_table(nets, lake_root, "gold", "networks")
+        lake_io.write_table(members, lake_root, "gold", "network_members")
+        out["trends"] = lake_io.write_table(
             LK.trends(cases, persons, assignment), lake_root, "gold", "trends"
         )
     return out
