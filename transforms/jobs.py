@@ -17,6 +17,7 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from contracts.registry import FEEDS
 from transforms import lake_io
 from transforms import links as LK
 from transforms.comparisons import default_comparisons
@@ -30,7 +31,6 @@ from transforms.persons import (
     resolve_persons,
     to_records,
 )
-from transforms.schemas import FEEDS
 from transforms.standardize import build_silver_frame
 
 log = logging.getLogger("interlink.transforms")

@@ -14,7 +14,7 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
-from transforms.schemas import FEEDS
+from contracts.registry import FEEDS
 
 
 def _strip_scheme(root: str) -> str:

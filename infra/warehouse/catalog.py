@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from contracts.registry import FEEDS
+
 # Europol SIENA-style handling codes: the text that must travel with the data.
 CAVEATS: dict[str, str] = {
     "H0": "",
@@ -24,8 +26,6 @@ CAVEATS: dict[str, str] = {
     "H2": "H2: not to be disseminated without the permission of the provider.",
     "H3": "H3: other restrictions apply (see the handling note).",
 }
-
-FEEDS = ("person", "travel_document", "case", "notice")
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ def _split_rk(col: str, part: int) -> str:
     return f"split_part(g.{col}, '|', {part})"
 
 
-SILVER = ("silver/person", "silver/travel_document", "silver/case", "silver/notice")
+SILVER = tuple(f"silver/{feed}" for feed in FEEDS)
 
 TABLES: tuple[Table, ...] = (
     Table(
