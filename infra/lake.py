@@ -22,8 +22,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from contracts.errors import InterlinkError
 
-class LakeError(RuntimeError):
+
+class LakeError(InterlinkError, RuntimeError):
     """A lake path could not be read or written."""
 
 

@@ -16,10 +16,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from contracts.errors import InterlinkError
+
 DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
 
 
-class DagRunFailed(RuntimeError):
+class DagRunFailed(InterlinkError, RuntimeError):
     """A DAG run ended in a state other than success."""
 
 
