@@ -15,6 +15,7 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 
 from contracts.registry import FEEDS
+from transforms.gold_schema import check_gold
 
 
 def _strip_scheme(root: str) -> str:
@@ -94,3 +95,8 @@ def write_json(lake_root: str, layer: str, name: str, data: dict[str, Any]) -> N
     path = Path(table_path(lake_root, layer, name))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+def write_gold(df: DataFrame, lake_root: str, name: str) -> int:
+    """Check `df` against gold table `name`'s declaration (contracts/gold.py), then overwrite it."""
+    return write_table(check_gold(name, df), lake_root, "gold", name)

@@ -14,6 +14,7 @@ from infra.warehouse.connection import (
     check_connection,
 )
 from infra.warehouse.dictionary import render_data_dictionary
+from infra.warehouse.gold_sources import check_gold_sources
 from infra.warehouse.governance import (
     InvalidRecipient,
     grant_recipient,
@@ -50,3 +51,6 @@ __all__ = [
     "set_networks",
     "table_counts",
 ]
+
+# The catalog and contracts/gold.py agree, or nothing here is usable.
+check_gold_sources()
