@@ -18,7 +18,12 @@ from typing import Any
 
 from contracts.errors import InterlinkError
 
-DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
+_PACKAGED_DAGS = Path(__file__).resolve().parent / "dags"
+"""Where the wheel puts the DAG folder (pyproject: force-include dags -> interlink/dags)."""
+DAGS_FOLDER = (
+    _PACKAGED_DAGS if _PACKAGED_DAGS.is_dir() else Path(__file__).resolve().parent.parent / "dags"
+)
+"""The DAG folder: inside the installed package, else the checkout's top-level dags/."""
 
 
 class DagRunFailed(InterlinkError, RuntimeError):
