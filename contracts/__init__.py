@@ -30,7 +30,15 @@ from contracts.envelope import (
     envelope_for,
     signed_value,
 )
-from contracts.errors import ContractError, CountryMismatch, DecodeError, Failure, ValidationFailure
+from contracts.errors import (
+    ContractError,
+    CountryMismatch,
+    DecodeError,
+    Failure,
+    InterlinkError,
+    UnknownFeed,
+    ValidationFailure,
+)
 from contracts.fields import normalise_country, normalise_phone
 from contracts.mrz import check_digit, mrz_is_valid, parse_mrz
 from contracts.notice import NOTICE_STATUSES, NOTICE_TYPES, NoticeSubject, NoticeV1
@@ -43,7 +51,13 @@ from contracts.parsing import (
 )
 from contracts.person import PersonV1
 from contracts.receipt import RECEIPTS_PER_MESSAGE, Receipt, ReceiptBatch
-from contracts.registry import ENVELOPE_VERSION, FEEDS, LATEST_VERSION, PAYLOAD_MODELS
+from contracts.registry import (
+    ENVELOPE_VERSION,
+    FEEDS,
+    LATEST_VERSION,
+    PAYLOAD_MODELS,
+    check_feed,
+)
 from contracts.travel_document import DOCUMENT_STATUSES, Holder, TravelDocumentV1
 
 __all__ = [
@@ -76,6 +90,7 @@ __all__ = [
     "Handling",
     "Holder",
     "IdentityDocument",
+    "InterlinkError",
     "Location",
     "Name",
     "NoticeSubject",
@@ -86,10 +101,12 @@ __all__ = [
     "ReceiptBatch",
     "Route",
     "TravelDocumentV1",
+    "UnknownFeed",
     "ValidationFailure",
     "Vehicle",
     "canonical_bytes",
     "check_digit",
+    "check_feed",
     "decode",
     "default_handling",
     "envelope_for",

@@ -1,4 +1,5 @@
-"""Typed errors a message or a publisher's file can meet, each with a stable short code.
+"""Typed errors a message or a publisher's file can meet, each with a stable short code, and
+`InterlinkError`, the root of every error a user of Interlink can meet.
 
 `error_class` is written into dead-letter headers and receipts, so consumers can count and route
 failures without parsing prose; `str()` is one readable line for logs and command-line output.
@@ -35,13 +36,37 @@ class Failure:
         return f"{where}: {short_repr(self.value)}: {reason} ({self.rule})"
 
 
-class ContractError(ValueError):
+class InterlinkError(Exception):
+    """Root of the errors a user can meet: the message names the offending value, `hint` says
+    what to do when the message does not already.
+
+    Each package's error root subclasses it (keeping its historical built-in base, so existing
+    `except ValueError` / `except RuntimeError` handlers still match); the command line catches
+    it once and prints `user_message()` without a traceback. Bugs stay other exceptions.
+    """
+
+    hint: str = ""
+
+    def __init__(self, *args: object, hint: str | None = None) -> None:
+        super().__init__(*args)
+        if hint is not None:
+            self.hint = hint
+
+    def user_message(self) -> str:
+        """One line for the operator: the message, then the hint when there is one."""
+        text = str(self)
+        return f"{text}: {self.hint}" if self.hint else text
+
+
+class ContractError(InterlinkError, ValueError):
     """A message or record that breaks the feed contract; `error_class` is a stable short code."""
 
     error_class: str = "contract"
 
-    def __init__(self, message: str, *, error_class: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, error_class: str | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
         if error_class is not None:
             self.error_class = error_class
 
@@ -50,6 +75,26 @@ class DecodeError(ContractError):
     """Not a JSON object we may read: not bytes, bad UTF-8 or JSON, too deep or too large."""
 
     error_class = "decode"
+
+
+class FileFormatError(ContractError):
+    """The file cannot be read as JSON Lines, JSON or CSV at all (not a per-record problem)."""
+
+    error_class = "file.format"
+
+
+class UnknownFeed(FileFormatError):
+    """A feed name that `contracts.registry.FEEDS` does not hold (`check_feed` raises it).
+
+    A `FileFormatError` (hence a `ContractError` and a `ValueError`) because validating or
+    publishing a file reported an unknown feed as one before there was a single check.
+    """
+
+    error_class = "feed.unknown"
+
+    def __init__(self, feed: object, feeds: tuple[str, ...]) -> None:
+        self.feed = feed
+        super().__init__(f"unknown feed {feed!r}: choose one of {', '.join(feeds)}")
 
 
 class ValidationFailure(ContractError):

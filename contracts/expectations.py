@@ -26,7 +26,7 @@ from contracts.envelope import (
     SOURCE_RELIABILITIES,
 )
 from contracts.notice import NOTICE_STATUSES, NOTICE_TYPES
-from contracts.registry import FEEDS, PAYLOAD_MODELS
+from contracts.registry import PAYLOAD_MODELS, check_feed
 from contracts.travel_document import DOCUMENT_STATUSES
 
 MAX_BATCH_ROWS = 5_000_000
@@ -124,8 +124,7 @@ def _null_ceiling(column: str, ceiling: float) -> Any:
 
 def expectations_for(feed: str, *, country: str | None = None) -> list[Any]:
     """The expectations of a feed's suite (a fresh list of GX Expectation objects)."""
-    if feed not in FEEDS:
-        raise ValueError(f"unknown feed {feed!r}: choose one of {', '.join(FEEDS)}")
+    check_feed(feed)
     exp = gx.expectations
     versions = sorted(v for f, v in PAYLOAD_MODELS if f == feed)
     out: list[Any] = [

@@ -16,18 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contracts.errors import ContractError, Failure, ValidationFailure
+from contracts.errors import Failure, FileFormatError, ValidationFailure
 from contracts.parsing import validate_envelope, validate_payload
-from contracts.registry import FEEDS, LATEST_VERSION, PAYLOAD_MODELS
+from contracts.registry import LATEST_VERSION, PAYLOAD_MODELS, check_feed
 
 FORMATS = ("jsonl", "json", "csv")
 _INT_RE = re.compile(r"^[+-]?\d+$")
-
-
-class FileFormatError(ContractError):
-    """The file cannot be read as JSON Lines, JSON or CSV at all (not a per-record problem)."""
-
-    error_class = "file.format"
 
 
 @dataclass
@@ -278,8 +272,7 @@ def validate_file(
     path: Path | str, feed: str, *, version: int | None = None, fmt: str | None = None
 ) -> FileReport:
     """Validate every record of a publisher's file against `feed` (latest version by default)."""
-    if feed not in FEEDS:
-        raise FileFormatError(f"unknown feed {feed!r}: choose one of {', '.join(FEEDS)}")
+    check_feed(feed)
     path = Path(path)
     text = read_text(path)
     chosen = fmt or detect_format(path, text)

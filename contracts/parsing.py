@@ -11,9 +11,9 @@ import msgspec
 from pydantic import BaseModel, ValidationError
 
 from contracts.envelope import SIGNATURE_MEMBER, Envelope
-from contracts.errors import CountryMismatch, DecodeError, Failure, ValidationFailure
+from contracts.errors import ContractError, CountryMismatch, DecodeError, Failure, ValidationFailure
 from contracts.fields import normalise_country
-from contracts.registry import FEEDS, LATEST_VERSION, PAYLOAD_MODELS
+from contracts.registry import LATEST_VERSION, PAYLOAD_MODELS, check_feed
 
 MAX_MESSAGE_BYTES = 1_048_576
 """Largest message accepted (1 MiB): a record is a few kilobytes; more is a bug or an attack."""
@@ -199,12 +199,16 @@ def validate_payload(
     feed: str, data: Mapping[str, Any], *, version: int | None = None
 ) -> BaseModel:
     """A payload model of `feed` (latest version by default) or `ValidationFailure`."""
-    if feed not in FEEDS:
-        raise ValueError(f"unknown feed {feed!r}: choose one of {', '.join(FEEDS)}")
+    check_feed(feed)
     version = LATEST_VERSION[feed] if version is None else version
     model = PAYLOAD_MODELS.get((feed, version))
     if model is None:
-        raise ValueError(f"feed {feed} has no schema version {version}")
+        known = ", ".join(str(v) for f, v in sorted(PAYLOAD_MODELS) if f == feed)
+        raise ContractError(
+            f"feed {feed} has no schema version {version}",
+            error_class="schema_version.unknown",
+            hint=f"use one of {known} (or omit the version for the latest)",
+        )
     try:
         return model.model_validate(data)
     except ValidationError as exc:

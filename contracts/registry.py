@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from contracts.case import CaseV1
+from contracts.errors import UnknownFeed
 from contracts.notice import NoticeV1
 from contracts.person import PersonV1
 from contracts.travel_document import TravelDocumentV1
@@ -27,3 +28,14 @@ LATEST_VERSION: dict[str, int] = {
 
 ENVELOPE_VERSION = 1
 """Version of the envelope schema itself (exported as contracts/schemas/envelope/v1.json)."""
+
+
+def check_feed(feed: str) -> str:
+    """`feed` itself when it is one of FEEDS, else `UnknownFeed` naming it and the choices.
+
+    The one place the question is asked: every stage that takes a feed name from a user or a file
+    calls this, so the error and its wording are the same everywhere.
+    """
+    if feed not in FEEDS:
+        raise UnknownFeed(feed, FEEDS)
+    return feed

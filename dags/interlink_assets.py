@@ -3,132 +3,61 @@
 feeds_ingest (every 5 minutes) → contracts_validate → entities_resolve → warehouse_load →
 quality_report, each triggered by the asset its predecessor updates; retention_review runs daily.
 Each task calls one idempotent function of `interlink.pipeline` on whatever is new, so a retry or a
-second trigger changes nothing.
+second trigger changes nothing. The DAGs' common shape is `interlink.dag_factory.asset_dag`.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
-from airflow.sdk import Asset, dag, task
-
 from interlink import pipeline
+from interlink.dag_factory import BRONZE, GOLD, VALIDATED, WAREHOUSE, asset_dag
 
-BRONZE = Asset("interlink://lake/bronze")
-VALIDATED = Asset("interlink://lake/bronze/validated")
-GOLD = Asset("interlink://lake/gold")
-WAREHOUSE = Asset("interlink://warehouse")
-
-START = pendulum.datetime(2026, 1, 1, tz="UTC")
-DEFAULTS = {"retries": 2, "retry_delay": timedelta(seconds=30)}
-
-
-@dag(
-    dag_id="feeds_ingest",
+feeds_ingest = asset_dag(
+    "feeds_ingest",
     schedule="*/5 * * * *",
-    start_date=START,
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULTS,
-    tags=["interlink"],
+    task_id="ingest_until_idle",
+    step=pipeline.ingest_step,
+    outlets=[BRONZE],
+    timeout=timedelta(minutes=20),
 )
-def feeds_ingest() -> None:
-    @task(outlets=[BRONZE], execution_timeout=timedelta(minutes=20))
-    def ingest_until_idle() -> dict:
-        return pipeline.ingest_step()
-
-    ingest_until_idle()
-
-
-@dag(
-    dag_id="contracts_validate",
+contracts_validate = asset_dag(
+    "contracts_validate",
     schedule=[BRONZE],
-    start_date=START,
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULTS,
-    tags=["interlink"],
+    task_id="validate_new_batches",
+    step=pipeline.validate_step,
+    outlets=[VALIDATED],
+    timeout=timedelta(minutes=30),
 )
-def contracts_validate() -> None:
-    @task(outlets=[VALIDATED], execution_timeout=timedelta(minutes=30))
-    def validate_new_batches() -> dict:
-        return pipeline.validate_step()
-
-    validate_new_batches()
-
-
-@dag(
-    dag_id="entities_resolve",
+entities_resolve = asset_dag(
+    "entities_resolve",
     schedule=[VALIDATED],
-    start_date=START,
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULTS,
-    tags=["interlink"],
+    task_id="resolve_incremental",
+    step=pipeline.resolve_step,
+    outlets=[GOLD],
+    timeout=timedelta(hours=2),
 )
-def entities_resolve() -> None:
-    @task(outlets=[GOLD], execution_timeout=timedelta(hours=2))
-    def resolve_incremental() -> dict:
-        return pipeline.resolve_step()
-
-    resolve_incremental()
-
-
-@dag(
-    dag_id="warehouse_load",
+warehouse_load = asset_dag(
+    "warehouse_load",
     schedule=[GOLD],
-    start_date=START,
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULTS,
-    tags=["interlink"],
+    task_id="load_gold",
+    step=pipeline.load_step,
+    outlets=[WAREHOUSE],
+    timeout=timedelta(minutes=30),
 )
-def warehouse_load() -> None:
-    @task(outlets=[WAREHOUSE], execution_timeout=timedelta(minutes=30))
-    def load_gold() -> dict:
-        return pipeline.load_step()
-
-    load_gold()
-
-
-@dag(
-    dag_id="quality_report",
+quality_report = asset_dag(
+    "quality_report",
     schedule=[WAREHOUSE],
-    start_date=START,
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULTS,
-    tags=["interlink"],
+    task_id="write_report",
+    step=pipeline.report_step,
+    timeout=timedelta(minutes=10),
+    multiple_outputs=False,
 )
-def quality_report() -> None:
-    @task(execution_timeout=timedelta(minutes=10))
-    def write_report() -> str:
-        return pipeline.report_step()
-
-    write_report()
-
-
-@dag(
-    dag_id="retention_review",
+retention_review = asset_dag(
+    "retention_review",
     schedule="@daily",
-    start_date=START,
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULTS,
+    task_id="purge_and_notify",
+    step=pipeline.retention_step,
+    timeout=timedelta(minutes=30),
     tags=["interlink", "governance"],
 )
-def retention_review() -> None:
-    @task(execution_timeout=timedelta(minutes=30))
-    def purge_and_notify() -> dict:
-        return pipeline.retention_step()
-
-    purge_and_notify()
-
-
-feeds_ingest()
-contracts_validate()
-entities_resolve()
-warehouse_load()
-quality_report()
-retention_review()

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import dag, task
 
 from interlink import pipeline
-
-BRONZE = Asset("interlink://lake/bronze")
-GOLD = Asset("interlink://lake/gold")
-WAREHOUSE = Asset("interlink://warehouse")
+from interlink.dag_factory import BRONZE, GOLD, START, WAREHOUSE
 
 DEFAULTS = {"retries": 2, "retry_delay": timedelta(seconds=20)}
 
@@ -25,7 +21,7 @@ DEFAULTS = {"retries": 2, "retry_delay": timedelta(seconds=20)}
 @dag(
     dag_id="interlink_pipeline",
     schedule=None,
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    start_date=START,
     catchup=False,
     default_args=DEFAULTS,
     tags=["interlink"],

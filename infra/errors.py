@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from contracts.errors import InterlinkError
 
-class ServiceError(RuntimeError):
+
+class ServiceError(InterlinkError, RuntimeError):
     """A local service could not be started, reached or stopped.
 
     The message is one line naming the cause and the fix; the CLI prints it without a traceback.

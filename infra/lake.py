@@ -23,8 +23,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from contracts.errors import InterlinkError
 
-class LakeError(RuntimeError):
+
+class LakeError(InterlinkError, RuntimeError):
     """A lake path could not be read or written."""
 
 

@@ -16,10 +16,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
+from contracts.errors import InterlinkError
+
+_PACKAGED_DAGS = Path(__file__).resolve().parent / "dags"
+"""Where the wheel puts the DAG folder (pyproject: force-include dags -> interlink/dags)."""
+DAGS_FOLDER = (
+    _PACKAGED_DAGS if _PACKAGED_DAGS.is_dir() else Path(__file__).resolve().parent.parent / "dags"
+)
+"""The DAG folder: inside the installed package, else the checkout's top-level dags/."""
 
 
-class DagRunFailed(RuntimeError):
+class DagRunFailed(InterlinkError, RuntimeError):
     """A DAG run ended in a state other than success."""
 
 

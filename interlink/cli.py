@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from infra.errors import ServiceError
+from interlink.cli_errors import USER_ERRORS, guard, user_message
 from interlink.settings import load_settings
 
 app = typer.Typer(
@@ -30,11 +31,9 @@ app.add_typer(broker_app, name="broker")
 
 
 def _mount(module: str, *, name: str | None = None, flatten: bool = False) -> None:
-    """Attach a sub-app written by a package team, if that package is installed here."""
-    try:
-        sub = importlib.import_module(module).app
-    except (ImportError, AttributeError):
-        return
+    """Attach a sub-app of this repository; a sub-command that does not import fails the CLI
+    loudly (a broken command must not silently disappear from `interlink --help`)."""
+    sub = importlib.import_module(module).app
     if flatten:
         for command in sub.registered_commands:
             app.registered_commands.append(command)
@@ -195,27 +194,16 @@ _mount("interlink.cli_simulate", flatten=True)
 _mount("interlink.cli_warehouse", name="warehouse")
 
 
+guard(app)
+
+
 def main() -> None:
     """Console entry point: typed user errors become one line on stderr and exit code 2."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    user_errors: tuple[type[BaseException], ...] = (ServiceError, FileNotFoundError)
-    # Each package's typed errors carry the offending value and the fix in their message.
-    for module, name in (
-        ("interlink.airflow_runner", "DagRunFailed"),
-        ("contracts.errors", "ContractError"),
-        ("streams.errors", "StreamsError"),
-        ("streams.simulate.errors", "SimulationError"),
-        ("transforms.errors", "TransformError"),
-        ("infra.lake", "LakeError"),
-    ):
-        try:
-            user_errors = (*user_errors, getattr(importlib.import_module(module), name))
-        except (ImportError, AttributeError):  # a package not installed in this deployment
-            continue
     try:
         app()
-    except user_errors as exc:
-        typer.echo(f"interlink: {exc}", err=True)
+    except USER_ERRORS as exc:  # raised outside a command (settings, mounting): same one line
+        typer.echo(user_message(exc), err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         typer.echo("interlink: interrupted", err=True)

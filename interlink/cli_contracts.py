@@ -11,11 +11,12 @@ from typing import Annotated
 
 import typer
 
-from contracts import FEEDS
+from contracts import FEEDS, check_feed
 from contracts.compat import check_all
 from contracts.errors import short_repr
 from contracts.export import ASYNCAPI_PATH, EXPORT_COMMAND, SCHEMAS_DIR, drift, export
-from contracts.files import FORMATS, FileFormatError, validate_file
+from contracts.files import FORMATS, validate_file
+from interlink.cli_errors import guard
 
 app = typer.Typer(
     help="Feed contracts: JSON Schemas, compatibility, offline validation of publisher files.",
@@ -71,20 +72,11 @@ def validate(
     (`primary_name.family`, `aliases.0.full`); list cells are `;`-separated or JSON.
     Prints each failure as FILE:LINE: field: value: reason (rule); exit 1 on any failure.
     """
-    if feed not in FEEDS:
-        typer.echo(f"error: unknown feed {feed!r}: choose one of {', '.join(FEEDS)}", err=True)
-        raise typer.Exit(2)
+    check_feed(feed)
     if fmt is not None and fmt not in FORMATS:
         typer.echo(f"error: unknown format {fmt!r}: choose one of {', '.join(FORMATS)}", err=True)
         raise typer.Exit(2)
-    try:
-        report = validate_file(file, feed, version=version, fmt=fmt)
-    except FileFormatError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    except ValueError as exc:  # e.g. an unknown schema version
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    report = validate_file(file, feed, version=version, fmt=fmt)
     for record in report.failed:
         for failure in record.failures:
             where = failure.path or "<record>"
@@ -113,3 +105,6 @@ def export_cmd(
     """
     for path in export(schemas_dir, asyncapi):
         typer.echo(f"wrote {path}")
+
+
+guard(app)

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from streams.simulate import SimulationError, resolve_input, write_feeds
+from interlink.cli_errors import guard
+from streams.simulate import resolve_input, write_feeds
 
 app = typer.Typer(add_completion=False, no_args_is_help=True)
 
@@ -49,15 +50,11 @@ def simulate(
         if not 0.0 <= rate <= 1.0:
             typer.echo(f"error: --{name} must be between 0 and 1, got {rate}", err=True)
             raise typer.Exit(code=2)
-    try:
-        summary = write_feeds(
-            out, seed, persons, countries, cross_script=cross_script,
-            update_rate=update_rate, delete_rate=delete_rate, overwrite=overwrite,
-        )  # fmt: skip
-        resolve_path = resolve_input(out) if resolve else None
-    except SimulationError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from None
+    summary = write_feeds(
+        out, seed, persons, countries, cross_script=cross_script,
+        update_rate=update_rate, delete_rate=delete_rate, overwrite=overwrite,
+    )  # fmt: skip
+    resolve_path = resolve_input(out) if resolve else None
     typer.echo(
         f"{summary.persons} true persons, {summary.person_records} person records, "
         f"{summary.total_messages} messages from {', '.join(summary.countries)} "
@@ -69,3 +66,6 @@ def simulate(
     typer.echo(f"truth: {out / 'truth'}")
     if resolve_path is not None:
         typer.echo(f"resolve input: {resolve_path}")
+
+
+guard(app)

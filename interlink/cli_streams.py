@@ -19,7 +19,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from infra.errors import ServiceError
+from interlink.cli_errors import guard
 from interlink.settings import Settings, load_settings
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -31,22 +31,18 @@ app.add_typer(dlq_app, name="dlq")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _user_errors(func: F) -> F:
-    """Errors a user can meet become one line on stderr and exit code 2; bugs keep tracebacks."""
+def _kafka_errors(func: F) -> F:
+    """A broker that does not answer is a user's problem too: one line and exit code 2.
+
+    (Interlink's own typed errors are handled for every command by `guard(app)` below.)
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from kafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 
-        from contracts import ContractError
-        from infra.lake import LakeError
-        from streams.errors import StreamsError
-
         try:
             return func(*args, **kwargs)
-        except (StreamsError, ContractError, ServiceError, LakeError, FileNotFoundError) as exc:
-            typer.echo(f"interlink: {exc}", err=True)
-            raise typer.Exit(2) from None
         except (KafkaConnectionError, KafkaTimeoutError):
             typer.echo(
                 "interlink: the broker does not answer: start it with `interlink broker start` "
@@ -98,7 +94,7 @@ def _parse_delete(item: str) -> tuple[str, int]:
 
 
 @app.command("publish")
-@_user_errors
+@_kafka_errors
 def publish(
     country: Annotated[str, typer.Option(help="Your country (ISO3 or alpha-2).")],
     feed: Annotated[str, typer.Option(help="person | travel_document | case | notice.")],
@@ -171,7 +167,7 @@ def publish(
 
 # -- ingest -------------------------------------------------------------------------------------
 @app.command("ingest")
-@_user_errors
+@_kafka_errors
 def ingest_command(
     until_idle: Annotated[
         float | None, typer.Option(help="Stop after this many seconds without a message.")
@@ -230,7 +226,7 @@ def ingest_command(
 
 # -- keys ---------------------------------------------------------------------------------------
 @keys_app.command("create")
-@_user_errors
+@_kafka_errors
 def keys_create(
     country: Annotated[str, typer.Option(help="Country (ISO3 or alpha-2).")],
     keys_dir: Annotated[
@@ -257,7 +253,7 @@ def keys_create(
 
 
 @keys_app.command("register")
-@_user_errors
+@_kafka_errors
 def keys_register(
     public_key: Annotated[Path, typer.Argument(help="The country's .pub file (base64 or PEM).")],
     country: Annotated[str, typer.Option(help="Country (ISO3 or alpha-2).")],
@@ -273,7 +269,7 @@ def keys_register(
 
 
 @keys_app.command("list")
-@_user_errors
+@_kafka_errors
 def keys_list() -> None:
     """Countries whose public keys the ingest trusts."""
     from streams.keys import KeyRegistry
@@ -287,7 +283,7 @@ def keys_list() -> None:
 
 # -- receipts -----------------------------------------------------------------------------------
 @app.command("receipts")
-@_user_errors
+@_kafka_errors
 def receipts(
     country: Annotated[str, typer.Option(help="Your country (ISO3 or alpha-2).")],
     status: Annotated[str | None, typer.Option(help="accepted | rejected.")] = None,
@@ -322,7 +318,7 @@ def receipts(
 
 # -- dlq ----------------------------------------------------------------------------------------
 @dlq_app.command("list")
-@_user_errors
+@_kafka_errors
 def dlq_list(
     country: Annotated[str | None, typer.Option(help="Only this source country.")] = None,
     reason: Annotated[
@@ -361,7 +357,7 @@ def dlq_list(
 
 
 @dlq_app.command("replay")
-@_user_errors
+@_kafka_errors
 def dlq_replay(
     country: Annotated[str | None, typer.Option(help="Only this source country.")] = None,
     reason: Annotated[str | None, typer.Option(help="Only this error class (prefix).")] = None,
@@ -403,3 +399,6 @@ def dlq_replay(
         f"{verb} {len(result.replayed)}; skipped {result.skipped_already_replayed} already "
         f"replayed (use --force), {result.skipped_no_source} without a source topic"
     )
+
+
+guard(app)

@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from interlink.cli_errors import guard
+
 app = typer.Typer(
     help="Entity resolution: resolve a person file, explain an entity.",
     no_args_is_help=True,
@@ -43,7 +45,6 @@ def resolve(
     ] = 0.95,
 ) -> None:
     """Resolve the persons of a file into entities, with the reasons behind each pair."""
-    from transforms.errors import TransformError
     from transforms.persons import ResolutionConfig
     from transforms.resolve import resolve_file
 
@@ -53,13 +54,9 @@ def resolve(
     if not 0.5 <= threshold < 1:
         typer.echo(f"error: --threshold {threshold} must be in [0.5, 1)", err=True)
         raise typer.Exit(2)
-    try:
-        summary = resolve_file(
-            _spark(), str(input), str(output), config=ResolutionConfig(threshold=threshold)
-        )
-    except TransformError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    summary = resolve_file(
+        _spark(), str(input), str(output), config=ResolutionConfig(threshold=threshold)
+    )
     typer.echo(json.dumps(summary))
 
 
@@ -72,7 +69,6 @@ def explain(
     ] = None,
 ) -> None:
     """Explain why the records of an entity are one person: pairs, field contributions, history."""
-    from transforms.errors import TransformError
     from transforms.explain import explain_entity
 
     root = lake
@@ -92,9 +88,8 @@ def explain(
             f"error: lake root {root} does not exist: pass --lake or run the pipeline", err=True
         )
         raise typer.Exit(2)
-    try:
-        text = explain_entity(_spark(), root, entity_id)
-    except TransformError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    text = explain_entity(_spark(), root, entity_id)
     typer.echo(text)
+
+
+guard(app)

@@ -8,13 +8,12 @@ line on stderr and exit 2; no tracebacks.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
-from infra.errors import ServiceError
+from interlink.cli_errors import guard
 
 app = typer.Typer(
     help="The curated warehouse (DuckDB or PostgreSQL): migrations, loads, retention, recipients.",
@@ -23,7 +22,6 @@ app = typer.Typer(
     add_completion=False,
 )
 
-T = TypeVar("T")
 UrlOption = Annotated[
     str | None,
     typer.Option("--url", help="Warehouse URL (default: INTERLINK_WAREHOUSE__URL)."),
@@ -46,15 +44,6 @@ def _lake() -> Any:
     return lake_of(load_settings())
 
 
-def _run(fn: Callable[[], T]) -> T:
-    """Run a warehouse call; a user error becomes one line on stderr and exit code 2."""
-    try:
-        return fn()
-    except ServiceError as exc:
-        typer.echo(f"interlink warehouse: {exc}", err=True)
-        raise typer.Exit(2) from None
-
-
 def _day(value: str | None) -> date:
     if value is None:
         from datetime import UTC, datetime
@@ -75,7 +64,7 @@ def migrate_cmd(url: UrlOption = None) -> None:
     from infra.warehouse import migrate
 
     target = _settings_url(url)
-    applied = _run(lambda: migrate(target))
+    applied = migrate(target)
     typer.echo(f"applied: {', '.join(applied)}" if applied else "up to date")
 
 
@@ -92,8 +81,8 @@ def load_cmd(
 
     target = _settings_url(url)
     lake = _lake()
-    _run(lambda: migrate(target))
-    report = _run(lambda: load(target, lake, full=full))
+    migrate(target)
+    report = load(target, lake, full=full)
     d = report.as_dict()
     if as_json:
         typer.echo(json.dumps(d, indent=2, default=str))
@@ -125,7 +114,7 @@ def purge_cmd(
     target = _settings_url(url)
     day = _day(today)
     lake = _lake()
-    report = _run(lambda: purge_expired(target, lake, today=day))
+    report = purge_expired(target, lake, today=day)
     d = report.as_dict()
     if as_json:
         typer.echo(json.dumps(d, indent=2, default=str))
@@ -155,7 +144,7 @@ def retention_cmd(
     target = _settings_url(url)
     day = _day(today)
     lake = _lake() if write_notices else None
-    report = _run(lambda: retention_report(target, today=day, months_ahead=months, lake=lake))
+    report = retention_report(target, today=day, months_ahead=months, lake=lake)
     d = report.as_dict()
     if as_json:
         typer.echo(json.dumps(d, indent=2, default=str))
@@ -186,13 +175,14 @@ def grant_cmd(
     from infra.warehouse import grant_recipient
 
     target = _settings_url(url)
-    result = _run(
-        lambda: grant_recipient(
-            target, role, scope=scope, networks=network, victim_access=victim_access
-        )
+    result = grant_recipient(
+        target, role, scope=scope, networks=network, victim_access=victim_access
     )
     nets = ", ".join(result["networks"]) or "none"  # type: ignore[arg-type]
     typer.echo(
         f"recipient {result['role']} reads as {result['scope']} (networks: {nets}; "
         f"victim access: {'yes' if victim_access else 'no'})"
     )
+
+
+guard(app)

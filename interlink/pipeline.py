@@ -8,20 +8,17 @@ stay inside the functions so that Airflow's DAG parsing stays fast.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from contracts.lake import BRONZE, GOLD, SILVER, STATE, partition_values, quarantine_path
+from contracts.lake import GOLD, SILVER, STATE
 from infra.lake import Lake
 from interlink.settings import Settings, load_settings
 
 log = logging.getLogger("interlink.pipeline")
-
-QUALITY_DIR = "reports/quality"
 
 
 def _timed_step(fn):  # type: ignore[no-untyped-def]
@@ -77,85 +74,14 @@ def ingest_step(
 
 
 # -- contracts: Great Expectations per landed batch ------------------------------------------
-def _bronze_batches(lake: Lake) -> list[str]:
-    return [p for p in lake.list(BRONZE) if p.endswith(".parquet")]
-
-
 @_timed_step
 def validate_step(settings: Settings | None = None) -> dict[str, Any]:
-    """Run the feed's GX suite on what landed since the last validation; quarantine failures.
-
-    A batch is everything one ingest run landed for one (feed, country): the bronze files without a
-    validation marker. Each file's marker (reports/quality/validated/<file>.json) names its batch,
-    so a rerun validates only new files (idempotent). A failing batch's files move to
-    quarantine/ under the same names, next to the result JSON that says why.
-    """
-    from transforms.quality import build_data_docs, validate_batch
+    """Run the feed's GX suite on what landed since the last validation; quarantine failures
+    (the policy is `transforms.quarantine`'s)."""
+    from transforms.quarantine import validate_pending
 
     s = _settings(settings)
-    lake = lake_of(s)
-    # One listing of the markers, not an existence check per file (a round trip each on S3).
-    done = {Path(m).stem for m in lake.list(f"{QUALITY_DIR}/validated")}
-    groups: dict[tuple[str, str], list[str]] = {}
-    for rel in _bronze_batches(lake):
-        if Path(rel).stem in done:
-            continue
-        parts = partition_values(rel)
-        groups.setdefault((parts.get("feed", "?"), parts.get("country", "?")), []).append(rel)
-    summary: dict[str, Any] = {
-        "validated": 0,
-        "passed": 0,
-        "files": 0,
-        "quarantined": [],
-        "data_docs": None,
-    }
-    if not groups:
-        return summary
-    spark = spark_session(s)
-    reports_root = lake.local_mirror(QUALITY_DIR) if lake.is_s3 else lake.path(QUALITY_DIR)
-    history_path = Path(reports_root) / "history.jsonl"
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    for (feed, country), files in sorted(groups.items()):
-        batch_id = f"{feed}-{country}-{stamp}-{Path(files[0]).stem.rsplit('+', 2)[-1]}"
-        paths = [str(lake.local_mirror(f) if lake.is_s3 else lake.path(f)) for f in files]
-        df = spark.read.parquet(*paths)
-        result = validate_batch(
-            spark,
-            df,
-            feed=feed,
-            country=country,
-            batch_id=batch_id,
-            reports_dir=str(reports_root),
-            history=_history(history_path, feed, country),
-            build_docs=False,
-        )
-        summary["validated"] += 1
-        summary["files"] += len(files)
-        if result.success:
-            summary["passed"] += 1
-        else:
-            for rel in files:
-                target = quarantine_path(rel)
-                lake.write_bytes(target, lake.read_bytes(rel))
-                lake.delete(rel)
-            summary["quarantined"].append(
-                {"batch": batch_id, "files": len(files), "failed": list(result.failed_expectations)}
-            )
-            log.warning("batch %s quarantined: %s", batch_id, result.failed_expectations)
-        marker = json.dumps({"batch_id": batch_id, "success": result.success}).encode()
-        for rel in files:
-            lake.write_bytes(f"{QUALITY_DIR}/validated/{Path(rel).stem}.json", marker)
-    summary["data_docs"] = build_data_docs(reports_root)
-    if lake.is_s3:
-        lake.upload_dir(Path(reports_root), QUALITY_DIR)
-    return summary
-
-
-def _history(path: Path, feed: str, country: str) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return [r for r in rows if r.get("feed") == feed and r.get("country") == country]
+    return validate_pending(lambda: spark_session(s), lake_of(s))
 
 
 # -- transforms ------------------------------------------------------------------------------
@@ -192,13 +118,13 @@ def resolve_step(settings: Settings | None = None, *, full: bool = False) -> dic
         # Spark here has no hadoop-aws jars: work on a local mirror and publish the outputs back.
         work = Lake(str(lake.local_mirror("")))
         silver = build_silver(spark, work.root)
-        gold = build_gold(spark, work.root, full=full)
+        gold = build_gold(spark, work.root, full=full, config=s.resolution)
         for prefix in (SILVER, GOLD, STATE):
             if work.path(prefix).exists():
                 lake.upload_dir(work.path(prefix), prefix)
     else:
         silver = build_silver(spark, lake.root)
-        gold = build_gold(spark, lake.root, full=full)
+        gold = build_gold(spark, lake.root, full=full, config=s.resolution)
     return {"silver": silver, "gold": gold}
 
 

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from transforms.config import ResolutionConfig
+
 if TYPE_CHECKING:
     from streams.brokers import BrokerTraits
 
@@ -139,6 +141,10 @@ class Settings(BaseSettings):
     keys: KeysSettings = Field(default_factory=KeysSettings)
     airflow: AirflowSettings = Field(default_factory=AirflowSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
+    resolution: ResolutionConfig = Field(default_factory=ResolutionConfig)
+    """Person resolution's knobs (`transforms.config.ResolutionConfig`, documented per field
+    there), e.g. `INTERLINK_RESOLUTION__THRESHOLD=0.97` or
+    `INTERLINK_RESOLUTION__BLOCKING__MAX_BLOCK_SIZE=80`; unset: the production defaults."""
 
     @property
     def state_dir(self) -> Path:

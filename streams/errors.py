@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from contracts.errors import InterlinkError
 
-class StreamsError(RuntimeError):
+
+class StreamsError(InterlinkError, RuntimeError):
     """Base of the user-facing errors of `streams` (the CLI prints them as one line)."""
 
 

@@ -364,10 +364,10 @@ def publish_file(
     envelope fields plus dotted payload paths (docs/publishing.md). Invalid records are counted
     with their line and reason; the valid ones are still sent.
     """
-    from contracts.files import FileFormatError, Unreadable
+    from contracts.files import Unreadable
+    from contracts.registry import check_feed
 
-    if feed not in FEEDS:
-        raise FileFormatError(f"unknown feed {feed!r}: choose one of {', '.join(FEEDS)}")
+    check_feed(feed)
     path = Path(path)
     t0 = time.perf_counter()
     chosen, records = _records(path, feed, fmt)

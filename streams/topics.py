@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from contracts import FEEDS, normalise_country
+from contracts.registry import check_feed
 from streams.errors import UnknownTopic
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,7 @@ _ISO3_RE = re.compile(r"[A-Z]{3}")
 
 def feed_topic(feed: str, country: str) -> str:
     """`feeds.<feed>.<ISO3>` (alpha-2 accepted); `UnknownTopic` for an unknown feed or country."""
-    if feed not in FEEDS:
-        raise UnknownTopic(f"unknown feed {feed!r}: choose one of {', '.join(FEEDS)}")
+    check_feed(feed)
     code = normalise_country(country, icao_extras=False)
     if code is None:
         raise UnknownTopic(f"{country!r} is not an ISO 3166-1 country code (e.g. FRA or FR)")

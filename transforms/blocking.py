@@ -34,10 +34,10 @@ bounded, deterministic sample of each.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
+
+from transforms.config import BlockingConfig
 
 IDENTIFIER_PREFIXES = ("doc", "for", "tel", "eml")
 NAME_PREFIXES = ("nty", "ntd", "sky", "nk")
@@ -67,28 +67,6 @@ _RUNS = f"^({_RUN})$"
 "FE123456" is not: a prefix and a run can be a real number."""
 
 TRAINING_SESSIONS = ("names", "birth_date")
-
-
-@dataclass(frozen=True)
-class BlockingConfig:
-    """Bounds that keep blocking linear-ish and generic values out of the evidence."""
-
-    generic_min_persons: int = 5
-    """An identifier shared by more than this many distinct persons is generic: listed in
-    gold/generic_values and ignored as evidence and as a blocking key."""
-    shared_min_persons: int = 3
-    """A phone held by at least this many distinct persons (and not generic) is a shared line."""
-    max_block_size: int = 50
-    """Name-based blocks with more records than this are skipped: pairs within them are
-    quadratic (a block of 200 is 19,900 pairs) and weak evidence (a common name in one year);
-    they still meet through rarer keys. On 100k generated persons 50 instead of 200 halved the
-    candidate pairs (11.3M to 5.3M) for 1.2 points of blocking recall. Identifiers are bounded
-    by the generic rule instead."""
-    training_block_records: int = 12
-    """Training pairs come from at most this many records per block (first by a hash of their
-    key): a common name or a 1 January birth date must not dominate EM."""
-    training_pairs: int = 200_000
-    """At most about this many training pairs per session (a deterministic hash sample)."""
 
 
 def implausible_document(number: Column) -> Column:

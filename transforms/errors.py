@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from contracts.errors import InterlinkError
 
-class TransformError(ValueError):
+
+class TransformError(InterlinkError, ValueError):
     """Base of the user-facing transform errors (the CLI prints them without a traceback)."""
 
 

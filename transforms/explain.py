@@ -10,7 +10,7 @@ from __future__ import annotations
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from transforms import io
+from transforms import lake_io
 from transforms.errors import EntityNotFound, LakeNotBuilt
 
 
@@ -26,13 +26,13 @@ def _fmt_contrib(contrib: dict[str, float], levels: dict[str, str]) -> str:
 
 def explain_entity(spark: SparkSession, lake_root: str, entity_id: str) -> str:
     """A readable explanation of one entity from gold (raises EntityNotFound / LakeNotBuilt)."""
-    entities = io.read_table(spark, lake_root, "gold", "person_entities")
+    entities = lake_io.read_table(spark, lake_root, "gold", "person_entities")
     if entities is None:
         raise LakeNotBuilt(
             f"no gold/person_entities under {lake_root}: run the pipeline first "
             "(`interlink run` or `interlink demo`)"
         )
-    events = io.read_table(spark, lake_root, "gold", "entity_events")
+    events = lake_io.read_table(spark, lake_root, "gold", "entity_events")
     rows = (
         entities.where(F.col("entity_id") == entity_id)
         .orderBy("source_country", "record_id")
@@ -80,7 +80,7 @@ def explain_entity(spark: SparkSession, lake_root: str, entity_id: str) -> str:
             f"sex {r['sex'] or '?'}; documents {', '.join(r['doc_keys']) or '-'} "
             f"[topic {r['topic']} partition {r['partition']} offset {r['offset']}]"
         )
-    pairs_df = io.read_table(spark, lake_root, "gold", "person_pairs")
+    pairs_df = lake_io.read_table(spark, lake_root, "gold", "person_pairs")
     pairs = []
     if pairs_df is not None:
         pairs = (

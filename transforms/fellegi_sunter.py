@@ -34,10 +34,10 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from transforms.comparisons import NEUTRAL, Comparison, record_columns
+from transforms.config import U_SAMPLE_PAIRS
 
 TF_CLAMP = 5.0  # bits: a single rare or common value may not swing the weight more than this
 PRIOR_PAIRS = 20.0  # pseudo-matches behind the m priors (negligible beside real volumes)
-U_SAMPLE_PAIRS = 100_000
 TF_BROADCAST_ROWS = 3_000_000  # term-frequency rows small enough to ship to every task
 U_PSEUDO = 0.01  # pseudo-count of each agreeing level when estimating u ('else' gets 1)
 
@@ -611,7 +611,3 @@ def _label_expr(c: Comparison, g: Column) -> Column:
     for gamma, label in enumerate(c.labels()):
         expr = F.when(g == gamma, F.lit(label)).otherwise(expr)
     return expr
-
-
-def probability_to_weight(p: float) -> float:
-    return math.log2(p / (1 - p))

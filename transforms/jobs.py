@@ -10,30 +10,21 @@ every pair (the IDs are still inherited from the stored map).
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
-from transforms import io
+from contracts.registry import FEEDS
+from transforms import lake_io
 from transforms import links as LK
 from transforms.comparisons import default_comparisons
-from transforms.entity_ids import assign_ids, empty_map, empty_registry
+from transforms.config import ResolutionConfig
+from transforms.entity_ids import empty_map, empty_registry
 from transforms.fellegi_sunter import vector_columns
-from transforms.persons import (
-    PreviousState,
-    ResolutionConfig,
-    generic_values_output,
-    pairs_output,
-    resolve_persons,
-    to_records,
-)
-from transforms.schemas import FEEDS
+from transforms.person_gold import PersonGold, person_gold
+from transforms.persons import PreviousState, Resolution
 from transforms.standardize import build_silver_frame
-
-log = logging.getLogger("interlink.transforms")
 
 STATE = "persons"
 
@@ -47,20 +38,22 @@ def build_silver(spark: SparkSession, lake_root: str) -> dict[str, int]:
     """
     counts: dict[str, int] = {}
     for feed in FEEDS:
-        bronze = io.read_bronze(spark, lake_root, feed)
+        bronze = lake_io.read_bronze(spark, lake_root, feed)
         if bronze is None:
             continue
-        counts[feed] = io.write_table(build_silver_frame(bronze, feed), lake_root, "silver", feed)
+        counts[feed] = lake_io.write_table(
+            build_silver_frame(bronze, feed), lake_root, "silver", feed
+        )
     return counts
 
 
 # -- gold -----------------------------------------------------------------------------------------
 def _state(spark: SparkSession, lake_root: str, name: str) -> DataFrame | None:
-    return io.read_table(spark, lake_root, "state", f"{STATE}/{name}")
+    return lake_io.read_table(spark, lake_root, "state", f"{STATE}/{name}")
 
 
 def _write_state(df: DataFrame, lake_root: str, name: str) -> int:
-    return io.write_table_via_temp(df, lake_root, "state", f"{STATE}/{name}")
+    return lake_io.write_table_via_temp(df, lake_root, "state", f"{STATE}/{name}")
 
 
 def _previous(spark: SparkSession, lake_root: str, full: bool) -> PreviousState | None:
@@ -74,168 +67,126 @@ def _previous(spark: SparkSession, lake_root: str, full: bool) -> PreviousState 
     return PreviousState(records=records, vectors=vectors, flagged=flagged)
 
 
-def resolve_and_persist(
-    spark: SparkSession,
-    lake_root: str,
-    persons: DataFrame,
-    *,
-    full: bool = False,
-    config: ResolutionConfig | None = None,
-) -> dict[str, Any]:
-    """Person resolution on silver persons, gold person tables written, state updated."""
-    config = config or ResolutionConfig()
-    meta = io.read_json(lake_root, "state", f"{STATE}/meta.json") or {"run_seq": 0}
+def read_person_inputs(
+    spark: SparkSession, lake_root: str, *, full: bool
+) -> tuple[int, PreviousState | None, DataFrame, DataFrame, DataFrame | None]:
+    """What `person_gold` needs from the previous run: this run's number, the reusable state
+    (None on a full run), the ID map, the ID registry and the event history."""
+    meta = lake_io.read_json(lake_root, "state", f"{STATE}/meta.json") or {"run_seq": 0}
     run_seq = int(meta["run_seq"]) + 1
     previous = _previous(spark, lake_root, full)
-    # Vectors stored by a model with other comparisons (an upgrade) cannot be reused pair by pair.
-    if previous is not None and sorted(previous.vectors.columns) != sorted(
-        vector_columns(default_comparisons())
-    ):
-        log.warning("stored comparison vectors are from another model: rebuilding all pairs")
-        previous = None
-    records = to_records(persons)
-    res = resolve_persons(records, config=config, previous=previous)
-
-    prev_map = _state(spark, lake_root, "id_map") or empty_map(spark)
+    id_map = _state(spark, lake_root, "id_map") or empty_map(spark)
     registry = _state(spark, lake_root, "registry") or empty_registry(spark)
-    assignment, events, new_registry = assign_ids(res.clusters, prev_map, registry, run_seq)
-    assignment = assignment.localCheckpoint(eager=True)
-    events = events.localCheckpoint(eager=True)
-    new_registry = new_registry.localCheckpoint(eager=True)
-    history = _state(spark, lake_root, "events")
-    all_events = events if history is None else history.unionByName(events)
-    all_events = all_events.localCheckpoint(eager=True)
+    return run_seq, previous, id_map, registry, _state(spark, lake_root, "events")
 
-    # Gold: one row per current record with its entity and provenance.
-    sizes = assignment.groupBy("entity_id").agg(
-        F.count("*").alias("entity_records"),
-    )
-    countries = (
-        assignment.join(records.select("rk", "source_country"), "rk")
-        .groupBy("entity_id")
-        .agg(F.countDistinct("source_country").alias("entity_countries"))
-    )
-    entities = (
-        persons.withColumn("rk", F.concat_ws("|", "source_country", "record_id"))
-        .join(assignment, "rk")
-        .join(res.clusters.select("rk", "guard"), "rk")
-        .join(sizes, "entity_id")
-        .join(countries, "entity_id")
-        .drop("rk")
-    )
-    first = ["source_country", "record_id", "entity_id"]
-    entities = entities.select(*first, *[c for c in entities.columns if c not in first])
-    n_entities_rows = io.write_table(
-        entities.orderBy("entity_id", "source_country", "record_id"),
-        lake_root,
-        "gold",
-        "person_entities",
-    )
-    n_pairs = io.write_table(
-        pairs_output(res.accepted, assignment).orderBy(
-            "l_source_country", "l_record_id", "r_source_country", "r_record_id"
-        ),
-        lake_root,
-        "gold",
-        "person_pairs",
-    )
-    n_generic = io.write_table(
-        generic_values_output(res.flagged).orderBy("kind", "value"),
-        lake_root,
-        "gold",
-        "generic_values",
-    )
-    io.write_table(
-        all_events.orderBy("run_seq", "event", "entity_id"), lake_root, "gold", "entity_events"
-    )
 
-    # State for the next run (written after gold, so a failed run leaves the old state intact).
-    _write_state(records.select("rk", "payload_hash"), lake_root, "records")
-    _write_state(res.vectors.select(*vector_columns(default_comparisons())), lake_root, "vectors")
-    _write_state(res.flagged, lake_root, "keys")
-    _write_state(assignment, lake_root, "id_map")
-    _write_state(new_registry, lake_root, "registry")
-    _write_state(all_events, lake_root, "events")
-
-    n_entities = assignment.select("entity_id").distinct().count()
-    cross = countries.where(F.col("entity_countries") > 1).count()
-    ev = {r["event"]: r["count"] for r in events.groupBy("event").count().collect()}
-    guarded = res.clusters.where(F.col("guard").isNotNull()).count()
-    summary: dict[str, Any] = {
-        "run_seq": run_seq,
-        "mode": "full" if previous is None else "incremental",
-        "records": n_entities_rows,
-        "entities": n_entities,
-        "cross_country_entities": cross,
-        "pairs": n_pairs,
-        "candidate_pairs": res.model.candidate_pairs,
-        "pairs_compared_this_run": res.new_vectors,
-        "dirty_records": res.dirty,
-        "generic_values": n_generic,
-        "guarded_records": guarded,
-        "events": ev,
-        "threshold_probability": config.threshold,
-        "model": res.model.as_dict(),
-    }
-    io.write_json(
+def persist_person_gold(
+    lake_root: str, gold: PersonGold, config: ResolutionConfig
+) -> dict[str, Any]:
+    """Write the person gold tables, then the state (after gold, so a failed run leaves the old
+    state intact), then the run's metadata; return the JSON-able summary."""
+    n_records = lake_io.write_gold(gold.entities, lake_root, "person_entities")
+    n_pairs = lake_io.write_gold(gold.pairs, lake_root, "person_pairs")
+    n_generic = lake_io.write_gold(gold.generic_values, lake_root, "generic_values")
+    lake_io.write_gold(gold.all_events, lake_root, "entity_events")
+    for name, df in gold.state.items():
+        _write_state(df, lake_root, name)
+    counts = gold.summary(config)
+    model = counts["model"]
+    lake_io.write_json(
         lake_root,
         "state",
         f"{STATE}/meta.json",
         {
-            "run_seq": run_seq,
+            "run_seq": gold.run_seq,
             "run_at": datetime.now(UTC).isoformat(),
             "vector_columns": vector_columns(default_comparisons()),
-            "model": res.model.as_dict(),
+            "model": model,
         },
     )
-    summary["_resolution"] = res
-    summary["_assignment"] = assignment
-    return summary
+    written = {"records": n_records, "pairs": n_pairs, "generic_values": n_generic}
+    order = [
+        "run_seq", "mode", "records", "entities", "cross_country_entities", "pairs",
+        "candidate_pairs", "pairs_compared_this_run", "dirty_records", "generic_values",
+        "guarded_records", "events", "threshold_probability", "model",
+    ]  # fmt: skip
+    both = {**counts, **written}
+    return {k: both[k] for k in order}
 
 
-def build_gold(spark: SparkSession, lake_root: str, *, full: bool = False) -> dict[str, Any]:
+def build_gold(
+    spark: SparkSession,
+    lake_root: str,
+    *,
+    full: bool = False,
+    config: ResolutionConfig | None = None,
+) -> dict[str, Any]:
     """Write every gold table from silver; return summary counts (JSON-able).
 
     Persons: person_entities, person_pairs, generic_values, entity_events. Documents: documents,
     document_alerts. Notices: notice_hits. Cases: case_links, networks, trends.
     """
     out: dict[str, Any] = {}
-    persons = io.read_table(spark, lake_root, "silver", "person")
-    cases = io.read_table(spark, lake_root, "silver", "case")
-    docs = io.read_table(spark, lake_root, "silver", "travel_document")
-    notices = io.read_table(spark, lake_root, "silver", "notice")
+    persons = lake_io.read_table(spark, lake_root, "silver", "person")
+    cases = lake_io.read_table(spark, lake_root, "silver", "case")
+    docs = lake_io.read_table(spark, lake_root, "silver", "travel_document")
+    notices = lake_io.read_table(spark, lake_root, "silver", "notice")
     assignment = None
     res = None
+    config = config or ResolutionConfig()
     if persons is not None:
-        summary = resolve_and_persist(spark, lake_root, persons, full=full)
-        res = summary.pop("_resolution")
-        assignment = summary.pop("_assignment")
+        run_seq, previous, id_map, registry, history = read_person_inputs(
+            spark, lake_root, full=full
+        )
+        gold = person_gold(
+            persons,
+            previous=previous,
+            id_map=id_map,
+            registry=registry,
+            history=history,
+            run_seq=run_seq,
+            config=config,
+        )
+        summary = persist_person_gold(lake_root, gold, config)
+        res, assignment = gold.resolution, gold.assignment
         out["persons"] = summary
         out.update(
             {k: summary[k] for k in ("records", "entities", "cross_country_entities", "pairs")}
         )
-    out["documents"] = (
-        io.write_table(
-            LK.documents_table(docs, persons, cases, notices), lake_root, "gold", "documents"
-        )
-        if any(x is not None for x in (docs, persons, cases, notices))
-        else 0
-    )
+    tables = link_gold(docs, persons, cases, notices, res, assignment, config)
+    for name, df in tables.items():
+        n = lake_io.write_gold(df, lake_root, name)
+        if name != "network_members":
+            out[name] = n
+    if "documents" not in tables:
+        out["documents"] = 0
+    return out
+
+
+def link_gold(
+    docs: DataFrame | None,
+    persons: DataFrame | None,
+    cases: DataFrame | None,
+    notices: DataFrame | None,
+    res: Resolution | None,
+    assignment: DataFrame | None,
+    config: ResolutionConfig,
+) -> dict[str, DataFrame]:
+    """The gold tables built on silver and the person entities, by name, in the order they are
+    written: documents, document_alerts, notice_hits, case_links, networks, network_members,
+    trends (each only when its inputs exist). Pure: nothing is read or written."""
+    tables: dict[str, DataFrame] = {}
+    if any(x is not None for x in (docs, persons, cases, notices)):
+        tables["documents"] = LK.documents_table(docs, persons, cases, notices)
     if docs is not None:
-        out["document_alerts"] = io.write_table(
-            LK.document_alerts(docs, persons, cases, notices), lake_root, "gold", "document_alerts"
-        )
+        tables["document_alerts"] = LK.document_alerts(docs, persons, cases, notices)
     if notices is not None and res is not None and assignment is not None:
-        out["notice_hits"] = io.write_table(
-            LK.notice_hits(notices, persons, res, assignment), lake_root, "gold", "notice_hits"
-        )
+        tables["notice_hits"] = LK.notice_hits(notices, persons, res, assignment, config=config)
     if cases is not None:
         links = LK.case_links(cases, persons, assignment).localCheckpoint(eager=True)
-        out["case_links"] = io.write_table(links, lake_root, "gold", "case_links")
-        nets, members = LK.networks(cases, links, persons, assignment)
-        out["networks"] = io.write_table(nets, lake_root, "gold", "networks")
-        io.write_table(members, lake_root, "gold", "network_members")
-        out["trends"] = io.write_table(
-            LK.trends(cases, persons, assignment), lake_root, "gold", "trends"
+        tables["case_links"] = links
+        tables["networks"], tables["network_members"] = LK.networks(
+            cases, links, persons, assignment
         )
-    return out
+        tables["trends"] = LK.trends(cases, persons, assignment)
+    return tables

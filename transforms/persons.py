@@ -28,6 +28,7 @@ from transforms import blocking as B
 from transforms import clustering as C
 from transforms import fellegi_sunter as FS
 from transforms.comparisons import Comparison, default_comparisons
+from transforms.config import ResolutionConfig
 
 RECORD_COLUMNS = (
     "name_keys",
@@ -63,33 +64,6 @@ _TYPES = {"birth_year": "int", "birth_month": "int", "birth_day": "int"}
 UNKNOWN_NATIONALITIES = ("XXA", "XXB", "XXC", "XXX")
 """ICAO 9303 codes for stateless, refugee and unspecified: a status, not a nationality, so they
 say nothing about identity (one report writes SYR, the next XXA)."""
-
-
-@dataclass(frozen=True)
-class ResolutionConfig:
-    """The few knobs of person resolution; defaults are the documented production values."""
-
-    threshold: float = 0.95
-    """The one match threshold: a pair is accepted when its match probability is at least this
-    (match weight ≥ log2(0.95/0.05) ≈ 4.25 bits)."""
-    cannot_link: float = 0.2
-    """Pairs below this probability (weight ≤ −2 bits) are never left in one cluster through
-    others: the model compared them and found two people."""
-    blocking: B.BlockingConfig = field(default_factory=B.BlockingConfig)
-    max_cluster_size: int = 50
-    """Components larger than this are re-clustered on stronger edges (the giant guard)."""
-    guard_steps: tuple[float, ...] = (4.0, 8.0, 12.0)
-    """Extra bits above the threshold tried in turn on an oversized component."""
-    u_sample_pairs: int = FS.U_SAMPLE_PAIRS
-    """Random record pairs behind u."""
-
-    @property
-    def threshold_weight(self) -> float:
-        return FS.probability_to_weight(self.threshold)
-
-    @property
-    def cannot_link_weight(self) -> float:
-        return FS.probability_to_weight(self.cannot_link)
 
 
 @dataclass

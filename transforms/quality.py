@@ -28,7 +28,7 @@ from contracts.expectations import (
     suite_for,
     suite_name,
 )
-from contracts.registry import FEEDS
+from contracts.registry import check_feed
 from transforms.data_docs_offline import localize_data_docs
 
 if TYPE_CHECKING:
@@ -151,8 +151,7 @@ def add_helper_columns(df: DataFrame, feed: str) -> DataFrame:
     """The bronze DataFrame plus the helper columns the feed's suite reads (see
     `contracts.expectations`): payload fields parsed with Spark's JSON functions and the
     derived rule columns. Pure: no I/O."""
-    if feed not in FEEDS:
-        raise ValueError(f"unknown feed {feed!r}: choose one of {', '.join(FEEDS)}")
+    check_feed(feed)
     upsert = F.col("operation") == "upsert"
     out = df
     for name, path in PAYLOAD_COLUMNS[feed].items():

@@ -16,6 +16,8 @@ from pyspark.sql.types import (
     StructType,
 )
 
+from contracts.registry import FEEDS
+
 S = StringType()
 
 
@@ -124,4 +126,4 @@ PAYLOADS: dict[str, StructType] = {
     "case": CASE,
     "notice": NOTICE,
 }
-FEEDS = tuple(PAYLOADS)
+assert set(PAYLOADS) == set(FEEDS), "a feed of contracts.registry.FEEDS has no Spark payload schema"

@@ -15,6 +15,7 @@ from infra.warehouse.errors import (
     NotMigrated,
     WarehouseError,
 )
+from infra.warehouse.gold_sources import check_gold_sources
 from infra.warehouse.governance import (
     InvalidRecipient,
     grant_recipient,
@@ -52,3 +53,6 @@ __all__ = [
     "set_networks",
     "table_counts",
 ]
+
+# The catalog and contracts/gold.py agree, or nothing here is usable.
+check_gold_sources()

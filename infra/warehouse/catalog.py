@@ -7,14 +7,18 @@ the database, this catalog or the page drift apart.
 
 Each column also says where its value comes from in the gold Parquet that `transforms/` writes
 (`<lake>/gold/<gold>/`): by default the gold column of the same name; `alts` lists DuckDB
-expressions over the gold row `g`, tried in order, each with the gold columns it needs (so the
-loader follows gold as it evolves). A column whose gold source is missing loads as NULL and the
-load report names it.
+expressions over the gold row `g`, tried in order, each with the gold columns it needs. The gold
+columns are declared once, in `contracts/gold.py`; `gold_sources.check_gold_sources` (run when
+`infra.warehouse` is imported) fails unless every gold column named here is declared there and
+every warehouse column finds its source.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from contracts.gold import GoldTable, gold_table
+from contracts.registry import FEEDS
 
 # Europol SIENA-style handling codes: the text that must travel with the data.
 CAVEATS: dict[str, str] = {
@@ -24,8 +28,6 @@ CAVEATS: dict[str, str] = {
     "H2": "H2: not to be disseminated without the permission of the provider.",
     "H3": "H3: other restrictions apply (see the handling note).",
 }
-
-FEEDS = ("person", "travel_document", "case", "notice")
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,20 @@ class Table:
         """The sources, as the load report names them."""
         return ", ".join(self.sources)
 
+    @property
+    def gold_tables(self) -> tuple[GoldTable, ...]:
+        """The declarations (contracts/gold.py) of the gold tables this table reads."""
+        return tuple(gold_table(s.removeprefix("gold/")) for s in self.sources if _is_gold(s))
+
     def column(self, name: str) -> Column:
         for c in self.columns:
             if c.name == name:
                 return c
         raise KeyError(name)
+
+
+def _is_gold(source: str) -> bool:
+    return source.startswith("gold/")
 
 
 def _rk(country: str, feed: str, record_id: str) -> str:
@@ -170,7 +181,7 @@ def _split_rk(col: str, part: int) -> str:
     return f"split_part(g.{col}, '|', {part})"
 
 
-SILVER = ("silver/person", "silver/travel_document", "silver/case", "silver/notice")
+SILVER = tuple(f"silver/{feed}" for feed in FEEDS)
 
 TABLES: tuple[Table, ...] = (
     Table(
@@ -502,7 +513,6 @@ TABLES: tuple[Table, ...] = (
                 "double",
                 "Strength of the link (1 - product of misses).",
                 (("strength",), "g.strength"),
-                (("score",), "g.score"),
             ),
             Column("cross_country", "bool", "Whether the two cases come from two countries."),
             *_handling(derived=True),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from contracts.errors import InterlinkError
 
-class SimulationError(ValueError):
+
+class SimulationError(InterlinkError, ValueError):
     """Base of the generator's user errors (bad parameters or output location)."""
 
 

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from contracts.registry import FEEDS
 from streams.simulate.errors import FeedsNotFound, InvalidSize, OutputNotEmpty, UnknownCountry
 from streams.simulate.reports import Message, Reporter
 from streams.simulate.world import World
 
-FEEDS: tuple[str, ...] = ("person", "travel_document", "case", "notice")
-"""Feed directories written under the output directory (as in topic names)."""
 PERSON_TRUTH_COLUMNS = ("source_country", "record_id", "true_person_id", "role", "variations")
 """Columns of `truth/persons.csv`: one row per person record (its first version)."""
 CASE_LINK_COLUMNS = ("source_country_a", "record_id_a", "source_country_b", "record_id_b", "link")

@@ -11,7 +11,7 @@ from transforms_testkit import background_people, delete, message, person, write
 from typer.testing import CliRunner
 
 from interlink.cli_transforms import app
-from transforms import io
+from transforms import lake_io as io
 from transforms.explain import explain_entity
 from transforms.jobs import build_gold, build_silver
 

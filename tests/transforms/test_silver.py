@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from transforms_testkit import T0, delete, message, person, write_bronze
 
-from transforms import io
+from transforms import lake_io as io
 from transforms.jobs import build_silver
 
 pytestmark = pytest.mark.spark

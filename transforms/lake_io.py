@@ -15,7 +15,8 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 
 from contracts.lake import BRONZE, partition_dir
-from transforms.schemas import FEEDS
+from contracts.registry import FEEDS
+from transforms.gold_schema import check_gold
 
 
 def _strip_scheme(root: str) -> str:
@@ -95,3 +96,8 @@ def write_json(lake_root: str, layer: str, name: str, data: dict[str, Any]) -> N
     path = Path(table_path(lake_root, layer, name))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+def write_gold(df: DataFrame, lake_root: str, name: str) -> int:
+    """Check `df` against gold table `name`'s declaration (contracts/gold.py), then overwrite it."""
+    return write_table(check_gold(name, df), lake_root, "gold", name)
