@@ -2,7 +2,9 @@
 
 Engines: `interlink` (transforms.resolve on Spark), `interlink-incremental` (see
 `run_incremental`), `splink-duckdb`, `splink-spark`. Each reads
-the same person JSON Lines file (the `interlink resolve` input format) and writes into --out:
+the same person JSON Lines file (the `interlink resolve` input format) and writes into --out.
+The FEBRL yardsticks (`FEBRL_ENGINES`, see bench.febrl_yardsticks) read the raw FEBRL frame
+beside that file instead, as their own FEBRL examples do. Outputs:
 
 - `clusters.parquet`: key (source_country|record_id), cluster_id: one row per input record;
 - `candidates.parquet` (with --candidates): key_l, key_r: the pairs its blocking let through;
@@ -26,7 +28,17 @@ from typing import Any
 
 import pandas as pd
 
-ENGINES = ("interlink", "interlink-incremental", "splink-duckdb", "splink-spark")
+ENGINES = (
+    "interlink",
+    "interlink-incremental",
+    "splink-duckdb",
+    "splink-spark",
+    "splink-febrl-duckdb",
+    "splink-febrl-spark",
+    "recordlinkage-ecm",
+)
+FEBRL_ENGINES = ("splink-febrl-duckdb", "splink-febrl-spark", "recordlinkage-ecm")
+"""Yardsticks that read the raw FEBRL columns (`raw.parquet` beside the person file)."""
 
 
 class Phases:
@@ -126,6 +138,34 @@ def run_splink(
             "cluster",
         ),
     )
+
+
+def run_febrl_yardstick(
+    engine: str, input_path: Path, out: Path, *, shuffle_partitions: int
+) -> dict[str, Any]:
+    from bench import febrl_yardsticks as fy
+
+    phases = Phases()
+    frame = fy.read_raw(input_path.parent / "raw.parquet")
+    if engine == "recordlinkage-ecm":
+        extra = fy.run_ecm(frame, out, phases)
+        return _result(phases, extra, core=("resolve",))
+    if engine == "splink-febrl-duckdb":
+        import duckdb
+        from splink import DuckDBAPI
+
+        con = duckdb.connect(config={"temp_directory": str(out / "duckdb-tmp")})
+        db_api: Any = DuckDBAPI(connection=con)
+    else:
+        from splink import SparkAPI
+
+        with phases("startup"):
+            spark = _spark(shuffle_partitions, out, with_splink_jar=True)
+            spark.conf.set("spark.sql.codegen.wholeStage", "false")
+            db_api = SparkAPI(spark_session=spark)
+    extra = fy.run_splink(db_api, frame, out, phases)
+    core = [p for p in phases.seconds if p != "startup"]
+    return _result(phases, extra, core=tuple(core))
 
 
 def run_interlink(
@@ -269,6 +309,10 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     if args.engine == "interlink-incremental":
         result = run_incremental(args.input, args.out, shuffle_partitions=args.shuffle_partitions)
+    elif args.engine in FEBRL_ENGINES:
+        result = run_febrl_yardstick(
+            args.engine, args.input, args.out, shuffle_partitions=args.shuffle_partitions
+        )
     elif args.engine == "interlink":
         result = run_interlink(
             args.input,
