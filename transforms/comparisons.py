@@ -263,7 +263,8 @@ def names_alike() -> Column:
 @dataclass
 class BirthDateComparison(Comparison):
     """Exact (with term frequency), compatible at the coarser precision, day/month transposed,
-    year off with the same day and month, one keying error, within a year, else.
+    year off with the same day and month, one keying error, two adjacent digits swapped, within
+    a year, else.
 
     The matching view reads a 1 January date as a year (`transforms.persons.to_records`): many
     registrations record an unknown day and month that way.
@@ -305,6 +306,17 @@ class BirthDateComparison(Comparison):
                 & (L("birth_day") == R("birth_day")),
             ),
             Level("one_edit", both_full & (F.levenshtein(L("birth_date"), R("birth_date")) <= 1)),
+            # Two adjacent digits typed in the wrong order (1972-08-12 / 1972-08-21, 1927 /
+            # 1972): two edits apart, but the same digits.
+            Level(
+                "digits_swapped",
+                both_full
+                & (F.levenshtein(L("birth_date"), R("birth_date")) == 2)
+                & (
+                    F.array_sort(F.split(L("birth_date"), ""))
+                    == F.array_sort(F.split(R("birth_date"), ""))
+                ),
+            ),
             Level("within_a_year", (years_apart <= 1) & month_ok & day_ok),
         ]
 
@@ -349,10 +361,31 @@ def _shared(column: str) -> Column:
     return F.arrays_overlap(L(column), R(column))
 
 
+def one_keying_error(a: Column, b: Column) -> Column:
+    """Two identifiers of one issuer (`ISO3:NUMBER`, at least six characters of number) one
+    keying error apart: one character typed wrong, added or dropped, or two adjacent characters
+    swapped (`6988048` / `6988084`)."""
+    same_length = F.length(a) == F.length(b)
+    swapped = (
+        same_length
+        & (F.levenshtein(a, b) == 2)
+        & (F.array_sort(F.split(a, "")) == F.array_sort(F.split(b, "")))
+    )
+    issuer = F.substring_index(a, ":", 1) == F.substring_index(b, ":", 1)
+    long_enough = F.length(F.substring_index(a, ":", -1)) >= 6
+    return issuer & long_enough & ((F.levenshtein(a, b) <= 1) | swapped)
+
+
+def _near(column: str) -> Column:
+    return F.exists(L(column), lambda a: F.exists(R(column), lambda b: one_keying_error(a, b)))
+
+
 @dataclass
 class DocumentComparison(Comparison):
-    """A shared travel or identity document (number + issuing country); generic values (a
-    placeholder passport, a number shared by many people) were removed upstream."""
+    """A shared travel or identity document (number + issuing country), or one a single keying
+    error away (a digit mistyped or two swapped: clerks copy numbers by hand, and EM learns how
+    often the same person's number differs so, against how often two persons' do); generic
+    values (a placeholder passport, a number shared by many people) were removed upstream."""
 
     name: str = "document"
     columns: tuple[str, ...] = ("ids_doc",)
@@ -361,7 +394,7 @@ class DocumentComparison(Comparison):
         return _empty(L("ids_doc")) | _empty(R("ids_doc"))
 
     def levels(self) -> list[Level]:
-        return [Level("shared", _shared("ids_doc"))]
+        return [Level("shared", _shared("ids_doc")), Level("one_keying_error", _near("ids_doc"))]
 
 
 @dataclass
