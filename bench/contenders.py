@@ -76,6 +76,25 @@ def _spark(shuffle_partitions: int, work: Path, *, with_splink_jar: bool):  # ty
     )
 
 
+def _splink_api(backend: str, out: Path, shuffle_partitions: int, phases: Phases) -> Any:
+    """Splink's database API for `backend` (duckdb | spark); Spark's start-up is its own phase."""
+    from splink import DuckDBAPI, SparkAPI
+
+    if backend == "duckdb":
+        import duckdb
+
+        # DuckDB spills to `.tmp/` in the working directory by default: keep it with the run's
+        # outputs (under var/), where it is found and cleaned with them.
+        con = duckdb.connect(config={"temp_directory": str(out / "duckdb-tmp")})
+        return DuckDBAPI(connection=con)
+    with phases("startup"):
+        spark = _spark(shuffle_partitions, out, with_splink_jar=True)
+        # Splink's Spark example turns whole-stage code generation off: its wide CASE
+        # expressions otherwise spend longer compiling than running.
+        spark.conf.set("spark.sql.codegen.wholeStage", "false")
+        return SparkAPI(spark_session=spark)
+
+
 def run_splink(
     backend: str,
     input_path: Path,
@@ -85,26 +104,13 @@ def run_splink(
     shuffle_partitions: int,
     u_max_pairs: float,
 ) -> dict[str, Any]:
-    from splink import DuckDBAPI, Linker, SparkAPI
+    from splink import Linker
 
     from bench import splink_model as sm
 
     phases = Phases()
     extra: dict[str, Any] = {}
-    if backend == "duckdb":
-        import duckdb
-
-        # DuckDB spills to `.tmp/` in the working directory by default: keep it with the run's
-        # outputs (under var/), where it is found and cleaned with them.
-        con = duckdb.connect(config={"temp_directory": str(out / "duckdb-tmp")})
-        db_api: Any = DuckDBAPI(connection=con)
-    else:
-        with phases("startup"):
-            spark = _spark(shuffle_partitions, out, with_splink_jar=True)
-            # Splink's Spark example turns whole-stage code generation off: its wide CASE
-            # expressions otherwise spend longer compiling than running.
-            spark.conf.set("spark.sql.codegen.wholeStage", "false")
-            db_api = SparkAPI(spark_session=spark)
+    db_api = _splink_api(backend, out, shuffle_partitions, phases)
     with phases("standardise"):
         df = sm.load_input(input_path)
         sdf = db_api.register(df)
@@ -150,19 +156,7 @@ def run_febrl_yardstick(
     if engine == "recordlinkage-ecm":
         extra = fy.run_ecm(frame, out, phases)
         return _result(phases, extra, core=("resolve",))
-    if engine == "splink-febrl-duckdb":
-        import duckdb
-        from splink import DuckDBAPI
-
-        con = duckdb.connect(config={"temp_directory": str(out / "duckdb-tmp")})
-        db_api: Any = DuckDBAPI(connection=con)
-    else:
-        from splink import SparkAPI
-
-        with phases("startup"):
-            spark = _spark(shuffle_partitions, out, with_splink_jar=True)
-            spark.conf.set("spark.sql.codegen.wholeStage", "false")
-            db_api = SparkAPI(spark_session=spark)
+    db_api = _splink_api(engine.removeprefix("splink-febrl-"), out, shuffle_partitions, phases)
     extra = fy.run_splink(db_api, frame, out, phases)
     core = [p for p in phases.seconds if p != "startup"]
     return _result(phases, extra, core=tuple(core))
