@@ -2,7 +2,9 @@
 
 Engines: `interlink` (transforms.resolve on Spark), `interlink-incremental` (see
 `run_incremental`), `splink-duckdb`, `splink-spark`. Each reads
-the same person JSON Lines file (the `interlink resolve` input format) and writes into --out:
+the same person JSON Lines file (the `interlink resolve` input format) and writes into --out.
+The FEBRL yardsticks (`FEBRL_ENGINES`, see bench.febrl_yardsticks) read the raw FEBRL frame
+beside that file instead, as their own FEBRL examples do. Outputs:
 
 - `clusters.parquet`: key (source_country|record_id), cluster_id: one row per input record;
 - `candidates.parquet` (with --candidates): key_l, key_r: the pairs its blocking let through;
@@ -26,7 +28,17 @@ from typing import Any
 
 import pandas as pd
 
-ENGINES = ("interlink", "interlink-incremental", "splink-duckdb", "splink-spark")
+ENGINES = (
+    "interlink",
+    "interlink-incremental",
+    "splink-duckdb",
+    "splink-spark",
+    "splink-febrl-duckdb",
+    "splink-febrl-spark",
+    "recordlinkage-ecm",
+)
+FEBRL_ENGINES = ("splink-febrl-duckdb", "splink-febrl-spark", "recordlinkage-ecm")
+"""Yardsticks that read the raw FEBRL columns (`raw.parquet` beside the person file)."""
 
 
 class Phases:
@@ -64,6 +76,25 @@ def _spark(shuffle_partitions: int, work: Path, *, with_splink_jar: bool):  # ty
     )
 
 
+def _splink_api(backend: str, out: Path, shuffle_partitions: int, phases: Phases) -> Any:
+    """Splink's database API for `backend` (duckdb | spark); Spark's start-up is its own phase."""
+    from splink import DuckDBAPI, SparkAPI
+
+    if backend == "duckdb":
+        import duckdb
+
+        # DuckDB spills to `.tmp/` in the working directory by default: keep it with the run's
+        # outputs (under var/), where it is found and cleaned with them.
+        con = duckdb.connect(config={"temp_directory": str(out / "duckdb-tmp")})
+        return DuckDBAPI(connection=con)
+    with phases("startup"):
+        spark = _spark(shuffle_partitions, out, with_splink_jar=True)
+        # Splink's Spark example turns whole-stage code generation off: its wide CASE
+        # expressions otherwise spend longer compiling than running.
+        spark.conf.set("spark.sql.codegen.wholeStage", "false")
+        return SparkAPI(spark_session=spark)
+
+
 def run_splink(
     backend: str,
     input_path: Path,
@@ -73,26 +104,13 @@ def run_splink(
     shuffle_partitions: int,
     u_max_pairs: float,
 ) -> dict[str, Any]:
-    from splink import DuckDBAPI, Linker, SparkAPI
+    from splink import Linker
 
     from bench import splink_model as sm
 
     phases = Phases()
     extra: dict[str, Any] = {}
-    if backend == "duckdb":
-        import duckdb
-
-        # DuckDB spills to `.tmp/` in the working directory by default: keep it with the run's
-        # outputs (under var/), where it is found and cleaned with them.
-        con = duckdb.connect(config={"temp_directory": str(out / "duckdb-tmp")})
-        db_api: Any = DuckDBAPI(connection=con)
-    else:
-        with phases("startup"):
-            spark = _spark(shuffle_partitions, out, with_splink_jar=True)
-            # Splink's Spark example turns whole-stage code generation off: its wide CASE
-            # expressions otherwise spend longer compiling than running.
-            spark.conf.set("spark.sql.codegen.wholeStage", "false")
-            db_api = SparkAPI(spark_session=spark)
+    db_api = _splink_api(backend, out, shuffle_partitions, phases)
     with phases("standardise"):
         df = sm.load_input(input_path)
         sdf = db_api.register(df)
@@ -126,6 +144,22 @@ def run_splink(
             "cluster",
         ),
     )
+
+
+def run_febrl_yardstick(
+    engine: str, input_path: Path, out: Path, *, shuffle_partitions: int
+) -> dict[str, Any]:
+    from bench import febrl_yardsticks as fy
+
+    phases = Phases()
+    frame = fy.read_raw(input_path.parent / "raw.parquet")
+    if engine == "recordlinkage-ecm":
+        extra = fy.run_ecm(frame, out, phases)
+        return _result(phases, extra, core=("resolve",))
+    db_api = _splink_api(engine.removeprefix("splink-febrl-"), out, shuffle_partitions, phases)
+    extra = fy.run_splink(db_api, frame, out, phases)
+    core = [p for p in phases.seconds if p != "startup"]
+    return _result(phases, extra, core=tuple(core))
 
 
 def run_interlink(
@@ -269,6 +303,10 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     if args.engine == "interlink-incremental":
         result = run_incremental(args.input, args.out, shuffle_partitions=args.shuffle_partitions)
+    elif args.engine in FEBRL_ENGINES:
+        result = run_febrl_yardstick(
+            args.engine, args.input, args.out, shuffle_partitions=args.shuffle_partitions
+        )
     elif args.engine == "interlink":
         result = run_interlink(
             args.input,

@@ -20,6 +20,9 @@ NAMES = {
     "interlink-incremental": "Interlink incremental",
     "splink-duckdb": "Splink 5 (DuckDB)",
     "splink-spark": "Splink 5 (Spark)",
+    "splink-febrl-duckdb": "Splink 5 (DuckDB)",
+    "splink-febrl-spark": "Splink 5 (Spark)",
+    "recordlinkage-ecm": "recordlinkage ECM",
 }
 
 

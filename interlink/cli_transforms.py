@@ -54,8 +54,20 @@ def resolve(
     if not 0.5 <= threshold < 1:
         typer.echo(f"error: --threshold {threshold} must be in [0.5, 1)", err=True)
         raise typer.Exit(2)
+
+    def progress(phase: str, seconds: float | None) -> None:
+        # On stderr, so stdout stays the one JSON summary a script reads.
+        if seconds is None:
+            typer.echo(f"resolve: {phase} …", err=True)
+        else:
+            typer.echo(f"resolve: {phase} done in {seconds:.1f} s", err=True)
+
     summary = resolve_file(
-        _spark(), str(input), str(output), config=ResolutionConfig(threshold=threshold)
+        _spark(),
+        str(input),
+        str(output),
+        config=ResolutionConfig(threshold=threshold),
+        progress=progress,
     )
     typer.echo(json.dumps(summary))
 

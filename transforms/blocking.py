@@ -11,6 +11,8 @@ Every record emits *keys*, one family per blocking rule (a union of rules):
 | `ntd:` | a name token + day and month of birth (the year misreported) | no |
 | `sky:` | consonant skeleton of a whole name + birth year | no |
 | `nk:` | a whole name (two tokens or more) sorted, also its canonical and bare forms | no |
+| `dob:` | a full birth date (day precision) | no |
+| `adr:` | an address word (four letters or more) + a number of the same address | no |
 
 Two records are a candidate pair when they share a usable key. Key status (`key_stats`):
 
@@ -41,6 +43,10 @@ from transforms.config import BlockingConfig
 
 IDENTIFIER_PREFIXES = ("doc", "for", "tel", "eml")
 NAME_PREFIXES = ("nty", "ntd", "sky", "nk")
+RECORD_PREFIXES = ("dob", "adr")
+"""Blocking on other evidence than names: a record whose name was mistyped beyond recognition,
+swapped for another or left out still meets its duplicates through its full birth date, or
+through its street or locality with its house number or postcode."""
 PLACEHOLDER_WORDS = (
     "UNKNOWN",
     "UNK",
@@ -119,6 +125,23 @@ def record_keys(records: DataFrame) -> DataFrame:
                     lambda k: F.instr(k, " ") > 0,
                 ),
             ),
+        )
+    )
+    numbers = F.filter(F.col("address_tokens"), lambda t: t.rlike(r"^[0-9]+$"))
+    words = F.filter(F.col("address_tokens"), lambda t: (F.length(t) >= 4) & ~t.rlike(r"[0-9]"))
+    address_keys = F.flatten(
+        F.transform(
+            words,
+            lambda w: F.transform(numbers, lambda n: F.concat(F.lit("adr:"), w, F.lit("|"), n)),
+        )
+    )
+    keys = F.flatten(
+        F.array(
+            keys,
+            F.when(has_day, F.array(F.concat(F.lit("dob:"), F.col("birth_date")))).otherwise(
+                F.array().cast("array<string>")
+            ),
+            F.coalesce(address_keys, F.array().cast("array<string>")),
         )
     )
     signature = F.concat_ws("|", F.coalesce(F.get(F.col("skel_keys"), 0), F.lit("")), year)

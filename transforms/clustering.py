@@ -27,6 +27,11 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 CHECKPOINT_EVERY = 3
+LOCAL_EDGES = 2_000_000
+"""Up to this many edges, components are computed on the driver (union-find over the collected
+edges: one Spark job) instead of by label propagation (two or three jobs per round, a few
+rounds, each with its scheduling overhead): accepted edges number about the records, so this
+covers millions of records."""
 
 
 def _cut(df: DataFrame) -> DataFrame:
@@ -35,14 +40,50 @@ def _cut(df: DataFrame) -> DataFrame:
     return df.checkpoint(eager=True) if sc.getCheckpointDir() else df.localCheckpoint(eager=True)
 
 
-def connected_components(nodes: DataFrame, edges: DataFrame, max_rounds: int = 100) -> DataFrame:
+def union_find(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """rk -> smallest rk of its component, for every rk that appears in `pairs`."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for a, b in pairs:
+        parent.setdefault(a, a)
+        parent.setdefault(b, b)
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            # The smaller key becomes the root, so a root is its component's smallest rk.
+            lo, hi = (ra, rb) if ra < rb else (rb, ra)
+            parent[hi] = lo
+    return {x: find(x) for x in parent}
+
+
+def connected_components(
+    nodes: DataFrame, edges: DataFrame, max_rounds: int = 100, *, local_edges: int = LOCAL_EDGES
+) -> DataFrame:
     """(rk, component) for every node; `component` is the smallest rk of its component.
 
+    Up to `local_edges` edges, union-find on the driver; above, label propagation in Spark.
     nodes: column `rk`; edges: columns `l_rk`, `r_rk` (undirected). One round is one join and
     one aggregation: each linked node's new label is the smallest of its own and its neighbours'
     labels, and the same aggregation says whether it changed. Nodes without edges are their own
     component and never enter the loop.
     """
+    pairs = edges.select("l_rk", "r_rk").limit(local_edges + 1).collect()
+    if len(pairs) <= local_edges:
+        spark = edges.sparkSession
+        found = union_find([(r[0], r[1]) for r in pairs if r[0] != r[1]])
+        labels = spark.createDataFrame(
+            pd.DataFrame({"rk": list(found), "component": list(found.values())}),
+            "rk string, component string",
+        )
+        alone = nodes.select("rk").distinct().join(labels.select("rk"), "rk", "left_anti")
+        return labels.unionByName(alone.withColumn("component", F.col("rk")))
     both = (
         edges.select(F.col("l_rk").alias("src"), F.col("r_rk").alias("dst"))
         .unionByName(edges.select(F.col("r_rk").alias("src"), F.col("l_rk").alias("dst")))

@@ -263,7 +263,8 @@ def names_alike() -> Column:
 @dataclass
 class BirthDateComparison(Comparison):
     """Exact (with term frequency), compatible at the coarser precision, day/month transposed,
-    year off with the same day and month, one keying error, within a year, else.
+    year off with the same day and month, one keying error, two adjacent digits swapped, within
+    a year, else.
 
     The matching view reads a 1 January date as a year (`transforms.persons.to_records`): many
     registrations record an unknown day and month that way.
@@ -305,6 +306,17 @@ class BirthDateComparison(Comparison):
                 & (L("birth_day") == R("birth_day")),
             ),
             Level("one_edit", both_full & (F.levenshtein(L("birth_date"), R("birth_date")) <= 1)),
+            # Two adjacent digits typed in the wrong order (1972-08-12 / 1972-08-21, 1927 /
+            # 1972): two edits apart, but the same digits.
+            Level(
+                "digits_swapped",
+                both_full
+                & (F.levenshtein(L("birth_date"), R("birth_date")) == 2)
+                & (
+                    F.array_sort(F.split(L("birth_date"), ""))
+                    == F.array_sort(F.split(R("birth_date"), ""))
+                ),
+            ),
             Level("within_a_year", (years_apart <= 1) & month_ok & day_ok),
         ]
 
@@ -349,10 +361,31 @@ def _shared(column: str) -> Column:
     return F.arrays_overlap(L(column), R(column))
 
 
+def one_keying_error(a: Column, b: Column) -> Column:
+    """Two identifiers of one issuer (`ISO3:NUMBER`, at least six characters of number) one
+    keying error apart: one character typed wrong, added or dropped, or two adjacent characters
+    swapped (`6988048` / `6988084`)."""
+    same_length = F.length(a) == F.length(b)
+    swapped = (
+        same_length
+        & (F.levenshtein(a, b) == 2)
+        & (F.array_sort(F.split(a, "")) == F.array_sort(F.split(b, "")))
+    )
+    issuer = F.substring_index(a, ":", 1) == F.substring_index(b, ":", 1)
+    long_enough = F.length(F.substring_index(a, ":", -1)) >= 6
+    return issuer & long_enough & ((F.levenshtein(a, b) <= 1) | swapped)
+
+
+def _near(column: str) -> Column:
+    return F.exists(L(column), lambda a: F.exists(R(column), lambda b: one_keying_error(a, b)))
+
+
 @dataclass
 class DocumentComparison(Comparison):
-    """A shared travel or identity document (number + issuing country); generic values (a
-    placeholder passport, a number shared by many people) were removed upstream."""
+    """A shared travel or identity document (number + issuing country), or one a single keying
+    error away (a digit mistyped or two swapped: clerks copy numbers by hand, and EM learns how
+    often the same person's number differs so, against how often two persons' do); generic
+    values (a placeholder passport, a number shared by many people) were removed upstream."""
 
     name: str = "document"
     columns: tuple[str, ...] = ("ids_doc",)
@@ -361,7 +394,7 @@ class DocumentComparison(Comparison):
         return _empty(L("ids_doc")) | _empty(R("ids_doc"))
 
     def levels(self) -> list[Level]:
-        return [Level("shared", _shared("ids_doc"))]
+        return [Level("shared", _shared("ids_doc")), Level("one_keying_error", _near("ids_doc"))]
 
 
 @dataclass
@@ -428,22 +461,106 @@ class EmailComparison(Comparison):
         return [Level("shared", _shared("ids_email"))]
 
 
+ADDRESS_MOST, ADDRESS_HALF, ADDRESS_SOME, ADDRESS_NONE = 3, 2, 1, 0
+
+
+def _address_token_match(a: str, b: str) -> bool:
+    """One address token matches another: equal; or both words of four letters or more at most
+    one keying error apart (`middletoz` / `middleton`, `nerrgia` / `nerriga`). Numbers (house,
+    postcode) match only exactly: 12 and 13 are different houses."""
+    if a == b:
+        return True
+    if a.isdigit() or b.isdigit() or min(len(a), len(b)) < 4:
+        return False
+    return bool(Levenshtein.distance(a, b, score_cutoff=1) <= 1) or (
+        len(a) == len(b) and JaroWinkler.normalized_similarity(a, b) >= 0.93
+    )
+
+
+def _joined_fragments(tokens: list[str], other: set[str]) -> set[str]:
+    """Tokens of `tokens` that are fragments of one token of `other` split by a stray space
+    (`sweet w atdrs` / `sweetwaters`): adjacent tokens whose concatenation matches it."""
+    hits: set[str] = set()
+    for i in range(len(tokens) - 1):
+        glued = tokens[i] + tokens[i + 1]
+        if any(_address_token_match(glued, o) for o in other):
+            hits.update((tokens[i], tokens[i + 1]))
+    return hits
+
+
+def address_code(a: list[str], b: list[str]) -> int:
+    """ADDRESS_* level of two address token lists (locality and line, in written order).
+
+    The share of the shorter address's tokens that find a distinct fuzzy partner in the other
+    (`_address_token_match`), fragments of a split token counted with it: at least 0.8 is
+    `most`, at least 0.5 `half`, one token `some`.
+    """
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if not short:
+        return ADDRESS_NONE
+    free = list(long_)
+    matched = 0
+    for t in short:
+        hit = next((i for i, o in enumerate(free) if _address_token_match(t, o)), None)
+        if hit is not None:
+            matched += 1
+            free.pop(hit)
+    frags = _joined_fragments(short, set(long_)) | _joined_fragments(long_, set(short))
+    matched = max(matched, matched + sum(1 for t in short if t in frags) // 2)
+    share = min(matched, len(short)) / len(short)
+    if share >= 0.8:
+        return ADDRESS_MOST
+    if share >= 0.5:
+        return ADDRESS_HALF
+    return ADDRESS_SOME if matched else ADDRESS_NONE
+
+
+@F.pandas_udf(IntegerType())  # type: ignore[call-overload]
+def _address_udf(a: pd.Series, b: pd.Series) -> pd.Series:
+    return pd.Series(
+        [
+            None if x is None or y is None else address_code(list(x), list(y))
+            for x, y in zip(a, b, strict=True)
+        ],
+        dtype="Int32",
+    )
+
+
 @dataclass
 class AddressComparison(Comparison):
-    """Address tokens (locality and line): most tokens shared, or some shared."""
+    """Address tokens (locality and line, numbers included): the same tokens (with a term
+    frequency on the rarest shared token: a rare street is strong evidence, "street" is not),
+    most tokens alike, half alike, one alike, else.
+
+    Tokens are alike when equal or one keying error apart (`address_code`); a house or postal
+    number only when equal. Records of one person often carry the same address with typos, a
+    token split or dropped; family members share it exactly, which the exact level's term
+    frequency and the name and birth-date evidence keep apart.
+    """
 
     name: str = "address"
     columns: tuple[str, ...] = ("address_tokens",)
+
+    def prepare(self, pairs: DataFrame) -> DataFrame:
+        if "address_fuzzy" in pairs.columns:
+            return pairs
+        return pairs.withColumn(
+            "address_fuzzy", _address_udf(L("address_tokens"), R("address_tokens"))
+        )
 
     def null_condition(self) -> Column:
         return _empty(L("address_tokens")) | _empty(R("address_tokens"))
 
     def levels(self) -> list[Level]:
-        inter = F.size(F.array_intersect(L("address_tokens"), R("address_tokens")))
-        union = F.size(F.array_union(L("address_tokens"), R("address_tokens")))
+        fuzzy = F.col("address_fuzzy")
+        same = F.array_sort(F.array_distinct(L("address_tokens"))) == F.array_sort(
+            F.array_distinct(R("address_tokens"))
+        )
         return [
-            Level("jaccard>=0.5", inter >= union * 0.5),
-            Level("some_shared", inter > 0),
+            Level("exact", same, "address_tokens"),
+            Level("most_alike", fuzzy == ADDRESS_MOST),
+            Level("half_alike", fuzzy == ADDRESS_HALF),
+            Level("one_alike", fuzzy == ADDRESS_SOME),
         ]
 
 

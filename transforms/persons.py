@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,14 +105,23 @@ class Resolution:
 log = logging.getLogger("interlink.transforms.persons")
 
 
-class _Phases:
-    """Wall seconds per resolution phase, logged and kept in the summary for operators."""
+Progress = Callable[[str, float | None], None]
+"""Called with (phase, None) when a phase starts and (phase, seconds) when it ends: what
+`interlink resolve` prints so a user sees where a long run is."""
 
-    def __init__(self) -> None:
+
+class Phases:
+    """Wall seconds per resolution phase, logged, reported to `progress` and kept in the summary
+    for operators. Phases: standardise, block, compare, train, score, cluster, write."""
+
+    def __init__(self, progress: Progress | None = None) -> None:
         self.seconds: dict[str, float] = {}
+        self.progress = progress
 
     @contextmanager
     def __call__(self, name: str):  # type: ignore[no-untyped-def]
+        if self.progress is not None:
+            self.progress(name, None)
         t0 = time.perf_counter()
         try:
             yield
@@ -119,6 +129,8 @@ class _Phases:
             took = time.perf_counter() - t0
             self.seconds[name] = round(self.seconds.get(name, 0.0) + took, 3)
             log.info("person resolution: %s took %.1fs", name, took)
+            if self.progress is not None:
+                self.progress(name, took)
 
 
 def record_key(country: F.Column, record_id: F.Column) -> F.Column:
@@ -187,19 +199,21 @@ def resolve_persons(
     config: ResolutionConfig | None = None,
     previous: PreviousState | None = None,
     comparisons: list[Comparison] | None = None,
+    phases: Phases | None = None,
 ) -> Resolution:
-    """Score and cluster person records; `previous` switches to incremental mode."""
+    """Score and cluster person records; `previous` switches to incremental mode. `phases`
+    (optional) times each phase and reports it to its progress callback."""
     config = config or ResolutionConfig()
     comparisons = comparisons or default_comparisons()
-    phase = _Phases()
-    with phase("keys"):
+    phase = phases or Phases()
+    with phase("block"):
         records = records.localCheckpoint(eager=True)
         n_records = records.count()
         keys = B.record_keys(records).localCheckpoint(eager=True)
         stats = B.key_stats(keys, config.blocking)
         flagged = B.flagged_keys(stats).localCheckpoint(eager=True)
         rec = B.with_evidence_ids(records, flagged).localCheckpoint(eager=True)
-    with phase("pairs"):
+    with phase("block"):
         pairs = B.pair_set(
             B.candidate_pairs(keys, flagged), B.training_pairs(records, keys, config.blocking)
         ).localCheckpoint(eager=True)
@@ -222,9 +236,9 @@ def resolve_persons(
         # with this layout neither moves the (many) pairs again.
         parts = int(records.sparkSession.conf.get("spark.sql.shuffle.partitions") or 4)
         vectors = vectors.repartition(parts, "l_rk", "r_rk").localCheckpoint(eager=True)
-    with phase("u"):
+    with phase("train"):
         sample = FS.sample_patterns(rec, comparisons, config.u_sample_pairs, n_records)
-    with phase("m"):
+    with phase("train"):
         total_pairs = n_records * (n_records - 1) // 2
         model = FS.fit(sample, FS.training_patterns(vectors, comparisons), comparisons, total_pairs)
     with phase("score"):
@@ -243,7 +257,7 @@ def resolve_persons(
         )
         clusters = C.refine(
             guarded,
-            numeric,
+            lift_unsure_cannot_links(numeric, comparisons, config.cannot_link_weight),
             accept=config.threshold_weight,
             cannot_link=config.cannot_link_weight,
         ).localCheckpoint(eager=True)
@@ -268,6 +282,27 @@ def resolve_persons(
         dirty=None if dirty_df is None else dirty_df.count(),
         new_vectors=new_count,
         summary={"phase_seconds": phase.seconds},
+    )
+
+
+def lift_unsure_cannot_links(
+    scored: DataFrame, comparisons: list[Comparison], cannot_link: float
+) -> DataFrame:
+    """`scored` with pairs that agree on the name (exact, variant or skeleton) and on the full
+    birth date lifted to the cannot-link weight: such a pair may stay out of a cluster, but it
+    is no proof of two people. A record corrupted on one field (an identity number mistyped
+    twice, a new address) must not split a cluster whose records agree on who the person is."""
+    by_name = {c.name: c for c in comparisons}
+    name, dob = by_name.get("name"), by_name.get("birth_date")
+    if name is None or dob is None:
+        return scored
+    same_name = F.col("g_name") >= name.labels().index("skeleton")
+    same_dob = F.col("g_birth_date") == dob.labels().index("exact")
+    return scored.withColumn(
+        "match_weight",
+        F.when(same_name & same_dob, F.greatest("match_weight", F.lit(cannot_link))).otherwise(
+            F.col("match_weight")
+        ),
     )
 
 

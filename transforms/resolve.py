@@ -22,7 +22,14 @@ from pyspark.sql.types import StringType, StructField, StructType
 
 from transforms.entity_ids import assign_ids, empty_map, empty_registry
 from transforms.errors import ResolveInputError
-from transforms.persons import ResolutionConfig, pairs_output, resolve_persons, to_records
+from transforms.persons import (
+    Phases,
+    Progress,
+    ResolutionConfig,
+    pairs_output,
+    resolve_persons,
+    to_records,
+)
 from transforms.schemas import PERSON
 from transforms.standardize import person_body
 
@@ -104,15 +111,23 @@ def resolve_file(
     output_dir: str,
     *,
     config: ResolutionConfig | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Resolve the persons of one file; write entities.parquet and pairs.parquet; return counts."""
-    raw = read_person_file(spark, input_path)
-    persons = person_body(raw.withColumn("feed", F.lit("person")))
-    records = to_records(persons)
-    res = resolve_persons(records, config=config)
+    """Resolve the persons of one file; write entities.parquet and pairs.parquet; return counts
+    and seconds per phase (`progress`, when given, hears each phase start and end)."""
+    phase = Phases(progress)
+    with phase("standardise"):
+        raw = read_person_file(spark, input_path)
+        persons = person_body(raw.withColumn("feed", F.lit("person")))
+        records = to_records(persons).localCheckpoint(eager=True)
+    res = resolve_persons(records, config=config, phases=phase)
+    with phase("write"):
+        return _write(spark, records, res, Path(output_dir)) | {"phase_seconds": phase.seconds}
+
+
+def _write(spark: SparkSession, records: DataFrame, res: Any, out: Path) -> dict[str, Any]:
     assignment, _, _ = assign_ids(res.clusters, empty_map(spark), empty_registry(spark), 1)
     assignment = assignment.localCheckpoint(eager=True)
-    out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     entities = (
         records.select("rk", "source_country", "record_id")

@@ -254,8 +254,10 @@ def with_birth_date(df: DataFrame, col: Column) -> DataFrame:
 
 
 def _text_tokens(col: Column) -> Column:
+    """Lower-case words of two letters or more, and numbers of any length (a house number `6`
+    is the most telling token of an address line)."""
     toks = F.split(F.lower(F.regexp_replace(col, r"[^\p{L}\p{N}]+", " ")), " ")
-    return F.filter(toks, lambda t: F.length(t) >= 2)
+    return F.filter(toks, lambda t: (F.length(t) >= 2) | t.rlike(r"^\p{N}+$"))
 
 
 # -- per feed -------------------------------------------------------------------------------------
@@ -321,13 +323,13 @@ def person_body(parsed: DataFrame) -> DataFrame:
         )
         .withColumn(
             "address_tokens",
-            F.array_sort(
-                F.array_distinct(
-                    F.flatten(
-                        F.transform(
-                            addresses,
-                            lambda a: _text_tokens(F.concat_ws(" ", a["locality"], a["line"])),
-                        )
+            # In written order (not sorted): the comparison glues adjacent fragments of a word
+            # split by a stray space back together.
+            F.array_distinct(
+                F.flatten(
+                    F.transform(
+                        addresses,
+                        lambda a: _text_tokens(F.concat_ws(" ", a["locality"], a["line"])),
                     )
                 )
             ),

@@ -44,8 +44,16 @@ def test_small_suite_on_tiny_worlds_writes_every_er_table(tmp_path: Path) -> Non
     assert proc.returncode == 0, proc.stderr[-3000:]
     text = out.read_text()
     assert "## Machine" in text and "logical cores" in text
-    for title in ("Entity resolution quality", "Entity resolution time and peak memory"):
+    for title in (
+        "Entity resolution quality",
+        "Entity resolution quality on public data (FEBRL)",
+        "Entity resolution time and peak memory",
+    ):
         assert f"### {title}" in text
+    febrl = [ln for ln in text.splitlines() if ln.startswith("| FEBRL1, no SSN")]
+    assert {"Splink 5 (DuckDB)", "recordlinkage ECM"} <= {
+        y for r in febrl for y in ("Splink 5 (DuckDB)", "recordlinkage ECM") if y in r
+    }
     rows = [ln for ln in text.splitlines() if ln.startswith("| 60 persons")]
     # Quality and time: one row each against Splink's DuckDB backend.
     assert sum("Splink 5 (DuckDB)" in r for r in rows) == 2

@@ -3,6 +3,7 @@ stable IDs, case links, document alerts, explanations, and the `resolve`/`explai
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -238,6 +239,11 @@ def test_cli_resolve_writes_entities_and_pairs(spark, tmp_path: Path) -> None:  
         app, ["resolve", "--input", str(DATA / "persons.jsonl"), "--output", str(out)]
     )
     assert res.exit_code == 0, res.output
+    # Progress and seconds per phase on stderr; the JSON summary alone on stdout.
+    for phase in ("standardise", "block", "compare", "train", "score", "cluster", "write"):
+        assert f"resolve: {phase} done in" in res.stderr
+    summary = json.loads(res.stdout)
+    assert set(summary["phase_seconds"]) >= {"standardise", "block", "train", "score", "cluster"}
     ents = pq.read_table(out / "entities.parquet").to_pylist()
     assert len(ents) == 14
     eid = {f"{r['source_country']}/{r['record_id']}": r["entity_id"] for r in ents}

@@ -193,6 +193,7 @@ def match_record(
     doc_keys: list[str] | None = None,
     phones: list[str] | None = None,
     birth_country: str | None = None,
+    address: str | None = None,
 ) -> dict[str, Any]:
     """A record in the matching view (transforms.persons.RECORD_COLUMNS), built in Python."""
     from transforms.names import standardize_name
@@ -224,7 +225,7 @@ def match_record(
         "forensic_keys": [],
         "phones": phones or [],
         "emails": [],
-        "address_tokens": [],
+        "address_tokens": list(dict.fromkeys((address or "").lower().split())),
     }
 
 
