@@ -18,6 +18,7 @@ import logging
 from bench.config import current
 from bench.data import dataset
 from bench.er_common import NAMES, PartialFailure, Run, Scored, run_engine, score
+from bench.home_ground import home_ground_note
 from bench.report import Table, versus
 
 log = logging.getLogger("bench.er_quality")
@@ -49,7 +50,6 @@ def _metric(s: Scored | None, name: str) -> float | None:
 def run(small: bool) -> list[Table]:
     opts = current()
     sizes, yardsticks = plan(small)
-    u_max_pairs = 1e6 if small else 1e7
     table = Table(
         title="Entity resolution quality (persons)",
         description=(
@@ -57,7 +57,10 @@ def run(small: bool) -> list[Table]:
             "`Interlink vs yardstick (×Interlink/yardstick)`; higher is better for every column "
             "but seconds. Pairwise scores count record pairs inside clusters; B³ averages a "
             "per-record precision/recall; blocking recall = true matching pairs among the "
-            "candidate pairs a contender's blocking produced."
+            "candidate pairs a contender's blocking produced. The yardstick is set up as "
+            "Splink's docs say: standardised input with placeholder documents and generic "
+            "identifiers (hotlines) nulled by Interlink's own rules, Splink's default u sample "
+            "(1e6 pairs), unseeded (`bench/splink_model.py`). " + home_ground_note()
         ),
         columns=[
             "data",
@@ -85,7 +88,6 @@ def run(small: bool) -> list[Table]:
                 data,
                 opts.workdir,
                 candidates=True,
-                u_max_pairs=u_max_pairs,
                 shuffle_partitions=2 if small else 4,
             )
             runs[engine] = r
