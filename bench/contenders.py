@@ -102,7 +102,7 @@ def run_splink(
     *,
     candidates: bool,
     shuffle_partitions: int,
-    u_max_pairs: float,
+    u_max_pairs: float | None,
 ) -> dict[str, Any]:
     from splink import Linker
 
@@ -298,7 +298,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--candidates", action="store_true", help="also write blocked pairs")
     parser.add_argument("--shuffle-partitions", type=int, default=4)
-    parser.add_argument("--u-max-pairs", type=float, default=1e7)
+    parser.add_argument(
+        "--u-max-pairs",
+        type=float,
+        default=None,
+        help="pairs sampled for Splink's u estimation (default: Splink's own, 1e6)",
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     if args.engine == "interlink-incremental":

@@ -68,7 +68,7 @@ def run_engine(
     *,
     candidates: bool,
     shuffle_partitions: int = 4,
-    u_max_pairs: float = 1e7,
+    u_max_pairs: float | None = None,
     timeout: float = 4 * 3600,
     tag: str = "",
 ) -> Run:
@@ -85,9 +85,9 @@ def run_engine(
         str(out),
         "--shuffle-partitions",
         str(shuffle_partitions),
-        "--u-max-pairs",
-        str(u_max_pairs),
     ]
+    if u_max_pairs is not None:  # None: Splink's default sample, as the benchmark runs it
+        args += ["--u-max-pairs", str(u_max_pairs)]
     if candidates:
         args.append("--candidates")
     log.info("running %s on %s", engine, data.label)

@@ -70,7 +70,6 @@ def run(small: bool) -> list[Table]:
                 candidates=False,
                 tag="-time",
                 shuffle_partitions=partitions,
-                u_max_pairs=1e6 if small else 1e7,
             )
             for e in ["interlink", *yardsticks]
         }

@@ -59,6 +59,32 @@ def local_s3(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
     s3.stop()
 
 
+@pytest.fixture
+def s3_lake(local_s3, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """An `s3://` lake on the local S3 server, built the way production builds it.
+
+    A fresh bucket per test; the endpoint comes from `INTERLINK_LAKE__S3_ENDPOINT_URL` and the
+    credentials from boto3's own environment chain, so the client the lake creates is the one a
+    deployment gets from its settings (no client handed in from outside).
+    """
+    from infra.s3 import ACCESS_KEY, REGION, SECRET_KEY
+    from interlink.pipeline import lake_of
+    from interlink.settings import load_settings
+
+    bucket = f"lake-{uuid.uuid4().hex[:12]}"
+    local_s3.create_bucket(bucket)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)  # the setting alone must carry it
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        "AWS_DEFAULT_REGION": REGION,
+        "INTERLINK_LAKE__ROOT": f"s3://{bucket}/interlink",
+        "INTERLINK_LAKE__S3_ENDPOINT_URL": local_s3.endpoint,
+    }.items():
+        monkeypatch.setenv(key, value)
+    return lake_of(load_settings())
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped afterwards."""

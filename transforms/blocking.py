@@ -36,6 +36,8 @@ bounded, deterministic sample of each.
 
 from __future__ import annotations
 
+import re
+
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
@@ -83,6 +85,15 @@ def implausible_document(number: Column) -> Column:
         number.isin(*PLACEHOLDER_WORDS)
         | (F.size(F.array_distinct(F.split(number, ""))) <= 2)
         | number.rlike(_RUNS)
+    )
+
+
+def is_implausible_document(number: str) -> bool:
+    """`implausible_document` for one normalised number in plain Python, on the same words and
+    runs: for code that cleans documents outside Spark (the benchmark's Splink yardstick gets the
+    same placeholder knowledge as the resolver)."""
+    return (
+        number in PLACEHOLDER_WORDS or len(set(number)) <= 2 or re.match(_RUNS, number) is not None
     )
 
 

@@ -1,5 +1,6 @@
-"""The Splink yardstick's input: standardised, transliterated columns, placeholders kept out of
-blocking; and one real Splink (DuckDB) run on the hand-written fixture."""
+"""The Splink yardstick's input: standardised, transliterated columns, placeholders and generic
+values nulled as Interlink ignores them, crowded values kept out of blocking; and one real Splink
+(DuckDB) run on the hand-written fixture."""
 
 from __future__ import annotations
 
@@ -41,6 +42,38 @@ def test_values_shared_by_too_many_records_leave_the_blocking_arrays_only(
     assert pol["phones_block"] is None
 
 
+def _person(i: int, family: str, *, docs: list[str], phones: list[str]) -> dict:
+    return {
+        "source_country": "FRA",
+        "record_id": f"FRA-P-{i}",
+        "primary_name": {"given": "Anna", "family": family},
+        "birth_date": f"19{60 + i}-01-02",
+        "documents": [{"number": n, "issuing_country": "UKR"} for n in docs],
+        "phones": phones,
+    }
+
+
+def test_placeholders_and_generic_values_are_nulled_as_interlink_ignores_them() -> None:
+    hotline, family_line = "+33800000000", "+33611111111"
+    people = [
+        # Seven strangers (different surnames and years) give the hotline; more than
+        # BlockingConfig.generic_min_persons (5), so it is no evidence for anyone.
+        _person(i, f"Family{chr(65 + i)}", docs=["N/A", "000000000"], phones=[hotline])
+        for i in range(7)
+    ] + [
+        # One person reported twice with a real passport, a household line and a dummy number.
+        _person(20, "Nowak", docs=["FE 123456", "XX0000000"], phones=[family_line, hotline]),
+        _person(21, "Nowak", docs=["fe123456", "123456789"], phones=[family_line]),
+    ]
+    df = sm.standardise(people).set_index("unique_id")
+    assert df.loc["FRA|FRA-P-0", ["doc_numbers", "phones"]].tolist() == [None, None]
+    assert df.loc["FRA|FRA-P-20", "doc_numbers"] == ["FE123456"]
+    assert df.loc["FRA|FRA-P-20", "phones"] == ["33611111111"]
+    assert df.loc["FRA|FRA-P-21", "doc_numbers"] == ["FE123456"]
+    # Nulled values are gone from the blocking arrays too.
+    assert df["phones_block"].map(lambda v: v is None or "33800000000" not in v).all()
+
+
 @pytest.mark.slow
 def test_splink_duckdb_resolves_the_fixture_into_plausible_clusters() -> None:
     from splink import DuckDBAPI, Linker
@@ -61,3 +94,14 @@ def test_splink_duckdb_resolves_the_fixture_into_plausible_clusters() -> None:
     assert scores.records == 28
     # Not a quality bar for Splink: only that the recipe runs end to end and links something.
     assert scores.predicted_pairs > 0
+
+
+def test_home_ground_note_counts_the_generators_spellings_the_resolver_already_knows() -> None:
+    from bench.home_ground import home_ground_note, spelling_overlap
+
+    o = spelling_overlap()
+    # The overlap is real, and the fully folded words are a subset of the known ones.
+    assert o.words > o.in_table >= o.folded > 0
+    note = home_ground_note()
+    assert f"Of the {o.words} " in note and f"{o.in_table} have" in note
+    assert f"for {o.folded} every spelling" in note

@@ -97,6 +97,8 @@ def test_ingest_benchmark_compares_with_both_bare_consumers_and_both_brokers(
     rows = {ln.split(" | ")[0].lstrip("| "): ln for ln in text.splitlines() if ln.startswith("| ")}
     # Both yardsticks measured: a ratio against each, never n/a.
     assert rows["records/s"].count("×") == 2
+    # Start-up (group join, and Interlink's check pool) is its own row for all three contenders.
+    assert rows["start-up seconds (worker start → first message)"].count("×") == 2
     assert "| 3000 / 0 |" in rows["accepted / rejected"]
     assert "### Where a message's time goes" in text
     # The same ingest on Apache Kafka: every message landed there too, rates on both brokers.

@@ -34,13 +34,9 @@ def test_local_lake_roundtrip_leaves_no_temporary_files(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_s3_lake_roundtrip(local_s3, tmp_path: Path) -> None:
-    local_s3.create_bucket("lake-rt")
-    lake = Lake(
-        "s3://lake-rt/interlink", s3_endpoint_url=local_s3.endpoint, cache_dir=str(tmp_path)
-    )
-    lake._client = local_s3.client()
-    _roundtrip(lake)
+def test_s3_lake_roundtrip(s3_lake: Lake) -> None:
+    assert s3_lake.is_s3
+    _roundtrip(s3_lake)
 
 
 def test_drop_rows_rewrites_the_file_without_them_and_deletes_it_when_none_is_left(

@@ -315,13 +315,8 @@ def test_retention_report_lists_records_due_within_six_months(url: str, lake: La
     assert retention_report(url, today=TODAY, months_ahead=3).as_dict()["records"] == 0
 
 
-def test_s3_lake_loads_and_purges_like_a_local_one(local_s3: Any, tmp_path: Path, url: str) -> None:
-    bucket = f"wh-{tmp_path.name[-8:].lower().replace('_', '-')}"
-    local_s3.create_bucket(bucket)
-    lake = Lake(
-        f"s3://{bucket}/interlink", s3_endpoint_url=local_s3.endpoint, cache_dir=str(tmp_path)
-    )
-    lake._client = local_s3.client()
+def test_s3_lake_loads_and_purges_like_a_local_one(s3_lake: Lake, url: str) -> None:
+    lake = s3_lake
     W.write_lake(lake)
     report = load(url, lake)
     assert report.as_dict()["tables"]["records"] == 9 and report.skipped == {}

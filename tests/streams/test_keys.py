@@ -28,10 +28,22 @@ def test_created_key_pair_signs_and_registry_verifies(tmp_path: Path) -> None:
 
 
 def test_create_refuses_to_overwrite_a_country_identity(tmp_path: Path) -> None:
-    create_keypair("DEU", tmp_path)
+    private, public = create_keypair("DEU", tmp_path)
+    first = (private.read_bytes(), public.read_text())
     with pytest.raises(KeyExists, match="--force"):
         create_keypair("DEU", tmp_path)
-    create_keypair("DEU", tmp_path, overwrite=True)
+    assert (private.read_bytes(), public.read_text()) == first  # the refusal touched nothing
+    # Asked to, it replaces both halves with a new identity whose halves belong together.
+    assert create_keypair("DEU", tmp_path, overwrite=True) == (private, public)
+    assert private.read_bytes() != first[0] and public.read_text() != first[1]
+    assert os.stat(private).st_mode & 0o777 == 0o600
+    registry = KeyRegistry()
+    registry.add_public_key_file("DEU", public)
+    signature = sign(load_private_key(private), b"after the overwrite")
+    assert registry.verify("DEU", b"after the overwrite", signature)
+    old = KeyRegistry()
+    old.add("DEU", first[1])
+    assert not old.verify("DEU", b"after the overwrite", signature)
 
 
 def test_registry_round_trips_through_a_lake(tmp_path: Path) -> None:

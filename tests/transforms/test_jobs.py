@@ -253,6 +253,19 @@ def test_cli_resolve_writes_entities_and_pairs(spark, tmp_path: Path) -> None:  
     assert eid["ESP/ESP-P-4"] != eid["FRA/FRA-P-2"]
     assert len(set(eid.values())) == 11
     pairs = pq.read_table(out / "pairs.parquet").to_pylist()
+    keys = [
+        (
+            f"{p['l_source_country']}/{p['l_record_id']}",
+            f"{p['r_source_country']}/{p['r_record_id']}",
+        )
+        for p in pairs
+    ]
+    # Each merge above comes with the pair that made it (an empty pairs file fails here), and
+    # every pair written joins two records of one entity.
+    merged = [("ESP/ESP-P-3", "ITA/ITA-P-3"), ("DEU/DEU-P-9", "FRA/FRA-P-1")]
+    merged.append(("GRC/GRC-P-1", "ITA/ITA-P-9"))
+    assert {frozenset(m) for m in merged} <= {frozenset(k) for k in keys}, keys
+    assert all(eid[a] == eid[b] for a, b in keys), keys
     assert all(p["match_probability"] >= 0.95 and "name" in dict(p["contributions"]) for p in pairs)
     missing = runner.invoke(
         app, ["resolve", "--input", str(tmp_path / "nope.jsonl"), "--output", str(out)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from transforms_testkit import T0, delete, message, person, write_bronze
@@ -93,6 +93,7 @@ def test_provenance_and_handling_carried_into_silver(silver) -> None:  # type: i
     r = rows["ITA-P-1"]
     assert r["handling_code"] == "H3"
     assert r["handling_note"] == "Do not contact the subject; ongoing covert operation."
-    assert r["ingest_time"] is not None
+    # Its own ingest time: version 2 landed at T0 + 2 min (PySpark hands back local naive times).
+    assert r["ingest_time"].astimezone(UTC) == T0 + timedelta(minutes=2)
     assert (r["topic"], r["partition"]) == ("feeds.person.ITA", 0)
     assert rows["FRA-P-1"]["handling_note"] is None
