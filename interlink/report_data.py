@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from contracts.gold import TABLES as GOLD_TABLES
+from contracts.gold import GoldSchemaMismatch
 from contracts.lake import BRONZE, GOLD, SILVER
 
 MASK = "[masked]"
@@ -86,6 +88,15 @@ def rows(con: Any, sql: str, params: list[Any] | None = None) -> list[dict[str, 
 
 
 def _select(con: Any, table: str, wanted: tuple[str, ...], where: str = "") -> list[dict[str, Any]]:
+    """`wanted` columns of a lake table, those it has (an older lake may lack newer columns).
+
+    A gold table's columns are checked against `contracts/gold.py` first: a column the contract
+    does not declare is a report bug (a rename on one side), and must fail here rather than
+    vanish from the page as "absent"."""
+    if table in GOLD_TABLES:
+        undeclared = sorted(set(wanted) - set(GOLD_TABLES[table].column_names))
+        if undeclared:
+            raise GoldSchemaMismatch(table, [f"the report reads undeclared {undeclared}"])
     if not has(con, table):
         return []
     cols = [c for c in wanted if c in columns(con, table)]
