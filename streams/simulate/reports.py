@@ -24,7 +24,8 @@ from streams.simulate.names import (
     passport_system,
     spell,
 )
-from streams.simulate.reference import CITIES, PLACEHOLDER_DOC_NUMBERS
+from streams.simulate.places import CITIES
+from streams.simulate.reference import PLACEHOLDER_DOC_NUMBERS
 from streams.simulate.world import WORLD_END, Chunk, Document, TrueCase, TruePerson, World
 
 VARIATIONS: tuple[str, ...] = (
