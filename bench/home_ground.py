@@ -1,6 +1,6 @@
 """Where the generated benchmark data and the resolver share knowledge: said in the report.
 
-The generator (`streams/simulate/names.py`) renders Arabic-script names in curated Latin
+The generator (`streams/simulate/name_data.py`) renders Arabic-script names in curated Latin
 spellings; the resolver (`transforms/names.py`) folds known spellings to one head through its
 variant table. Where the two lists overlap, Interlink recognises a variant by lookup where Splink
 must rely on fuzzy comparison: home ground, measured here so the report says how much.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from streams.simulate import names as generator
+from streams.simulate import name_data as generator
 from transforms import names as resolver
 
 
@@ -51,9 +51,10 @@ def home_ground_note() -> str:
     o = spelling_overlap()
     return (
         "Home ground: the generator and the resolver share knowledge. Of the "
-        f"{o.words} Arabic-script name words the generator (`streams/simulate/names.py`) writes "
-        f"in several curated Latin spellings, {o.in_table} have a spelling in the resolver's "
-        f"variant table (`transforms/names.py`) and for {o.folded} every spelling folds to one "
+        f"{o.words} Arabic-script name words the generator (`streams/simulate/name_data.py`) "
+        "writes in several curated Latin spellings, "
+        f"{o.in_table} have a spelling in the resolver's variant table (`transforms/names.py`) "
+        f"and for {o.folded} every spelling folds to one "
         "head there, so Interlink recognises those variants by lookup while Splink must compare "
         "them fuzzily. The generated rows therefore favour Interlink; public data such as FEBRL "
         "shares none of this knowledge."

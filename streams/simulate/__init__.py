@@ -26,7 +26,7 @@ from streams.simulate.output import (
     resolve_input,
     write_feeds,
 )
-from streams.simulate.reference import AGENCIES
+from streams.simulate.places import AGENCIES
 from streams.simulate.reports import VARIATIONS
 
 __all__ = [

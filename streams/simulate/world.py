@@ -15,8 +15,8 @@ from functools import lru_cache
 
 from streams.simulate.identifiers import document_number, email, phone, plate
 from streams.simulate.names import CULTURES, TrueName, make_name, spell
+from streams.simulate.places import CITIES
 from streams.simulate.reference import (
-    CITIES,
     FAKER_LOCALES,
     MODUS_OPERANDI,
     OPERATIONS,
