@@ -82,15 +82,13 @@ def _name(family: str | None, given: str | None, full: str | None, script: str) 
     return {"family": family, "given": given, "full": full, "script": script}
 
 
-class PersonRenderer:
-    """The person-record half of `Reporter`: what one country's clerk writes about a person."""
+class NameRenderer:
+    """How a clerk writes a person's names (spellings, scripts, typos, aliases): the name half of
+    `PersonRenderer`, the largest and most habit-laden part of a person record."""
 
     # Set by `Reporter.__init__`.
     cross_script: bool
-    update_rate: float
-    delete_rate: float
     _preferred: dict[str, int]
-    _hotlines: dict[str, str | None]
 
     # -- names -------------------------------------------------------------------------------
     def _spell_tokens(
@@ -246,6 +244,15 @@ class PersonRenderer:
                 family, given = self.passport_spelling(person, false)
                 aliases.append(_name(family, given, None, "Latn"))
         return aliases
+
+
+class PersonRenderer(NameRenderer):
+    """The person-record half of `Reporter`: what one country's clerk writes about a person."""
+
+    # Set by `Reporter.__init__`.
+    update_rate: float
+    delete_rate: float
+    _hotlines: dict[str, str | None]
 
     # -- other fields ------------------------------------------------------------------------
     def birth_date(self, person: TruePerson, rng: random.Random, tags: set[str]) -> str | None:

@@ -28,21 +28,13 @@ VARIATIONS: tuple[str, ...] = (
 """Every variation the generator applies; each report's truth row lists those it got."""
 
 
-class Reporter(PersonRenderer):
-    """Turns chunks of the true world into the records member countries publish."""
+class DocumentReporter(PersonRenderer):
+    """Record ids and the travel-document feed (stolen blanks, lost and stolen passports,
+    counterfeits) of `Reporter`: kept apart from the chunk loop and the case and notice feeds."""
 
-    def __init__(
-        self, world: World, *, cross_script: bool, update_rate: float, delete_rate: float
-    ) -> None:
-        self.world = world
-        self.cross_script = cross_script
-        self.update_rate = update_rate
-        self.delete_rate = delete_rate
-        self._counters: dict[tuple[str, str], int] = {}
-        self._notices = 0
-        # Each country prefers one curated spelling of Arabic names (its clerks' habit).
-        self._preferred = {c: sum(map(ord, c)) % 4 for c in world.members}
-        self._hotlines = {c: hotline(c) for c in world.members}
+    # Set by `Reporter.__init__`.
+    world: World
+    _counters: dict[tuple[str, str], int]
 
     # -- identifiers -------------------------------------------------------------------------
     def _record_id(self, country: str, letter: str) -> str:
@@ -51,88 +43,7 @@ class Reporter(PersonRenderer):
         self._counters[key] = n
         return f"{country}-{letter}-{n:07d}"
 
-    # -- chunks ------------------------------------------------------------------------------
-    def render(self, chunk: Chunk) -> Rendered:
-        """All messages and truth rows of one chunk."""
-        rng = random.Random(f"interlink-report:{self.world.seed}:{chunk.index}")
-        out = Rendered()
-        # Case record ids first: person records refer to them.
-        case_ids: dict[tuple[str, str], str] = {}
-        case_countries: dict[str, list[str]] = {}
-        for case in chunk.cases:
-            countries = [
-                c for c in case.countries if any(c in chunk.reporters[p.pid] for p in case.persons)
-            ]
-            if case.countries[0] not in countries:
-                countries.insert(0, case.countries[0])
-            case_countries[case.cid] = countries
-            for country in countries:
-                case_ids[(case.cid, country)] = self._record_id(country, "C")
-        person_cases: dict[str, list[TrueCase]] = {}
-        for case in chunk.cases:
-            for p in case.persons:
-                person_cases.setdefault(p.pid, []).append(case)
-        person_ids: dict[tuple[str, str], str] = {}
-        roles: dict[tuple[str, str], str] = {}  # the role each country gave (missing vs victim)
-        addresses: dict[tuple[str, str], tuple[str, str | None, str | None]] = {}
-        for person in chunk.persons:
-            cases = person_cases.get(person.pid, [])
-            for country in chunk.reporters.get(person.pid, []):
-                tags: set[str] = set()
-                role = person.role
-                if (
-                    cases
-                    and role == "victim"
-                    and country in cases[0].transit
-                    and rng.random() < 0.5
-                ):
-                    role = "missing"  # left the reception centre in the transit country
-                refs = [case_ids[(c.cid, country)] for c in cases if (c.cid, country) in case_ids]
-                extra = (
-                    [p for c in cases for p in c.phones]
-                    if role in ("suspect", "facilitator")
-                    else []
-                )
-                address = None
-                if cases:
-                    key = (cases[0].cid, country)
-                    if key not in addresses:
-                        cities = CITIES.get(country)
-                        city = rng.choice(cities)[0] if cities else None
-                        addresses[key] = (country, city, self.world.address_line(rng, country))
-                    # Victims of one case share the flat they were kept in.
-                    address = addresses[key] if role == "victim" else (country, None, None)
-                elif rng.random() < 0.3:
-                    cities = CITIES.get(country)
-                    address = (country, rng.choice(cities)[0] if cities else None, None)
-                payload = self.person_payload(
-                    person, country, role, rng, tags, refs, extra, address
-                )
-                record_id = self._record_id(country, "P")
-                person_ids[(person.pid, country)] = record_id
-                roles[(person.pid, country)] = role
-                day = min(chunk.day + timedelta(days=rng.randrange(0, 90)), WORLD_END)
-                record: dict[str, Any] = {
-                    "record_id": record_id,
-                    "record_version": 1,
-                    "operation": "upsert",
-                    "reported_at": _stamp(day, rng),
-                }
-                code = cases[0].operation_code if cases else None
-                if code:
-                    record["operation_code"] = code
-                handling = self._handling(rng, role, cases[0].countries if cases else [country])
-                if handling:
-                    record["handling"] = handling
-                record["payload"] = payload
-                out.messages.append(Message("person", country, record))
-                out.truth.append((country, record_id, person.pid, role, ";".join(sorted(tags))))
-                self._history(rng, "person", country, record, day, out, self._person_update(person))
-        self._documents_feed(chunk, rng, person_ids, out)
-        self._cases_feed(chunk, rng, case_ids, case_countries, person_ids, roles, out)
-        self._notices_feed(chunk, rng, out)
-        return out
-
+    # -- documents ---------------------------------------------------------------------------
     def _doc_record(
         self, country: str, day: date, rng: random.Random, payload: dict[str, Any]
     ) -> dict[str, Any]:
@@ -240,6 +151,105 @@ class Reporter(PersonRenderer):
             record = self._doc_record(country, chunk.day, rng, payload)
             out.messages.append(Message("travel_document", country, record))
             self._history(rng, "travel_document", country, record, chunk.day, out)
+
+
+class Reporter(DocumentReporter):
+    """Turns chunks of the true world into the records member countries publish."""
+
+    def __init__(
+        self, world: World, *, cross_script: bool, update_rate: float, delete_rate: float
+    ) -> None:
+        self.world = world
+        self.cross_script = cross_script
+        self.update_rate = update_rate
+        self.delete_rate = delete_rate
+        self._counters: dict[tuple[str, str], int] = {}
+        self._notices = 0
+        # Each country prefers one curated spelling of Arabic names (its clerks' habit).
+        self._preferred = {c: sum(map(ord, c)) % 4 for c in world.members}
+        self._hotlines = {c: hotline(c) for c in world.members}
+
+    # -- chunks ------------------------------------------------------------------------------
+    def render(self, chunk: Chunk) -> Rendered:
+        """All messages and truth rows of one chunk."""
+        rng = random.Random(f"interlink-report:{self.world.seed}:{chunk.index}")
+        out = Rendered()
+        # Case record ids first: person records refer to them.
+        case_ids: dict[tuple[str, str], str] = {}
+        case_countries: dict[str, list[str]] = {}
+        for case in chunk.cases:
+            countries = [
+                c for c in case.countries if any(c in chunk.reporters[p.pid] for p in case.persons)
+            ]
+            if case.countries[0] not in countries:
+                countries.insert(0, case.countries[0])
+            case_countries[case.cid] = countries
+            for country in countries:
+                case_ids[(case.cid, country)] = self._record_id(country, "C")
+        person_cases: dict[str, list[TrueCase]] = {}
+        for case in chunk.cases:
+            for p in case.persons:
+                person_cases.setdefault(p.pid, []).append(case)
+        person_ids: dict[tuple[str, str], str] = {}
+        roles: dict[tuple[str, str], str] = {}  # the role each country gave (missing vs victim)
+        addresses: dict[tuple[str, str], tuple[str, str | None, str | None]] = {}
+        for person in chunk.persons:
+            cases = person_cases.get(person.pid, [])
+            for country in chunk.reporters.get(person.pid, []):
+                tags: set[str] = set()
+                role = person.role
+                if (
+                    cases
+                    and role == "victim"
+                    and country in cases[0].transit
+                    and rng.random() < 0.5
+                ):
+                    role = "missing"  # left the reception centre in the transit country
+                refs = [case_ids[(c.cid, country)] for c in cases if (c.cid, country) in case_ids]
+                extra = (
+                    [p for c in cases for p in c.phones]
+                    if role in ("suspect", "facilitator")
+                    else []
+                )
+                address = None
+                if cases:
+                    key = (cases[0].cid, country)
+                    if key not in addresses:
+                        cities = CITIES.get(country)
+                        city = rng.choice(cities)[0] if cities else None
+                        addresses[key] = (country, city, self.world.address_line(rng, country))
+                    # Victims of one case share the flat they were kept in.
+                    address = addresses[key] if role == "victim" else (country, None, None)
+                elif rng.random() < 0.3:
+                    cities = CITIES.get(country)
+                    address = (country, rng.choice(cities)[0] if cities else None, None)
+                payload = self.person_payload(
+                    person, country, role, rng, tags, refs, extra, address
+                )
+                record_id = self._record_id(country, "P")
+                person_ids[(person.pid, country)] = record_id
+                roles[(person.pid, country)] = role
+                day = min(chunk.day + timedelta(days=rng.randrange(0, 90)), WORLD_END)
+                record: dict[str, Any] = {
+                    "record_id": record_id,
+                    "record_version": 1,
+                    "operation": "upsert",
+                    "reported_at": _stamp(day, rng),
+                }
+                code = cases[0].operation_code if cases else None
+                if code:
+                    record["operation_code"] = code
+                handling = self._handling(rng, role, cases[0].countries if cases else [country])
+                if handling:
+                    record["handling"] = handling
+                record["payload"] = payload
+                out.messages.append(Message("person", country, record))
+                out.truth.append((country, record_id, person.pid, role, ";".join(sorted(tags))))
+                self._history(rng, "person", country, record, day, out, self._person_update(person))
+        self._documents_feed(chunk, rng, person_ids, out)
+        self._cases_feed(chunk, rng, case_ids, case_countries, person_ids, roles, out)
+        self._notices_feed(chunk, rng, out)
+        return out
 
     def _cases_feed(
         self,

@@ -134,36 +134,17 @@ def locale_pool(locale: str, size: int = 400) -> LocalePool:
     )
 
 
-class World:
-    """Draws chunks of the true world for a seed, a size and a set of member countries."""
+class PersonMaker:
+    """Draws one true person (name, birth record, documents, phones) for `World`: the person
+    half of the world, kept apart from the chunk layouts that decide who is drawn and when."""
 
-    def __init__(self, seed: int, persons: int, countries: list[str]) -> None:
-        self.seed = seed
-        self.total = persons
-        self.members = countries
-        self.made = 0
-        self._pid = 0
-        self._cid = 0
-        # Weight each corridor by how many of its destinations are members: a world of
-        # FRA/DEU/ITA/ESP/GRC sees more Mediterranean cases than Vietnamese ones.
-        self.routes = ROUTES
-        self.route_weights = [
-            r.weight * (1 + 2 * len(set(r.destinations + r.transit) & set(countries)))
-            for r in ROUTES
-        ]
-
-    # -- helpers ------------------------------------------------------------------------------
-    def _rng(self, index: int) -> random.Random:
-        return random.Random(f"interlink-simulate:{self.seed}:{index}")
+    # Set by `World.__init__`.
+    members: list[str]
+    _pid: int
 
     def _next_pid(self) -> str:
         self._pid += 1
         return f"TP-{self._pid:08d}"
-
-    def _day(self, rng: random.Random) -> date:
-        progress = self.made / max(self.total, 1)
-        offset = int(progress * (_SPAN - 200)) + rng.randrange(0, 60)
-        return WORLD_START + timedelta(days=min(offset, _SPAN - 120))
 
     def _faker_name(self, rng: random.Random, nationality: str, sex: str) -> tuple[str, str]:
         pool = locale_pool(FAKER_LOCALES.get(nationality, "en_GB"))
@@ -256,6 +237,34 @@ class World:
             jan_first=nationality in ("AFG", "ERI", "SDN", "PAK") and rng.random() < 0.35,
             role=role,
         )
+
+
+class World(PersonMaker):
+    """Draws chunks of the true world for a seed, a size and a set of member countries."""
+
+    def __init__(self, seed: int, persons: int, countries: list[str]) -> None:
+        self.seed = seed
+        self.total = persons
+        self.members = countries
+        self.made = 0
+        self._pid = 0
+        self._cid = 0
+        # Weight each corridor by how many of its destinations are members: a world of
+        # FRA/DEU/ITA/ESP/GRC sees more Mediterranean cases than Vietnamese ones.
+        self.routes = ROUTES
+        self.route_weights = [
+            r.weight * (1 + 2 * len(set(r.destinations + r.transit) & set(countries)))
+            for r in ROUTES
+        ]
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _rng(self, index: int) -> random.Random:
+        return random.Random(f"interlink-simulate:{self.seed}:{index}")
+
+    def _day(self, rng: random.Random) -> date:
+        progress = self.made / max(self.total, 1)
+        offset = int(progress * (_SPAN - 200)) + rng.randrange(0, 60)
+        return WORLD_START + timedelta(days=min(offset, _SPAN - 120))
 
     def _reporters(
         self, rng: random.Random, involved: list[str], lead: str, p_lead: float = 0.85
