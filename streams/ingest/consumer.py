@@ -121,33 +121,6 @@ class Ingest:
         )
 
     # -- clients ------------------------------------------------------------------------------
-    def _make_consumer(self) -> Any:
-        from kafka import KafkaConsumer
-        from kafka.consumer.subscription_state import ConsumerRebalanceListener
-
-        options = {
-            **_CONSUMER_DEFAULTS,
-            "group_id": self.group_id,
-            "client_id": f"interlink-ingest-{self.group_id}",
-            "max_poll_records": min(self.batch_max_messages, 2000),
-            **self.client_options,
-            **self.consumer_options,
-        }
-        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, **options)
-        ingest = self
-
-        class _Listener(ConsumerRebalanceListener):
-            def on_partitions_revoked(self, revoked: Any) -> None:
-                # Land and commit what we hold before another member takes the partitions over.
-                if ingest.pending.messages:
-                    ingest.flush()
-
-            def on_partitions_assigned(self, assigned: Any) -> None:
-                log.info("assigned %d partitions", len(assigned))
-
-        consumer.subscribe(pattern=self.topic_pattern, listener=_Listener())
-        return consumer
-
     @property
     def producer(self) -> Any:
         if self._producer is None:
@@ -294,7 +267,7 @@ class Ingest:
         # join rather than inside the first flush, while the partitions are held.
         pa.array([0])
         self.checks.start()
-        self._consumer = self._make_consumer()
+        self._consumer = _make_consumer(self)
         self._topics.ensure([DLQ_TOPIC])
         last_activity = time.monotonic()
         assigned_once = False
@@ -361,6 +334,36 @@ class Ingest:
                 self._producer.close()
             self._producer = None
         self._topics.close()
+
+
+def _make_consumer(ingest: Ingest) -> Any:
+    """A consumer subscribed to `ingest.topic_pattern`, landing what it holds before a rebalance
+    takes partitions away (moved out of `Ingest` to keep the class small; it reads the settings
+    and calls back `ingest.flush`)."""
+    from kafka import KafkaConsumer
+    from kafka.consumer.subscription_state import ConsumerRebalanceListener
+
+    options = {
+        **_CONSUMER_DEFAULTS,
+        "group_id": ingest.group_id,
+        "client_id": f"interlink-ingest-{ingest.group_id}",
+        "max_poll_records": min(ingest.batch_max_messages, 2000),
+        **ingest.client_options,
+        **ingest.consumer_options,
+    }
+    consumer = KafkaConsumer(bootstrap_servers=ingest.bootstrap, **options)
+
+    class _Listener(ConsumerRebalanceListener):
+        def on_partitions_revoked(self, revoked: Any) -> None:
+            # Land and commit what we hold before another member takes the partitions over.
+            if ingest.pending.messages:
+                ingest.flush()
+
+        def on_partitions_assigned(self, assigned: Any) -> None:
+            log.info("assigned %d partitions", len(assigned))
+
+    consumer.subscribe(pattern=ingest.topic_pattern, listener=_Listener())
+    return consumer
 
 
 @contextlib.contextmanager
