@@ -39,9 +39,14 @@ kafka: $(KAFKA_LIBS)/.fetched ## Fetch Apache Kafka's jars from Maven Central in
 demo: env ## Run the whole pipeline on a generated multi-country sample (embedded broker, local lake, DuckDB)
 	$(RUN) interlink demo
 
-test: env kafka ## Run the full test suite (starts Tansu and Apache Kafka, Spark, Airflow; needs PostgreSQL on 127.0.0.1:5432)
+test: env kafka ## Every test but those marked slow (real Tansu and Apache Kafka, Spark, Airflow, PostgreSQL on 127.0.0.1:5432)
 	$(RUN) interlink contracts check
-	$(RUN) pytest
+	$(RUN) pytest -m "not slow"
+
+test-slow: env kafka ## The slow tests: whole-pipeline runs, crash tests, the benchmark smoke runs, browser views (CI runs them after `make test`)
+	$(RUN) pytest -m slow
+
+test-all: test test-slow ## `make test` then `make test-slow`: what CI runs
 
 test-fast: env ## Only the tests that need no broker, Spark, Airflow, PostgreSQL or browser
 	$(RUN) pytest -m "not (kafka or spark or airflow or postgres or browser or slow)"
@@ -77,4 +82,4 @@ airflow: env ## Run `airflow standalone` with our DAG folder (UI on http://127.0
 clean: ## Remove generated state (var/), keeping the environment
 	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help env kafka postgres demo test test-fast lint format bench bench-small airflow clean
+.PHONY: help env kafka postgres demo test test-slow test-all test-fast lint format bench bench-small airflow clean
