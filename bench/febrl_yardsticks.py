@@ -44,7 +44,7 @@ def _has_ssn(frame: pd.DataFrame) -> bool:
     return "soc_sec_id" in frame.columns
 
 
-def splink_settings(ssn: bool):  # type: ignore[no-untyped-def]
+def splink_settings(ssn: bool, date_format: str = "%Y%m%d"):  # type: ignore[no-untyped-def]
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
@@ -58,7 +58,9 @@ def splink_settings(ssn: bool):  # type: ignore[no-untyped-def]
     comparisons: list[Any] = [
         cl.NameComparison("given_name"),
         cl.NameComparison("surname"),
-        cl.DateOfBirthComparison("date_of_birth", input_is_string=True, datetime_format="%Y%m%d"),
+        cl.DateOfBirthComparison(
+            "date_of_birth", input_is_string=True, datetime_format=date_format
+        ),
         *([cl.DamerauLevenshteinAtThresholds("soc_sec_id", [2])] if ssn else []),
         cl.ExactMatch("street_number").configure(term_frequency_adjustments=True),
         cl.ExactMatch("postcode").configure(term_frequency_adjustments=True),
@@ -98,7 +100,12 @@ def run_splink(db_api: Any, frame: pd.DataFrame, out: Path, phase: Any) -> dict[
 
     ssn = _has_ssn(frame)
     with phase("standardise"):
-        linker = Linker(db_api.register(frame), splink_settings(ssn), log_level=logging.WARNING)
+        # The date format is the backend's own: strptime's for DuckDB, Java's for Spark (Splink
+        # passes it through; `%Y%m%d` makes Spark fail with DATETIME_PATTERN_RECOGNITION).
+        fmt = "yyyyMMdd" if type(db_api).__name__ == "SparkAPI" else "%Y%m%d"
+        linker = Linker(
+            db_api.register(frame), splink_settings(ssn, fmt), log_level=logging.WARNING
+        )
     splink_train(linker, ssn, phase)
     with phase("predict"):
         predictions = linker.inference.predict(threshold_match_probability=PREDICT_THRESHOLD)
