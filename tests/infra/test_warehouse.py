@@ -6,9 +6,7 @@ same world drives the PostgreSQL governance tests (test_warehouse_pg.py).
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -34,14 +32,10 @@ TODAY = date(2026, 11, 28)
 
 
 def _world_module() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "warehouse_world", REPO / "tests" / "data" / "warehouse" / "world.py"
-    )
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("warehouse_world", mod)
-    spec.loader.exec_module(mod)
-    return mod
+    # tests/data/warehouse is on pytest's pythonpath (pyproject.toml).
+    import warehouse_world
+
+    return warehouse_world
 
 
 W = _world_module()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -20,16 +19,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _world_module() -> Any:
-    if "warehouse_world" in sys.modules:
-        return sys.modules["warehouse_world"]
-    spec = importlib.util.spec_from_file_location(
-        "warehouse_world", REPO / "tests" / "data" / "warehouse" / "world.py"
-    )
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["warehouse_world"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    # tests/data/warehouse is on pytest's pythonpath (pyproject.toml).
+    import warehouse_world
+
+    return warehouse_world
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ would have written it; its entity E1 joins FRA's victim record and DEU's suspect
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +14,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _world_module() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "warehouse_world", REPO / "tests" / "data" / "warehouse" / "world.py"
-    )
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("warehouse_world", mod)
-    spec.loader.exec_module(mod)
-    return mod
+    # tests/data/warehouse is on pytest's pythonpath (pyproject.toml).
+    import warehouse_world
+
+    return warehouse_world
 
 
 @pytest.fixture(scope="module")
