@@ -281,6 +281,9 @@ TRENDS = GoldTable.of(
     victims="bigint",
     suspects="bigint",
     distinct_persons_identified="int",
+    dissemination="text[]",
+    handling_code="text",
+    handling_note="text",
 )
 
 TABLES: dict[str, GoldTable] = {

@@ -420,7 +420,11 @@ def networks(
 
 # -- trends ---------------------------------------------------------------------------------------
 def trends(cases: DataFrame, persons: DataFrame | None, assignment) -> DataFrame:  # type: ignore[no-untyped-def]
-    """Per month, offence type, route, reporting country and operation: counts for analysts."""
+    """Per month, offence type, route, reporting country and operation: counts for analysts.
+
+    Cases are grouped by their handling too (sorted dissemination list, handling code and note),
+    so a row aggregates only cases under one set of conditions: the warehouse shows each row to
+    the recipients of that list, and no recipient sees a count made partly of cases it may not."""
     cp = case_persons(cases, persons, assignment)
     per_case = cp.groupBy("case_rk").agg(
         F.sum(F.when(F.col("role") == "victim", 1).otherwise(0)).alias("victims_listed"),
@@ -436,6 +440,11 @@ def trends(cases: DataFrame, persons: DataFrame | None, assignment) -> DataFrame
         F.array_join("route_destination", ",").alias("route_destination"),
         F.col("source_country").alias("reporting_country"),
         "operation_code",
+        F.array_sort(F.coalesce("dissemination", F.array().cast("array<string>"))).alias(
+            "dissemination"
+        ),
+        "handling_code",
+        "handling_note",
         "victims_count",
     ).join(per_case, "case_rk", "left")
     keys = [
@@ -446,6 +455,9 @@ def trends(cases: DataFrame, persons: DataFrame | None, assignment) -> DataFrame
         "route_destination",
         "reporting_country",
         "operation_code",
+        "dissemination",
+        "handling_code",
+        "handling_note",
     ]
     return (
         c.groupBy(*keys)

@@ -15,12 +15,11 @@ from infra.warehouse.catalog import TABLES
 _GOLD_REF = re.compile(r"\bg\.(\w+)")
 """A gold column in a DuckDB expression over the gold row `g`."""
 
-KNOWN_GOLD_GAPS: dict[str, frozenset[str]] = {
-    "trends": frozenset({"dissemination", "handling_code", "handling_note"}),
-}
+KNOWN_GOLD_GAPS: dict[str, frozenset[str]] = {}
 """Warehouse columns whose gold source does not exist yet, per table: they load as NULL (for
-trends: rows visible to no recipient, failing closed) until the transform writes them. Listed so
-that the check below fails on any new gap and on this one once it is closed (then delete it)."""
+governance columns: rows visible to no recipient, failing closed) until the transform writes them.
+Listed so that the check below fails on any new gap and on a listed one once it is closed (then
+delete its entry). Empty today."""
 
 
 def gold_drift() -> list[str]:

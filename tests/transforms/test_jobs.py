@@ -109,6 +109,12 @@ def runs(spark, tmp_path_factory):  # type: ignore[no-untyped-def]
             ),
             message("case", "FRA", "FRA-C-1", _case(["FRA-P-1"])),
             message("case", "DEU", "DEU-C-1", _case(["DEU-P-9"])),
+            {
+                **message("case", "FRA", "FRA-C-2", _case([])),
+                "dissemination": ["FRA", "DEU"],
+                "handling_code": "H3",
+                "handling_note": "no onward sharing",
+            },
             message(
                 "travel_document",
                 "UKR",
@@ -196,6 +202,17 @@ def test_explanation_lists_records_and_field_contributions(runs) -> None:  # typ
     text = runs["explained"]
     assert "ESP/ESP-P-3" in text and "ITA/ITA-P-3" in text
     assert "محمد علي" in text and "name variant" in text and "birth_date exact" in text
+
+
+def test_trends_never_mix_cases_under_different_handling(runs, spark) -> None:  # type: ignore[no-untyped-def]
+    rows = io.read_table(spark, str(runs["lake"]), "gold", "trends").collect()
+    fra = sorted(
+        (r["cases"], r["dissemination"], r["handling_code"], r["handling_note"])
+        for r in rows
+        if r["reporting_country"] == "FRA" and r["month"] == "2026-03"
+    )
+    # Same month, offence, route and country: two rows, one per handling, the list sorted.
+    assert fra == [(1, [], "H0", None), (1, ["DEU", "FRA"], "H3", "no onward sharing")]
 
 
 def test_delete_removes_record_from_entity_pairs_and_links(runs) -> None:  # type: ignore[no-untyped-def]
