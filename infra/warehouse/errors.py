@@ -23,6 +23,10 @@ class LoadFailed(WarehouseError):
     """A load was rolled back; the previous state is intact and a rerun completes it."""
 
 
+class WarehouseBusy(WarehouseError):
+    """Another writer (a load or a purge) held the warehouse longer than the lock timeout."""
+
+
 class MigrationFailed(WarehouseError):
     """A migration was rolled back: nothing of it was applied."""
 
