@@ -837,6 +837,20 @@ META_TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "purged_at": "When.",
         },
     ),
+    "rejected_rows": (
+        "Rows the latest load of a table could not store (a U+0000 in text, an unknown handling "
+        "code): set aside so that the rest loads. Only the row's key and the reason are kept; "
+        "the warehouse keeps the row's previous version, if any. A row leaves this table when a "
+        "load stores it.",
+        {
+            "load_id": "The load that set the row aside.",
+            "table_name": "Curated table the row was for.",
+            "row_key": "The row's row_key in that table.",
+            "row_identity": "The row's key columns as JSON (NUL shown as \\u0000).",
+            "reason": "Why the warehouse cannot store it; the source must resend the record.",
+            "rejected_at": "When.",
+        },
+    ),
     "recipients": (
         "Recipient roles: a database role reading as a country or a network.",
         {

@@ -31,7 +31,7 @@ __all__ = ["LoadReport", "TableLoad", "load", "sources_digest", "table_counts"]
 log = logging.getLogger("infra.warehouse.loader")
 
 # The staging engine's temp tables of one staged table (see backends/base.py).
-_TEMP_PREFIXES = ("stg_", "cur_", "chg_", "del_")
+_TEMP_PREFIXES = ("stg_", "cur_", "chg_", "del_", "rej_")
 
 
 def load(url: str, lake: Lake, *, full: bool = False) -> LoadReport:

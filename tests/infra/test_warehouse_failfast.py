@@ -170,7 +170,6 @@ def _kill_copy_once(url: str, lake: Lake) -> tuple[bool, list[BaseException], fl
 
 
 @pytest.mark.postgres
-@pytest.mark.slow
 def test_five_kills_mid_copy_each_end_the_load_with_load_failed_and_a_rerun_completes(
     tmp_path: Path,
 ) -> None:

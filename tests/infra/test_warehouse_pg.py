@@ -8,8 +8,6 @@ cluster-wide), dropped afterwards, so parallel workers never meet.
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -18,12 +16,11 @@ from typing import Any
 import psycopg
 import pytest
 import warehouse_world as W
-from warehouse_pg_world import ADMIN, Roles, admin_q, as_role, big_records, world_db
+from warehouse_pg_world import Roles, admin_q, as_role, world_db
 
 from infra.lake import Lake
 from infra.warehouse import (
     InvalidRecipient,
-    LoadFailed,
     grant_recipient,
     load,
     purge_expired,
@@ -224,82 +221,71 @@ def test_deletion_and_purge_disappear_from_every_table_with_audit_rows(
         con.execute("DELETE FROM interlink.audit_log")
 
 
-def _state(url: str) -> tuple[Any, ...]:
-    return (
-        admin_q(
-            url,
-            "SELECT count(*), md5(string_agg(row_hash, '' ORDER BY row_key)) "
-            "FROM interlink.records",
-        )[0],
-        admin_q(url, "SELECT max(load_id) FROM interlink.load_log")[0][0],
-    )
-
-
-def test_load_killed_mid_copy_leaves_previous_state_and_rerun_completes(
+def test_rows_postgresql_cannot_store_are_set_aside_and_the_rest_loads(
     pg: tuple[str, Lake, Roles],
 ) -> None:
     url, lake, _roles = pg
-    before = _state(url)
-    lake.write_parquet("silver/person/part-00001-big.snappy.parquet", big_records(60_000))
-    dbname = url.rsplit("/", 1)[1]
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            load(url, lake)
-        except BaseException as exc:
-            errors.append(exc)
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    killed = False
-    with psycopg.connect(ADMIN, autocommit=True) as admin:
-        deadline = time.monotonic() + 120
-        while worker.is_alive() and time.monotonic() < deadline and not killed:
-            rows = admin.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND state = 'active' "
-                "AND query LIKE 'COPY interlink.records %%'",
-                (dbname,),
-            ).fetchall()
-            if rows:
-                admin.execute("SELECT pg_terminate_backend(%s)", (rows[0][0],))
-                killed = True
-            time.sleep(0.005)
-    worker.join(timeout=120)
-    assert killed, "the COPY was never seen running"
-    # The user meets the typed error that says the warehouse is intact and to rerun, not
-    # psycopg's raw "terminating connection" error.
-    assert len(errors) == 1 and type(errors[0]) is LoadFailed, errors
-    assert "rolled back, warehouse unchanged" in str(errors[0])
-    assert str(errors[0]).endswith("fix the cause and rerun the load")
-    assert _state(url) == before  # nothing of the half load is visible
-    report = load(url, lake)
-    assert report.as_dict()["tables"]["records"] == 60_009
-    assert report.tables["records"].inserted == 60_000
-    assert load(url, lake).moved == 0
-
-
-def test_failing_row_late_in_the_load_rolls_everything_back(pg: tuple[str, Lake, Roles]) -> None:
-    url, lake, _roles = pg
-    before = _state(url)
-    persons_before = admin_q(url, "SELECT count(*) FROM interlink.person_records")
     world = W.world()
-    world["silver"]["person"][0]["sex"] = None  # a legitimate change in another table…
+    persons = {p["record_id"]: p for p in world["silver"]["person"]}
+    persons["FRA-P-1"]["sex"] = None  # a legitimate change…
+    persons["ESP-P-2"]["primary_name_original"] = "Luc\x00ía García"  # …a NUL in a name…
+    persons["ESP-P-2"]["record_version"] += 1
     cases = world["silver"]["case"]
-    cases.append(dict(cases[0], record_id="FRA-C-99", handling_code="H7"))  # …and a bad row
-    W.write_lake(lake, world, only=["silver/case", "gold/person_entities"])
-    with pytest.raises(LoadFailed, match=r"rolled back, warehouse unchanged.*handling_code"):
-        load(url, lake)
-    assert _state(url) == before
-    assert admin_q(url, "SELECT count(*) FROM interlink.person_records") == persons_before
-    assert admin_q(url, "SELECT sex FROM interlink.person_records WHERE record_id = 'FRA-P-1'") == [
-        ("F",)
+    cases.append(dict(cases[0], record_id="FRA-C-99", handling_code="H7"))  # …an unknown code
+    W.write_lake(lake, world, only=["silver/case", "silver/person", "gold/person_entities"])
+    report = load(url, lake)  # used to roll back on the first of them, every time
+    assert report.as_dict()["rejected"] == {
+        "person_identities": 1,
+        "records": 1,
+        "cases": 1,
+    }
+    rejected = admin_q(
+        url,
+        "SELECT table_name, row_identity, reason, load_id FROM interlink.rejected_rows "
+        "ORDER BY table_name",
+    )
+    h7 = "handling_code H7 is not one of H0-H3"
+    nul = "primary_name contains U+0000 (NUL), which PostgreSQL cannot store"
+    assert rejected == [
+        ("cases", '{"source_country":"FRA","record_id":"FRA-C-99"}', h7, report.load_id),
+        (
+            "person_identities",
+            '{"source_country":"ESP","record_id":"ESP-P-2"}',
+            nul,
+            report.load_id,
+        ),
+        (
+            "records",
+            '{"source_country":"FRA","feed":"case","record_id":"FRA-C-99"}',
+            h7,
+            report.load_id,
+        ),
     ]
+    # The rest loaded: the change in person_records and ESP-P-2's new version in the tables
+    # that could store it; the identity PostgreSQL refused keeps its previous version.
+    assert admin_q(url, "SELECT sex FROM interlink.person_records WHERE record_id = 'FRA-P-1'") == [
+        (None,)
+    ]
+    assert admin_q(
+        url, "SELECT record_version FROM interlink.records WHERE record_id = 'ESP-P-2'"
+    ) == [(persons["ESP-P-2"]["record_version"],)]
+    assert admin_q(
+        url, "SELECT primary_name FROM interlink.person_identities WHERE record_id = 'ESP-P-2'"
+    ) == [("Lucía García",)]
+    assert admin_q(url, "SELECT count(*) FROM interlink.cases WHERE record_id = 'FRA-C-99'") == [
+        (0,)
+    ]
+    # The source resends them clean: they load and leave rejected_rows.
+    persons["ESP-P-2"]["primary_name_original"] = "Lucía García-Ruiz"
     cases[-1]["handling_code"] = "H2"
-    W.write_lake(lake, world, only=["silver/case"])
+    W.write_lake(lake, world, only=["silver/case", "silver/person", "gold/person_entities"])
     done = load(url, lake)
-    assert done.tables["records"].inserted == 1 and done.tables["cases"].inserted == 1
-    assert done.tables["person_records"].updated == 1
+    assert done.as_dict()["rejected"] == {}
+    assert done.tables["cases"].inserted == 1 and done.tables["person_identities"].updated == 1
+    assert admin_q(url, "SELECT count(*) FROM interlink.rejected_rows") == [(0,)]
+    assert admin_q(
+        url, "SELECT primary_name FROM interlink.person_identities WHERE record_id = 'ESP-P-2'"
+    ) == [("Lucía García-Ruiz",)]
 
 
 def test_grant_is_idempotent_and_network_membership_changes_visibility(

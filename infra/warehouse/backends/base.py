@@ -26,7 +26,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
+from infra.warehouse.catalog import CAVEATS, Table
 from infra.warehouse.errors import NotMigrated
+
+HANDLING_CODES = tuple(CAVEATS)
 
 # One writer per warehouse at a time: loads and purges hold it (PostgreSQL's advisory lock id).
 WRITER_LOCK = 0x1A7E_0002
@@ -216,6 +219,31 @@ class Backend(ABC):
     @abstractmethod
     def delete_naming(self, table: str, record_keys: list[str]) -> int:
         """Delete the rows of a curated table built from any of these records; how many."""
+
+    def unstorable(self, t: Table) -> list[tuple[str, str]]:
+        """(DuckDB condition over a chg_<t> row, DuckDB expression giving the reason) for each
+        kind of row this database refuses: such a row is set aside in rejected_rows instead of
+        failing the load. Every database enforces the handling-code CHECK of the migrations."""
+        if "handling_code" not in t.column_names:
+            return []
+        codes = ", ".join(f"'{c}'" for c in HANDLING_CODES)
+        return [
+            (
+                f"handling_code NOT IN ({codes})",
+                "'handling_code ' || handling_code || ' is not one of H0-H3'",
+            )
+        ]
+
+    def record_rejected(self, load_id: int, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Replace the table's rejected rows with this load's (row_key, key, reason): what is
+        listed is what the latest load of the table could not store."""
+        self.execute("DELETE FROM interlink.rejected_rows WHERE table_name = {p}", [table])
+        if rows:
+            self.executemany(
+                "INSERT INTO interlink.rejected_rows (load_id, table_name, row_key, row_identity, "
+                "reason) VALUES ({p}, {p}, {p}, {p}, {p})",
+                [(load_id, table, *r) for r in rows],
+            )
 
     # -- audit --------------------------------------------------------------------------------
     def audit(self, action: str, rows: Sequence[AuditRow]) -> None:

@@ -16,7 +16,7 @@ from psycopg.conninfo import conninfo_to_dict
 from infra.errors import WarehouseUnreachable
 from infra.warehouse.backends.base import MIGRATION_LOCK, WRITER_LOCK, Backend, first_line
 from infra.warehouse.backends.pgcopy import copy_query, copy_select
-from infra.warehouse.catalog import TABLES_BY_NAME
+from infra.warehouse.catalog import TABLES_BY_NAME, Table
 from infra.warehouse.ddl import PG_TYPES, q
 from infra.warehouse.errors import WarehouseBusy, redact
 
@@ -192,6 +192,24 @@ class PostgresBackend(Backend):
             "excluded.fingerprint, load_id = excluded.load_id, updated_at = now()",
             [fingerprint, load_id],
         )
+
+    def unstorable(self, t: Table) -> list[tuple[str, str]]:
+        # U+0000 passes every earlier stage (DuckDB stores it) but PostgreSQL's text and jsonb
+        # cannot hold it: one such row used to roll every load back (issue 16).
+        out = super().unstorable(t)
+        for c in t.columns:
+            col = q(c.name)
+            if c.type == "text":
+                cond = f"strpos({col}, chr(0)) > 0"
+            elif c.type == "text[]":
+                cond = f"len(list_filter({col}, lambda e: strpos(e, chr(0)) > 0)) > 0"
+            elif c.type == "json":
+                # jsonb refuses the escape \u0000 too (an escaped backslash before u0000 is fine).
+                cond = rf"regexp_matches(CAST({col} AS VARCHAR), '(^|[^\\])(\\\\)*\\u0000')"
+            else:
+                continue
+            out.append((cond, f"'{c.name} contains U+0000 (NUL), which PostgreSQL cannot store'"))
+        return out
 
     # -- rows ---------------------------------------------------------------------------------
     def _remove_rows(self, duck: Any, table: str) -> None:
