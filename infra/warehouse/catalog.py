@@ -64,8 +64,9 @@ class Table:
     """Another table whose rows (joined on this table's single key column) supply record_keys."""
     governance: str = "own"
     """own: RLS on the row's own dissemination; derived: visible only when every source record in
-    record_keys is visible (its handling is the strictest of theirs); identity: own + victims
-    masked for recipients without victim access."""
+    record_keys is visible, and none is a victim's person record unless the reader has victim
+    access (its handling is the strictest of theirs); identity: own + a victim's
+    row hidden from recipients without victim access (person_records, person_identities)."""
     default_dissemination: str | None = None
     """DuckDB expression used when the source carries no dissemination (operational tables);
     None means the row is visible to no recipient until the source carries one (fail closed)."""
@@ -253,6 +254,7 @@ TABLES: tuple[Table, ...] = (
         sources=("gold/person_entities",),
         key=("source_country", "record_id"),
         record_keys=_one("person"),
+        governance="identity",
         columns=(
             *_tech(),
             Column("source_country", "text", "ISO3 of the source country."),
@@ -852,7 +854,8 @@ META_TABLES: dict[str, tuple[str, dict[str, str]]] = {
         },
     ),
     "recipients": (
-        "Recipient roles: a database role reading as a country or a network.",
+        "Recipient roles: a database role reading as a country or a network. A recipient "
+        "reads its own row only.",
         {
             "role_name": "PostgreSQL role.",
             "scope": "The country (ISO3) or network (HTEG, ISON, …) it reads as.",
@@ -861,7 +864,8 @@ META_TABLES: dict[str, tuple[str, dict[str, str]]] = {
         },
     ),
     "recipient_networks": (
-        "Which networks each member country belongs to.",
+        "Which networks each member country belongs to. A recipient reads its own country's "
+        "rows only.",
         {
             "country": "ISO3 member country.",
             "network": "Network name (HTEG, ISON, …).",
@@ -871,15 +875,16 @@ META_TABLES: dict[str, tuple[str, dict[str, str]]] = {
 
 VIEWS: dict[str, tuple[str, dict[str, str]]] = {
     "persons": (
-        "Person records with provenance and identity; a victim's identity is shown as "
-        "`[masked]` to recipients without victim access.",
+        "Person records with provenance and identity; to recipients without victim access a "
+        "victim's record shows its provenance only: identity `[masked]`, its person attributes "
+        "and entity empty (so that resolution links it to nothing they see).",
         {
             "identity_masked": "True when the identity is hidden from the reader.",
         },
     ),
     "entities": (
         "Each entity as the reader may see it: only the records (and attributes) "
-        "visible to the reader contribute.",
+        "visible to the reader contribute; a victim's record only with victim access.",
         {},
     ),
 }
