@@ -112,6 +112,7 @@ def broker_status() -> None:
 def doctor() -> None:
     """Check Java, the broker, the lake and the warehouse; one line each (exit 1 if any fails)."""
     from infra.broker import metadata_answers, resolve_bootstrap
+    from infra.errors import redact
     from interlink.spark import find_java
 
     s = load_settings()
@@ -121,10 +122,11 @@ def doctor() -> None:
         nonlocal failures
         try:
             detail = check()
-            typer.echo(f"ok    {name}: {detail}")
+            typer.echo(f"ok    {name}: {redact(str(detail))}")
         except Exception as exc:
             failures += 1
-            typer.echo(f"FAIL  {name}: {exc}")
+            # Whatever a check raised, a URL in it keeps its password out of the output.
+            typer.echo(f"FAIL  {name}: {redact(str(exc))}")
 
     def broker() -> str:
         bootstrap = resolve_bootstrap(s.broker.bootstrap_servers, s.state_dir)
@@ -143,8 +145,7 @@ def doctor() -> None:
     def warehouse() -> str:
         from infra.warehouse import check_connection
 
-        check_connection(s.warehouse.url)
-        return s.warehouse.url
+        return f"{redact(s.warehouse.url)} ({check_connection(s.warehouse.url)})"
 
     report("java", find_java)
     report("broker", broker)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from infra.errors import ServiceError
+from infra.errors import redact as redact  # the warehouse's messages redact with it
 
 
 class WarehouseError(ServiceError):
@@ -33,8 +32,3 @@ class MigrationFailed(WarehouseError):
 
 class BadRetentionWindow(WarehouseError):
     """A retention notice window that is not a number of months ahead."""
-
-
-def redact(url: str) -> str:
-    """The URL with any password replaced, for messages and logs."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
