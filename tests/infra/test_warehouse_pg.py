@@ -276,6 +276,11 @@ def test_rows_postgresql_cannot_store_are_set_aside_and_the_rest_loads(
     assert admin_q(url, "SELECT count(*) FROM interlink.cases WHERE record_id = 'FRA-C-99'") == [
         (0,)
     ]
+    # A full reload too rewrites every row but the refused one's previous version.
+    assert load(url, lake, full=True).as_dict()["rejected"] == report.as_dict()["rejected"]
+    assert admin_q(
+        url, "SELECT primary_name FROM interlink.person_identities WHERE record_id = 'ESP-P-2'"
+    ) == [("Lucía García",)]
     # The source resends them clean: they load and leave rejected_rows.
     persons["ESP-P-2"]["primary_name_original"] = "Lucía García-Ruiz"
     cases[-1]["handling_code"] = "H2"

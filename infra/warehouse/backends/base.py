@@ -195,14 +195,24 @@ class Backend(ABC):
 
     # -- rows ---------------------------------------------------------------------------------
     def replace_rows(
-        self, duck: Any, table: str, *, load_id: int, full: bool, removes: bool, writes: bool
+        self,
+        duck: Any,
+        table: str,
+        *,
+        load_id: int,
+        full: bool,
+        removes: bool,
+        writes: bool,
+        keep: Sequence[str] = (),
     ) -> None:
         """Apply the staged diff of one curated table (inside the load's transaction): remove
-        `del_<t>` and the old versions of `chg_<t>` (every row with full), then write `chg_<t>`
+        `del_<t>` and the old versions of `chg_<t>` (every row with full, but those whose
+        row_key is in `keep`: rows set aside keep their previous version), then write `chg_<t>`
         stamped with load_id. `removes` / `writes` say whether anything is to be removed /
         written, so that nothing is sent for nothing."""
         if full:
-            self.execute(f"DELETE FROM interlink.{table}")
+            spare = f" WHERE row_key NOT IN ({', '.join(['{p}'] * len(keep))})" if keep else ""
+            self.execute(f"DELETE FROM interlink.{table}{spare}", list(keep))
         elif removes:
             self._remove_rows(duck, table)
         if writes:
