@@ -11,6 +11,7 @@ receives the rows through COPY, never row by row.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import time
@@ -88,9 +89,12 @@ def _load(backend: Backend, lake: Lake, report: LoadReport, full: bool) -> None:
             _count_rows(backend, report)
         finally:
             # The embedded warehouse stages in its own connection: leave nothing behind.
-            for name in staged:
-                for prefix in _TEMP_PREFIXES:
-                    duck.execute(f"DROP TABLE IF EXISTS {prefix}{name}")
+            # Never in place of the error that ended the load (an interrupted staging engine
+            # may refuse a statement); what is left dies with the staging connection anyway.
+            with contextlib.suppress(Exception):
+                for name in staged:
+                    for prefix in _TEMP_PREFIXES:
+                        duck.execute(f"DROP TABLE IF EXISTS {prefix}{name}")
 
 
 def sources_digest(lake: Lake) -> str | None:
