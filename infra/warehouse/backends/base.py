@@ -11,12 +11,12 @@ carries the changes back (`replace_rows`). During a load the engine holds, per c
 `stg_<t>` (the rows gold has now), `cur_<t>` (row_key, row_hash of what the warehouse holds),
 `chg_<t>` (rows to write) and `del_<t>` (rows to remove).
 
-Shaped for what comes next: every call the loader, retention and migrations make to the database
-goes through a backend method, so a timeout on each is a setting of `connect` (PostgreSQL's
-statement_timeout) plus the COPY pipe, which lives in one function (`pgcopy.copy_query`, where
-opening the pipe must never wait for a writer that failed); and `_write_rows` is the one door
-rows enter a curated table by, where a bad row can be set aside in a rejected-rows table instead
-of failing the load.
+Failing fast and failing small (issue 16): every call the loader, retention and migrations make
+to the database goes through a backend method, so its timeouts are the connection's
+(`PostgresBackend.connect`: connect, statement, lock and idle timeouts, TCP keepalives) plus the
+COPY pipe, which lives in one function (`pgcopy.stream_fifo`, which never waits without a bound);
+and before any row is written, `unstorable` names the rows this database would refuse, which
+the diff sets aside in rejected_rows instead of failing the load.
 """
 
 from __future__ import annotations
