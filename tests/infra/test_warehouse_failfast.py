@@ -191,3 +191,34 @@ def test_five_kills_mid_copy_each_end_the_load_with_load_failed_and_a_rerun_comp
         assert report.tables["records"].rows == 60_009
         assert report.tables["records"].inserted == 60_000
         assert load(url, lake).moved == 0
+
+
+@pytest.mark.postgres
+def test_every_warehouse_connection_has_bounded_waits_the_url_may_change() -> None:
+    from infra.warehouse.backends.postgres import PostgresBackend
+
+    def settings(url: str) -> tuple[Any, ...]:
+        backend = PostgresBackend.connect(url)
+        try:
+            server = tuple(
+                backend.read(f"SHOW {name}")[0][0]
+                for name in (
+                    "statement_timeout",
+                    "lock_timeout",
+                    "idle_in_transaction_session_timeout",
+                )
+            )
+            client = backend.con.info.get_parameters()
+            return server, {k: client.get(k) for k in ("connect_timeout", "keepalives_idle")}
+        finally:
+            backend.close()
+
+    assert settings(ADMIN) == (
+        ("30min", "2min", "10min"),
+        {"connect_timeout": "10", "keepalives_idle": "30"},
+    )
+    own = ADMIN + "?connect_timeout=3&options=-c%20lock_timeout%3D5s"
+    assert settings(own) == (
+        ("30min", "5s", "10min"),
+        {"connect_timeout": "3", "keepalives_idle": "30"},
+    )
