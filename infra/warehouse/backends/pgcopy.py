@@ -67,10 +67,10 @@ def stream_fifo(
 
     Never blocks without a bound: returns when the writer closed its end and ended, raises what
     `forward` or `render` raised (forward's first), or LoadFailed when the writer produced
-    nothing for `stall_seconds`. On failure the read end is closed, so a writer still writing
-    fails at once (EPIPE); `on_abort` (DuckDB's interrupt) stops one still computing, and the
-    writer gets `grace_seconds` to end (a daemon thread: it cannot keep the process alive).
-    """
+    nothing for `stall_seconds`. On failure `on_abort` (DuckDB's interrupt) stops a writer still
+    computing, the pipe is drained (dropping the bytes) so one blocked on a full pipe can finish
+    its write, and the writer gets `grace_seconds` to end before the read end closes (a daemon
+    thread: a writer that never ends cannot keep the process alive)."""
     with tempfile.TemporaryDirectory(prefix="interlink-load-") as tmp:
         path = str(Path(tmp) / f"{name}.csv")
         os.mkfifo(path, 0o600)
