@@ -3,10 +3,11 @@
 --
 -- No oracle: the 0003 helpers were SECURITY DEFINER and took the role to answer for, so any
 -- recipient could ask `records_visible(keys, 'other_role')` whether a record hidden from it
--- exists, and learn every recipient's scope. They are replaced by helpers with no role
--- argument, running as the caller (SECURITY INVOKER, current_user): whatever they read, they
--- read under the caller's own row-level security, so a hidden record and a missing one give the
--- same answer, and a recipient reads its own governance rows and nobody else's.
+-- exists, and learn every recipient's scope. Nothing takes a role any more: my_scopes() and
+-- victim_access() read the caller's own governance rows (current_user, SECURITY INVOKER, under
+-- the policies below: a recipient reads its own rows and nobody else's), visible_to() is a pure
+-- function of its arguments, and a derived row's policy looks its sources up under the reader's
+-- own policies, so a hidden record and a missing one look alike.
 --
 -- Masking through resolution: a victim's person record (role, sex, birth date, entity…) is now
 -- hidden like its identity from recipients without victim access, so a victim resolved into an
@@ -26,7 +27,9 @@ CREATE POLICY own_country ON interlink.recipient_networks FOR SELECT TO interlin
     USING (country IN (SELECT r.scope FROM interlink.recipients r WHERE r.role_name = current_user));
 GRANT SELECT ON interlink.recipients, interlink.recipient_networks TO interlink_recipient;
 
--- Plain SQL, invoker's rights, no SET clause: the planner inlines them into the policies.
+-- What the caller reads as, asked once per query: the policies below wrap these calls in a
+-- scalar sub-select, which PostgreSQL evaluates once (an InitPlan), not once per row. Invoker's
+-- rights: they read the caller's own governance rows, under the policies above.
 CREATE OR REPLACE FUNCTION interlink.my_scopes() RETURNS text[]
 LANGUAGE sql STABLE SECURITY INVOKER AS $$
     SELECT coalesce(array_agg(DISTINCT s), '{}')
@@ -39,48 +42,23 @@ LANGUAGE sql STABLE SECURITY INVOKER AS $$
     ) x
 $$;
 
--- A row is visible when its dissemination is empty (all members) or names one of the caller's
--- scopes. NULL (no dissemination known) is visible to nobody: fail closed.
-CREATE OR REPLACE FUNCTION interlink.may_see(d text[]) RETURNS boolean
-LANGUAGE sql STABLE SECURITY INVOKER AS $$
-    SELECT CASE
-        WHEN d IS NULL THEN false
-        WHEN cardinality(d) = 0 THEN EXISTS (
-            SELECT 1 FROM interlink.recipients r WHERE r.role_name = current_user)
-        ELSE d && interlink.my_scopes()
-    END
-$$;
-
 CREATE OR REPLACE FUNCTION interlink.victim_access() RETURNS boolean
 LANGUAGE sql STABLE SECURITY INVOKER AS $$
     SELECT coalesce((SELECT r.victim_access FROM interlink.recipients r
                      WHERE r.role_name = current_user), false)
 $$;
 
--- A derived row is visible only when every source record it was built from is visible to the
--- caller (read under the caller's own policies: hidden and missing look alike).
-CREATE OR REPLACE FUNCTION interlink.records_visible(keys text[]) RETURNS boolean
-LANGUAGE sql STABLE SECURITY INVOKER AS $$
-    SELECT coalesce(cardinality(keys), 0) > 0 AND NOT EXISTS (
-        SELECT 1 FROM unnest(keys) AS k(record_key)
-        LEFT JOIN interlink.records r ON r.record_key = k.record_key
-        WHERE r.record_key IS NULL OR NOT interlink.may_see(r.dissemination)
-    )
-$$;
-
--- ...and every person record among them is visible as a person (not a victim's, to a recipient
--- without victim access).
-CREATE OR REPLACE FUNCTION interlink.persons_visible(keys text[]) RETURNS boolean
-LANGUAGE sql STABLE SECURITY INVOKER AS $$
-    SELECT NOT EXISTS (
-        SELECT 1 FROM unnest(keys) AS k(record_key)
-        WHERE split_part(k.record_key, '/', 2) = 'person'
-          AND NOT EXISTS (
-            SELECT 1 FROM interlink.person_records p
-            WHERE p.source_country || '/person/' || p.record_id = k.record_key
-              AND interlink.may_see(p.dissemination)
-              AND (p.role IS DISTINCT FROM 'victim' OR interlink.victim_access()))
-    )
+-- A row is visible when its dissemination is empty (all members: any recipient, and every
+-- recipient has a scope) or names one of the reader's scopes. NULL (no dissemination known) is
+-- visible to nobody: fail closed. A pure function of its arguments (it reads nothing, so it
+-- can tell nobody anything), inlined by the planner.
+CREATE OR REPLACE FUNCTION interlink.visible_to(d text[], scopes text[]) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE
+        WHEN d IS NULL THEN false
+        WHEN cardinality(d) = 0 THEN coalesce(cardinality(scopes), 0) > 0
+        ELSE d && scopes
+    END
 $$;
 
 CREATE INDEX IF NOT EXISTS person_records_record_key
@@ -89,31 +67,42 @@ CREATE INDEX IF NOT EXISTS person_records_record_key
 DO $$
 DECLARE
     t text;
+    own constant text := 'interlink.visible_to(dissemination, (SELECT interlink.my_scopes()))';
 BEGIN
     FOREACH t IN ARRAY ARRAY['records', 'travel_documents', 'cases', 'trends', 'feed_quality',
                              'ingestion_log'] LOOP
         EXECUTE format('DROP POLICY IF EXISTS recipient_read ON interlink.%I', t);
         EXECUTE format('CREATE POLICY recipient_read ON interlink.%I FOR SELECT '
-                       'TO interlink_recipient USING (interlink.may_see(dissemination))', t);
+                       'TO interlink_recipient USING (%s)', t, own);
     END LOOP;
     -- A person record and its identity: a victim's only with victim access.
     FOREACH t IN ARRAY ARRAY['person_records', 'person_identities'] LOOP
         EXECUTE format('DROP POLICY IF EXISTS recipient_read ON interlink.%I', t);
         EXECUTE format('CREATE POLICY recipient_read ON interlink.%I FOR SELECT '
-                       'TO interlink_recipient USING (interlink.may_see(dissemination) AND '
-                       '(role IS DISTINCT FROM ''victim'' OR interlink.victim_access()))', t);
+                       'TO interlink_recipient USING (%s AND (role IS DISTINCT FROM ''victim'' '
+                       'OR (SELECT interlink.victim_access())))', t, own);
     END LOOP;
-    -- Derived tables: every source record visible, and none of them a victim's person record
-    -- unless the reader has victim access. Not only the rows carrying a person's details (a
-    -- pair's levels, a notice hit, a document number seen in her record): every derived row
+    -- Derived tables: every source record visible to the reader, and every person record among
+    -- them visible as a person (not a victim's, without victim access). The look-ups run under
+    -- the reader's own policies on records and person_records, so that is all they need to
+    -- ask. Not only the rows carrying a person's details (a pair's levels, a notice hit, a
+    -- document number seen in her record) are hidden with a victim's record: every derived row
     -- lists its sources in record_keys, an entity's person records included, so a visible
     -- network member would tell which entity the victim's record belongs to.
     FOREACH t IN ARRAY ARRAY['document_alerts', 'case_links', 'networks', 'network_members',
                              'notice_hits', 'match_explanations'] LOOP
         EXECUTE format('DROP POLICY IF EXISTS recipient_read ON interlink.%I', t);
-        EXECUTE format('CREATE POLICY recipient_read ON interlink.%I FOR SELECT '
-                       'TO interlink_recipient USING (interlink.records_visible(record_keys) '
-                       'AND interlink.persons_visible(record_keys))', t);
+        EXECUTE format($p$CREATE POLICY recipient_read ON interlink.%I FOR SELECT
+            TO interlink_recipient USING (
+                coalesce(cardinality(record_keys), 0) > 0 AND NOT EXISTS (
+                    SELECT 1 FROM unnest(record_keys) AS k(record_key)
+                    WHERE NOT EXISTS (SELECT 1 FROM interlink.records r
+                                      WHERE r.record_key = k.record_key)
+                       OR (split_part(k.record_key, '/', 2) = 'person' AND NOT EXISTS (
+                            SELECT 1 FROM interlink.person_records p
+                            WHERE p.source_country || '/person/' || p.record_id
+                                  = k.record_key)))
+            )$p$, t);
     END LOOP;
 END $$;
 
@@ -142,13 +131,11 @@ DROP FUNCTION IF EXISTS interlink.may_see(text[], name);
 DROP FUNCTION IF EXISTS interlink.victim_access(name);
 DROP FUNCTION IF EXISTS interlink.scopes_of(name);
 
-REVOKE ALL ON FUNCTION interlink.my_scopes(), interlink.may_see(text[]),
-    interlink.victim_access(), interlink.records_visible(text[]),
-    interlink.persons_visible(text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION interlink.my_scopes(), interlink.victim_access(),
+    interlink.visible_to(text[], text[]) FROM PUBLIC;
 -- Policies run as the reader: recipients need to execute what their policies call.
-GRANT EXECUTE ON FUNCTION interlink.my_scopes(), interlink.may_see(text[]),
-    interlink.victim_access(), interlink.records_visible(text[]),
-    interlink.persons_visible(text[]) TO interlink_recipient;
+GRANT EXECUTE ON FUNCTION interlink.my_scopes(), interlink.victim_access(),
+    interlink.visible_to(text[], text[]) TO interlink_recipient;
 
 -- Nothing in the schema is PUBLIC's to run (the audit trigger fires without the privilege).
 REVOKE ALL ON FUNCTION interlink.audit_log_is_append_only() FROM PUBLIC;
