@@ -142,6 +142,8 @@ def decode(value: Any) -> dict[str, Any]:
             f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
             error_class="decode.json",
         ) from None
+    except DecodeError:
+        raise  # from the hooks: a duplicate key or a constant
     except ValueError as exc:
         # Python refuses to convert integers of more than 4,300 digits (a CPU attack otherwise).
         raise DecodeError(

@@ -24,7 +24,8 @@ from tests.streams.test_ingest import _signed, _wire
 
 pytestmark = pytest.mark.kafka
 
-YEAR_10000_MS = 253_402_300_800_000
+Y10K = 253_402_300_800_000
+"""1 January 10000 in milliseconds since the epoch."""
 
 
 class _NotUtf8(str):
@@ -33,6 +34,9 @@ class _NotUtf8(str):
 
     def encode(self, *args: Any, **kwargs: Any) -> bytes:  # type: ignore[override]
         return b"trace\xff"
+
+
+BAD_HEADERS = [(_NotUtf8("t"), b"1")]
 
 
 def _offset_if_stored(future: Any) -> int | None:
@@ -59,8 +63,8 @@ def test_poison_messages_are_dead_lettered_and_the_messages_behind_them_land(
     poison: list[tuple[str, bytes, dict[str, Any]]] = [
         ("validation", _signed(_wire("LVA", "LVA-P-BIGV", record_version=2**63), lva), {}),
         ("validation", _signed(_with_nul_in_a_name(_wire("LVA", "LVA-P-NUL")), lva), {}),
-        ("kafka.timestamp", _signed(_wire("LVA", "LVA-P-Y10K"), lva), {"timestamp_ms": YEAR_10000_MS}),
-        ("kafka.header_key", _signed(_wire("LVA", "LVA-P-HDR"), lva), {"headers": [(_NotUtf8("t"), b"1")]}),
+        ("kafka.timestamp", _signed(_wire("LVA", "LVA-P-Y10K"), lva), {"timestamp_ms": Y10K}),
+        ("kafka.header_key", _signed(_wire("LVA", "LVA-P-HDR"), lva), {"headers": BAD_HEADERS}),
         ("decode.too_large", big, {}),
         ("decode.number", b'{"record_version": ' + b"9" * 5000 + b"}", {}),
     ]  # fmt: skip
@@ -168,4 +172,6 @@ def test_dlq_listing_trusts_only_the_headers_the_ingest_wrote(
     letters = [x for x in list_dlq(broker, broker=broker_traits) if x.topic == topic]
     assert len(letters) == 1
     assert letters[0].country is None and letters[0].message_id is None
-    assert [x for x in list_dlq(broker, country="DEU", broker=broker_traits) if x.topic == topic] == []
+    assert [
+        x for x in list_dlq(broker, country="DEU", broker=broker_traits) if x.topic == topic
+    ] == []
