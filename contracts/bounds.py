@@ -36,6 +36,14 @@ none of them belongs in a name, a place or an identifier."""
 LINE_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """The same set without tab, line feed and carriage return: free text may hold lines."""
 
+CONTROL_IN_JSON = (
+    r"(?<!\\)(?:\\\\)*\\(?:u000[0-8bcefBCEF]|u001[0-9a-fA-F]|u007[fF]|u00[89][0-9a-fA-F]|[bf])"
+    r"|[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]"
+)
+r"""A control character other than tab, LF or CR inside JSON text, escaped (`\u0000`, `\b`; an
+escaped backslash before `u0000` is not one) or raw. Python's `re` and Java's (Spark's `rlike`)
+read it alike; the quality checks look for it in landed payloads."""
+
 
 def control_character_at(text: str, *, lines: bool = False) -> int | None:
     """Index of the first control character in `text` (tab, LF and CR allowed with `lines`)."""
