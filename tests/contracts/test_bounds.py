@@ -157,3 +157,33 @@ def test_names_say_which_character_and_free_text_keeps_its_lines(wire_envelope: 
     data = wire_envelope()
     data["payload"]["description"] = "line one\r\n\tline two"
     assert validate_envelope(data).payload.description == "line one\r\n\tline two"
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "\x7f", "\x85", "\x08", "\x0c", "\x1f", "\x0b"])
+def test_the_quality_regex_finds_control_characters_however_json_writes_them(text: str) -> None:
+    import json
+    import re
+
+    import msgspec
+
+    from contracts.bounds import CONTROL_IN_JSON
+
+    found = re.compile(CONTROL_IN_JSON).search
+    assert found(msgspec.json.encode({"k": text}).decode())  # how the ingest writes payloads
+    assert found(json.dumps({"k": text}))
+    assert found(json.dumps({"k": text}, ensure_ascii=False))
+
+
+@pytest.mark.parametrize("text", ["\t", "\n", "\r", "é", "Иван", "\\u0000", "\\\\b", "a\\b"])
+def test_the_quality_regex_leaves_line_breaks_letters_and_escaped_backslashes(text: str) -> None:
+    import json
+    import re
+
+    import msgspec
+
+    from contracts.bounds import CONTROL_IN_JSON
+
+    found = re.compile(CONTROL_IN_JSON).search
+    assert not found(msgspec.json.encode({"k": text}).decode())
+    assert not found(json.dumps({"k": text}))
+    assert not found(json.dumps({"k": text}, ensure_ascii=False))

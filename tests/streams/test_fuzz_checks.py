@@ -247,3 +247,20 @@ def test_random_bytes_as_a_fetch_response_never_raise(data: bytes) -> None:
 def _print_counts() -> Any:
     yield
     print(f"\nhypothesis examples run: {dict(SEEN)}")
+
+
+def test_a_bug_in_the_checks_reaches_the_publisher_as_ingest_unexpected() -> None:
+    key = _registry()[1]
+
+    class Broken(KeyRegistry):
+        def verify(self, *args: Any, **kwargs: Any) -> bool:
+            raise KeyError("a bug")
+
+    broken = Broken()
+    broken.add("EST", key.public_key())
+    data = copy.deepcopy(BASE)
+    canonical = canonical_bytes(data)
+    signed = signed_value(canonical, base64.b64encode(key.sign(canonical)).decode())
+    verdict = Checker(broken).verdict("feeds.person.EST", signed)
+    assert verdict.columns is None and verdict.error_class == UNEXPECTED
+    assert "KeyError" in verdict.reason and verdict.message_id == data["message_id"]
