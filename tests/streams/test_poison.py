@@ -15,7 +15,14 @@ import pytest
 from contracts.reasons import ERROR_CLASSES
 from infra.lake import Lake
 from streams.brokers import BrokerTraits
-from streams.dlq import H_COUNTRY, H_MESSAGE_ID, TRUNCATED_BYTES, list_dlq, read_receipts
+from streams.dlq import (
+    H_COUNTRY,
+    H_MESSAGE_ID,
+    TRUNCATED_BYTES,
+    list_dlq,
+    read_receipts,
+    replay_dlq,
+)
 from streams.ingest import ingest
 from streams.publisher import FeedPublisher
 from streams.topics import MiB, TopicCreator
@@ -139,6 +146,10 @@ def test_poison_messages_are_dead_lettered_and_the_messages_behind_them_land(
     assert large.truncated and large.size == TRUNCATED_BYTES
     assert large.original_size == len(big)
     assert large.original_sha256 == hashlib.sha256(big).hexdigest()
+    assert (large.topic, large.offset) == ("feeds.person.LVA", offsets["decode.too_large"])
+    # A prefix is no message: replaying it would land garbage, so the source sends it again.
+    replay = replay_dlq(broker, country="LVA", error_class="decode.too_large", broker=broker_traits)
+    assert replay.replayed == [] and replay.skipped_truncated == 1
     receipts = read_receipts(broker, "LVA", broker=broker_traits)
     rejected = Counter(r["error_class"] for r in receipts if r["status"] == "rejected")
     assert rejected == expected
