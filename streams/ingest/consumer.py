@@ -25,10 +25,11 @@ from streams.brokers import TANSU, BrokerTraits
 from streams.checking import Checker, default_workers
 from streams.ingest import receipts
 from streams.ingest.batches import Bronze, PartitionBatch, Pending
-from streams.ingest.deletes import DeleteIndex
 from streams.ingest.dispatch import CheckQueue
+from streams.ingest.erased import ErasedIndex
 from streams.ingest.intake import Intake
 from streams.ingest.metrics import IngestReport, Lag, caught_up, log_batch
+from streams.ingest.seen import SeenIndex
 from streams.keys import KeyRegistry
 from streams.topics import (
     DLQ_REQUEST_BYTES,
@@ -114,7 +115,8 @@ class Ingest:
         self.intake = Intake(
             self.checker,
             self.pending,
-            DeleteIndex(lake),
+            SeenIndex(lake),
+            ErasedIndex(lake),
             self.report,
             self._topics,
             lambda: self.producer,
