@@ -41,6 +41,11 @@ TOMBSTONES = "tombstones"
 """What was erased and must never land again: one Parquet file per erasure run,
 `tombstones/country=<ISO3>/<stamp>.parquet`, rows of `TOMBSTONE_SCHEMA`. Never purged: it holds
 keys and versions only, no personal data."""
+REPORTS = "reports"
+"""Run reports, GX results and Data Docs, validation markers, retention notices."""
+QUALITY_REPORTS = f"{REPORTS}/quality"
+"""Great Expectations: `results/<batch>.json`, `validated/<bronze file stem>.json` markers (naming
+each file's batch), the GX stores and the Data Docs."""
 AUDIT = "audit"
 """Who did what to the lake and why (quality releases, key revocations, erasures):
 `audit/<action>/<day>/<stamp>-<id>.json`, one `AUDIT_FIELDS` object per file (a file per event,
@@ -91,6 +96,17 @@ def quarantine_path(bronze_rel: str) -> str:
     """Where a bronze file goes when its batch fails validation: the same relative name under
     quarantine/, so the delete index and retention find it the way they find bronze."""
     return f"{QUARANTINE}/" + bronze_rel.removeprefix(f"{BRONZE}/")
+
+
+def validation_marker(bronze_rel: str) -> str:
+    """The marker of a bronze (or quarantined) file: its batch id and outcome, JSON."""
+    stem = PurePosixPath(bronze_rel).name.removesuffix(".parquet")
+    return f"{QUALITY_REPORTS}/validated/{stem}.json"
+
+
+def bronze_path_of(quarantined_rel: str) -> str:
+    """The bronze path a quarantined file came from (and goes back to when released)."""
+    return f"{BRONZE}/" + quarantined_rel.removeprefix(f"{QUARANTINE}/")
 
 
 # -- the bronze schema --------------------------------------------------------------------------

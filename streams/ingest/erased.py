@@ -60,7 +60,8 @@ class ErasedIndex:
             if rel in read or not rel.endswith(".parquet"):
                 continue
             table = pq.read_table(
-                io.BytesIO(self.lake.read_bytes(rel)), columns=["feed", "record_id", "record_version"]
+                io.BytesIO(self.lake.read_bytes(rel)),
+                columns=["feed", "record_id", "record_version"],
             )
             for feed, rid, version in zip(
                 *(table.column(c).to_pylist() for c in table.column_names), strict=True

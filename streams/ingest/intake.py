@@ -111,9 +111,16 @@ class Intake:
             assert first is not None
             batch.receipts.append(
                 receipts.duplicate(
-                    message_id, country, feed, record_id, record_version, topic, partition,
-                    offset, first,
-                )  # fmt: skip
+                    message_id,
+                    country,
+                    feed,
+                    record_id,
+                    record_version,
+                    topic,
+                    partition,
+                    offset,
+                    first,
+                )
             )
             self.report.duplicates += 1
             return False
@@ -147,9 +154,14 @@ class Intake:
         batch = self.pending.partitions[(message.topic, message.partition)]
         batch.receipts.append(
             receipts.rejected(
-                message_id, country, exc.error_class, str(exc), message.topic,
-                message.partition, message.offset,
-            )  # fmt: skip
+                message_id,
+                country,
+                exc.error_class,
+                str(exc),
+                message.topic,
+                message.partition,
+                message.offset,
+            )
         )
         self.report.count_rejected(country, exc.error_class)
         self.pending.rejected[exc.error_class] += 1

@@ -152,9 +152,11 @@ class SeenIndex:
         # also the record's first sighting; a record first seen under an id already seen
         # elsewhere (a rare resend) gets a row of its own without a message id.
         record_at = {pos: rid for rid, pos in landed.records.items()}
-        rows = [(mid, record_at.pop(pos, None), *pos) for mid, pos in landed.messages.items()]
+        rows: list[tuple[str | None, str | None, int, int]] = [
+            (mid, record_at.pop(pos, None), *pos) for mid, pos in landed.messages.items()
+        ]
         rows += [(None, rid, *pos) for pos, rid in record_at.items()]
-        columns = list(zip(*rows, strict=True)) if rows else [[], [], [], []]
+        columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[], [], [], []]
         table = pa.Table.from_arrays(
             [pa.array(c, f.type) for c, f in zip(columns, SEEN_INDEX_SCHEMA, strict=True)],
             schema=SEEN_INDEX_SCHEMA.with_metadata(

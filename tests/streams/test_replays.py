@@ -61,7 +61,9 @@ def test_the_same_bytes_sent_again_land_once_and_are_receipted_duplicate(
     assert _run(broker, broker_traits, lake, reg, "LTU", gid).accepted == 5
     table = bronze_table(lake)
     assert table is not None
-    raw = dict(zip(table.column("message_id").to_pylist(), table.column("raw").to_pylist()))
+    raw = dict(
+        zip(table.column("message_id").to_pylist(), table.column("raw").to_pylist(), strict=True)
+    )
     # A publisher resends two messages byte for byte (twice one of them) among a new one, read by
     # a new ingest process: what it landed before comes from the lake, not from memory.
     with publisher("LTU", partitions=1) as pub:
