@@ -287,7 +287,11 @@ def _erase_from_lake(
                 _erase_file(lake, rel, tombstones, report, touched)
     _erase_gold(lake, tombstones, report, touched)
     batches = _batches_of(lake, [f for k, v in touched.items() if k != "(gold)" for f in v])
-    report.reports_erased = erase_reports(lake, [k.split("/", 2)[2] for k in tombstones], batches)
+    if report.tombstone_files or touched:
+        # Reports are scanned only when something was newly erased: they are many, and a record
+        # erased in an earlier run was taken out of them then.
+        ids = [k.split("/", 2)[2] for k in tombstones]
+        report.reports_erased = erase_reports(lake, ids, batches)
     record_files = {k: v for k, v in touched.items() if k != "(gold)"}
     if not record_files and not touched.get("(gold)") and not report.reports_erased:
         return
