@@ -325,7 +325,7 @@ def keys_revoke(
 @_kafka_errors
 def receipts(
     country: Annotated[str, typer.Option(help="Your country (ISO3 or alpha-2).")],
-    status: Annotated[str | None, typer.Option(help="accepted | rejected.")] = None,
+    status: Annotated[str | None, typer.Option(help="accepted | rejected | duplicate.")] = None,
     bootstrap: Annotated[str | None, typer.Option(help="Kafka bootstrap servers.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
