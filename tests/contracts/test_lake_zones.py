@@ -46,7 +46,9 @@ def test_audit_names_only_declared_actions() -> None:
 def test_quarantined_files_keep_their_names_and_markers() -> None:
     rel = "bronze/feed=person/country=FRA/date=2026-12-01/feeds.person.FRA+0+3-9.parquet"
     assert L.bronze_path_of(L.quarantine_path(rel)) == rel
-    assert L.validation_marker(L.quarantine_path(rel)) == L.validation_marker(rel) == (
-        "reports/quality/validated/feeds.person.FRA+0+3-9.json"
+    assert (
+        L.validation_marker(L.quarantine_path(rel))
+        == L.validation_marker(rel)
+        == ("reports/quality/validated/feeds.person.FRA+0+3-9.json")
     )
     assert L.zone_relative(rel) == L.zone_relative(L.quarantine_path(rel))
