@@ -192,6 +192,7 @@ _mount("interlink.cli_streams", flatten=True)
 _mount("interlink.cli_transforms", flatten=True)
 _mount("interlink.cli_simulate", flatten=True)
 _mount("interlink.cli_warehouse", name="warehouse")
+_mount("interlink.cli_quality", name="quality")
 
 
 guard(app)

@@ -24,7 +24,7 @@ from transforms.entity_ids import empty_map, empty_registry
 from transforms.fellegi_sunter import vector_columns
 from transforms.person_gold import PersonGold, person_gold
 from transforms.persons import PreviousState, Resolution
-from transforms.standardize import build_silver_frame
+from transforms.standardize import build_silver_frame, without_erased
 
 STATE = "persons"
 
@@ -34,13 +34,18 @@ def build_silver(spark: SparkSession, lake_root: str) -> dict[str, int]:
 
     Each table is rebuilt from all of the feed's bronze (bronze is immutable and small next to
     the work of gold), so reruns are idempotent and a delete anywhere in bronze always applies.
-    A feed with no bronze at all keeps whatever silver it had.
+    An erased record (the lake's tombstones) never reaches silver, whatever bronze holds (a
+    restored backup, a file landed before the erasure). A feed with no bronze at all keeps
+    whatever silver it had.
     """
     counts: dict[str, int] = {}
+    tombstones = lake_io.read_tombstones(spark, lake_root)
     for feed in FEEDS:
         bronze = lake_io.read_bronze(spark, lake_root, feed)
         if bronze is None:
             continue
+        if tombstones is not None:
+            bronze = without_erased(bronze, tombstones)
         counts[feed] = lake_io.write_table(
             build_silver_frame(bronze, feed), lake_root, "silver", feed
         )
