@@ -119,7 +119,7 @@ def run_dag(
 def run_failure(dag_id: str, dag_run: Any, errors: dict[str, str], log_file: Path) -> DagRunFailed:
     """The error of a failed run: each task that failed with its error line; the tasks Airflow
     did not run because of it (`upstream_failed`) only in the hint, as consequences."""
-    states = {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
+    states = {ti.task_id: ti.state for ti in sorted(dag_run.get_task_instances(), key=_id)}
     failed = [t for t, st in states.items() if st == "failed"]
     not_run = [t for t, st in states.items() if st == "upstream_failed"]
     what = "; ".join(f"task {t} failed: {errors.get(t, 'no error recorded')}" for t in failed)
@@ -127,6 +127,10 @@ def run_failure(dag_id: str, dag_run: Any, errors: dict[str, str], log_file: Pat
     if not_run:
         hint = f"not run because of it: {', '.join(not_run)}; {hint}"
     return DagRunFailed(f"DAG {dag_id}: {what or 'no task failed, yet the run did'}", hint=hint)
+
+
+def _id(ti: Any) -> str:
+    return str(ti.task_id)
 
 
 def _xcoms(dag_run: Any) -> dict[str, Any]:

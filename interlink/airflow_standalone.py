@@ -54,6 +54,10 @@ def standalone_env(s: Settings, cores: int | None = None) -> dict[str, str]:
         "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": str(max(1, n // 2)),
     }
     env = airflow_env(s.airflow.home, os.environ, quiet=False)
+    # Standalone starts its components as `airflow …` from PATH: ours, even when the venv is
+    # not activated (`.venv/bin/python -m interlink.cli`).
+    bin_dir = os.path.dirname(_airflow_binary())
+    env["PATH"] = os.pathsep.join([bin_dir, env.get("PATH", "")])
     for key, value in sized.items():
         env.setdefault(key, value)
     return env
