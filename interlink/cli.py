@@ -90,9 +90,7 @@ def broker_status() -> None:
 
     s = load_settings()
     if s.broker.bootstrap_servers:
-        ok = metadata_answers(
-            s.broker.bootstrap_servers, client_options=s.broker.client_options()
-        )
+        ok = metadata_answers(s.broker.bootstrap_servers, client_options=s.broker.client_options())
         typer.echo(
             f"cluster {s.broker.bootstrap_servers}: {'answering' if ok else 'NOT answering'}"
         )
