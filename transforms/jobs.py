@@ -23,7 +23,7 @@ from transforms.config import ResolutionConfig
 from transforms.entity_ids import empty_map, empty_registry
 from transforms.fellegi_sunter import vector_columns
 from transforms.person_gold import PersonGold, person_gold
-from transforms.persons import PreviousState, Resolution
+from transforms.persons import PreviousState, Progress, Resolution
 from transforms.standardize import build_silver_frame, without_erased
 
 STATE = "persons"
@@ -125,8 +125,10 @@ def build_gold(
     *,
     full: bool = False,
     config: ResolutionConfig | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Write every gold table from silver; return summary counts (JSON-able).
+    """Write every gold table from silver; return summary counts (JSON-able). `progress` hears
+    each person-resolution phase start and end.
 
     Persons: person_entities, person_pairs, generic_values, entity_events. Documents: documents,
     document_alerts. Notices: notice_hits. Cases: case_links, networks, trends.
@@ -151,6 +153,7 @@ def build_gold(
             history=history,
             run_seq=run_seq,
             config=config,
+            progress=progress,
         )
         summary = persist_person_gold(lake_root, gold, config)
         res, assignment = gold.resolution, gold.assignment
