@@ -124,6 +124,11 @@ class KeysSettings(BaseModel):
 class AirflowSettings(BaseModel):
     home: str = str(DEFAULT_HOME / "airflow")
     """AIRFLOW_HOME for in-process `dag.test()` runs (SQLite metadata) and `make airflow`."""
+    host: str = "127.0.0.1"
+    """Address the UI of `make airflow` listens on: loopback, so the UI is not on the network
+    (a production UI sits behind a TLS proxy instead, docs/deployment.md)."""
+    port: int = 8080
+    """Port of the UI of `make airflow`."""
 
 
 class ReportSettings(BaseModel):

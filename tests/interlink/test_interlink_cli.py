@@ -53,9 +53,10 @@ def test_port_in_use_is_one_line_without_traceback(tmp_path: Path) -> None:
 
 
 def test_doctor_names_missing_java_and_missing_broker(tmp_path: Path) -> None:
+    """`doctor` is the former name of `interlink preflight`: the same checks, the same lines."""
     out = _cli("doctor", home=tmp_path, env={"JAVA_HOME": str(tmp_path / "no-java")})
     assert out.returncode == 1
-    assert "FAIL  java: JAVA_HOME=" in out.stdout and "Java 17" in out.stdout
+    assert "FAIL  spark: JAVA_HOME=" in out.stdout and "Java 17" in out.stdout
     assert "FAIL  broker: no broker" in out.stdout
     assert "Traceback" not in out.stdout + out.stderr
 
@@ -83,7 +84,7 @@ def test_doctor_never_prints_the_warehouse_password(tmp_path: Path) -> None:
     for url, line in (
         (
             "postgresql://postgres:Sup3r-S3cret@127.0.0.1:5432/test",
-            "ok    warehouse: postgresql://postgres:***@127.0.0.1:5432/test (PostgreSQL ",
+            "ok    warehouse: postgresql://postgres:***@127.0.0.1:5432/test",
         ),
         (
             f"postgresql://postgres@127.0.0.1:{free}/test?password=Sup3r-S3cret",
