@@ -111,11 +111,14 @@ def broker_status() -> None:
 def preflight_command() -> None:
     """Check the broker, lake, warehouse and Spark (Java) as a run would; one line each, exit 1
     if any fails. `interlink run` and `interlink demo` run the same checks first."""
+    from infra.errors import redact
     from interlink.preflight import run_checks
 
     results = run_checks(load_settings())
     for r in results:
-        typer.echo(f"ok    {r.name}: {r.detail}" if r.ok else f"FAIL  {r.name}: {r.error}")
+        # Whatever a check said, a URL in it keeps its password out of the output.
+        line = f"ok    {r.name}: {r.detail}" if r.ok else f"FAIL  {r.name}: {r.error}"
+        typer.echo(redact(line))
     raise typer.Exit(0 if all(r.ok for r in results) else 1)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import typer
 
+from infra.errors import redact
 from interlink.settings import Settings
 
 DEMO_HOME = Path("var/demo")
@@ -175,7 +176,7 @@ def print_summary(
     ):
         if key in gold:
             typer.echo(f"{key.replace('_', ' ')}: {gold[key]}")
-    typer.echo(f"warehouse: {s.warehouse.url}")
+    typer.echo(f"warehouse: {redact(s.warehouse.url)}")
     if load:
         tables = load.get("tables") or {}
         if tables:

@@ -50,7 +50,8 @@ def public_key_path(country: str, keys_dir: Path | str) -> Path:
 def create_keypair(
     country: str, keys_dir: Path | str, *, overwrite: bool = False
 ) -> tuple[Path, Path]:
-    """Write `<ISO3>.key` (PKCS#8 PEM, mode 0600) and `<ISO3>.pub` (base64 raw public key).
+    """Write `<ISO3>.key` (PKCS#8 PEM) and `<ISO3>.pub` (base64 raw public key), both mode 0600
+    in a folder of mode 0700, whatever the umask.
 
     Refuses to overwrite an existing private key unless asked: it is the country's identity, and
     replacing it silently would make every message it signs afterwards fail verification until
@@ -68,14 +69,31 @@ def create_keypair(
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    priv_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = priv_path.with_name(f".{priv_path.name}.tmp")
+    _private_dir(priv_path.parent)
+    _write_private(priv_path, pem)
+    _write_private(pub_path, (public_key_b64(key.public_key()) + "\n").encode())
+    return priv_path, pub_path
+
+
+def _private_dir(path: Path) -> None:
+    """path (and missing parents) created 0700, whatever the umask: it holds private keys."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for d in reversed(missing):
+        d.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(d, 0o700)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Replace path atomically with a file of mode 0600, whatever the umask."""
+    tmp = path.with_name(f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
-        f.write(pem)
-    os.replace(tmp, priv_path)
-    pub_path.write_text(public_key_b64(key.public_key()) + "\n")
-    return priv_path, pub_path
+        os.fchmod(f.fileno(), 0o600)
+        f.write(data)
+    os.replace(tmp, path)
 
 
 def public_key_b64(key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
@@ -204,10 +222,8 @@ class KeyRegistry:
 
     def save(self, path: Path | str) -> Path:
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(self.to_json())
-        os.replace(tmp, path)
+        _private_dir(path.parent)
+        _write_private(path, self.to_json().encode())
         return path
 
     @classmethod
