@@ -99,22 +99,22 @@ def test_an_erased_record_replayed_is_dropped_with_record_erased_and_no_dlq_copy
     publisher: Callable[..., FeedPublisher],
     registry: Any,
 ) -> None:
-    reg = registry("LVA")
-    with publisher("LVA", partitions=1) as pub:
-        pub.publish("person", person(1, "LVA"))
-        kept = pub.publish("person", person(2, "LVA"))
+    reg = registry("ISL")
+    with publisher("ISL", partitions=1) as pub:
+        pub.publish("person", person(1, "ISL"))
+        kept = pub.publish("person", person(2, "ISL"))
     gid = group()
-    assert _run(broker, broker_traits, lake, reg, "LVA", gid).accepted == 2
+    assert _run(broker, broker_traits, lake, reg, "ISL", gid).accepted == 2
     table = bronze_table(lake)
     assert table is not None
-    erased_raw = table.filter(pa.compute.equal(table["record_id"], "LVA-P-000001"))["raw"][0]
+    erased_raw = table.filter(pa.compute.equal(table["record_id"], "ISL-P-000001"))["raw"][0]
     # The erasure: tombstone written, every copy removed (bronze emptied here for the test).
     stone = pa.Table.from_pylist(
         [
             {
-                "source_country": "LVA",
+                "source_country": "ISL",
                 "feed": "person",
-                "record_id": "LVA-P-000001",
+                "record_id": "ISL-P-000001",
                 "record_version": 1,
                 "action": "retention_purge",
                 "erased_at": datetime.now(UTC),
@@ -122,21 +122,21 @@ def test_an_erased_record_replayed_is_dropped_with_record_erased_and_no_dlq_copy
         ],
         schema=TOMBSTONE_SCHEMA,
     )
-    lake.write_parquet(tombstone_name("LVA", "20261205T000000Z"), stone)
+    lake.write_parquet(tombstone_name("ISL", "20261205T000000Z"), stone)
     for rel in lake.list("bronze"):
         lake.delete(rel)
-    with publisher("LVA", partitions=1) as pub:
-        newer = pub.publish("person", person(1, "LVA", version=2))
-    _resend(broker, "feeds.person.LVA", [erased_raw.as_py()])
-    report = _run(broker, broker_traits, lake, reg, "LVA", group())
+    with publisher("ISL", partitions=1) as pub:
+        newer = pub.publish("person", person(1, "ISL", version=2))
+    _resend(broker, "feeds.person.ISL", [erased_raw.as_py()])
+    report = _run(broker, broker_traits, lake, reg, "ISL", group())
     # Replayed from offset 0 by a new group: the erased version is dropped, the rest lands.
     assert report.per_reason == {"record.erased": 2}
     landed = bronze_table(lake)
     assert landed is not None
     assert sorted(landed.column("message_id").to_pylist()) == sorted([kept, newer])
-    rejected = read_receipts(broker, "LVA", broker=broker_traits, status="rejected")
+    rejected = read_receipts(broker, "ISL", broker=broker_traits, status="rejected")
     assert {r["error_class"] for r in rejected} == {"record.erased"}
-    assert list_dlq(broker, broker=broker_traits, country="LVA") == []
+    assert list_dlq(broker, broker=broker_traits, country="ISL") == []
     assert all(
         pq.read_table(io.BytesIO(lake.read_bytes(rel))).num_rows
         for rel in lake.list("bronze")
