@@ -36,6 +36,9 @@ GOLD = "gold"
 """Curated tables: `gold/<table>/`."""
 STATE = "state"
 """What the resolution keeps between runs (the model, entity ids)."""
+SCRATCH = "scratch"
+"""Spark's working files on the lake's shared storage (checkpoints of long lineages, which every
+executor and the driver must see): nothing reads them after the run that wrote them."""
 
 
 # -- bronze partitions and file names ----------------------------------------------------------
