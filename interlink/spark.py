@@ -121,8 +121,10 @@ def submitted_master() -> str | None:
     # spark-submit starts the JVM first and hands Python its gateway: its conf holds --master.
     if "PYSPARK_GATEWAY_PORT" not in os.environ:
         return None
-    from pyspark import SparkConf
+    from pyspark import SparkConf, SparkContext
 
+    # Connect to that JVM first: without it SparkConf() is an empty Python-side dict.
+    SparkContext._ensure_initialized()
     return SparkConf().get("spark.master", None)
 
 

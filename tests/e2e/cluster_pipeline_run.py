@@ -29,6 +29,21 @@ def _executor_view(repo: str) -> dict[str, object]:
     return spark_session().sparkContext.parallelize([0], 1).map(probe).collect()[0]
 
 
+def _local_write_error() -> str | None:
+    """Write a table to a folder of the driver's disk: on a cluster the executors write to their
+    own disks, and the driver must say so instead of finding a bare `_SUCCESS` and going on."""
+    import tempfile
+
+    from transforms import lake_io
+
+    spark = spark_session()
+    try:
+        lake_io.write_table(spark.range(3).toDF("x"), tempfile.mkdtemp(), "gold", "probe")
+    except Exception as exc:  # its type and message are what the test checks
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
 def main() -> None:
     out: dict[str, object] = {}
     steps = (("ingest", ingest_step), ("validate", validate_step))
@@ -38,6 +53,7 @@ def main() -> None:
         print(f"{name} done in {out[name].get('seconds')} s", file=sys.stderr, flush=True)
     out["master"] = spark_session().sparkContext.master
     out["executor"] = _executor_view(sys.argv[1])
+    out["local_write_error"] = _local_write_error()
     print(json.dumps(out, default=str))
 
 

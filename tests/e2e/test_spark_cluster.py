@@ -155,6 +155,9 @@ def test_a_shared_nothing_cluster_on_an_s3_lake_loads_the_same_warehouse_as_loca
     assert cluster["executor"]["repo_entries"] == []
     assert "/environment/bin/python" in cluster["executor"]["python"]
     assert "interlink-code.zip" in cluster["executor"]["code"]
+    # A write to the driver's own disk "succeeds" on the executors: the lake I/O refuses it.
+    assert cluster["local_write_error"].startswith("LakeError: Spark reported writing /tmp/")
+    assert local["local_write_error"] is None
     assert local["ingest"]["accepted"] == cluster["ingest"]["accepted"] == sent
     assert cluster["resolve"]["gold"]["entities"] > 0
     assert cluster["resolve"] == {**local["resolve"], "seconds": cluster["resolve"]["seconds"]}
