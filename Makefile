@@ -17,7 +17,7 @@ SPARK_S3A_JARS := $(TOOLS)/spark-s3a/$(HADOOP_VERSION)/jars
 SPARK_ENV := $(TOOLS)/spark-env
 
 help: ## List the targets with their one-line description
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
 
 $(UV):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Interlink needs Python >= 3.11 (found %s)" % sys.version.split()[0])'
@@ -53,14 +53,14 @@ spark-s3a: $(SPARK_S3A_JARS)/.fetched ## Fetch hadoop-aws and its AWS SDK bundle
 # base interpreter (Spark refuses to unpack a link that points outside the archive); its standard
 # library and libpython stay where the base Python is installed, which workers must have at the
 # same path (the venv-pack caveat in Spark's Python packaging docs).
+# The tar names its entries, not "./" (Spark refuses an entry named ./), and is gzipped: Spark
+# unpacks a plain .tar in Java without the files' modes, so bin/python would not run (SPARK-38632).
 $(SPARK_ENV)/executor-env.tar.gz: infra/spark/executor-requirements.txt uv.lock $(VENV)/.synced
 	rm -rf $(SPARK_ENV) && mkdir -p $(SPARK_ENV)
 	$(UV) export --frozen --no-hashes --no-emit-project --format requirements-txt -o $(SPARK_ENV)/constraints.txt >/dev/null
 	$(UV) venv -q --python $(VENV)/bin/python $(SPARK_ENV)/venv
 	$(UV) pip install -q --python $(SPARK_ENV)/venv/bin/python -r infra/spark/executor-requirements.txt -c $(SPARK_ENV)/constraints.txt
 	cp --remove-destination "$$(readlink -f $(SPARK_ENV)/venv/bin/python)" $(SPARK_ENV)/venv/bin/python
-	# Entries by name, not "./" (Spark refuses an entry named ./), gzipped: Spark unpacks a plain
-	# .tar in Java without the files' modes, so bin/python would not be executable (SPARK-38632).
 	tar -C $(SPARK_ENV)/venv -I 'gzip -1' -cf $@.part $$(ls -A $(SPARK_ENV)/venv) && mv $@.part $@
 
 spark-env: $(SPARK_ENV)/executor-env.tar.gz ## Pack the Python environment Spark executors run on a cluster (.tools/spark-env/executor-env.tar.gz)
