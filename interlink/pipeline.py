@@ -99,14 +99,16 @@ def spark_session(settings: Settings | None = None):  # type: ignore[no-untyped-
 @_timed_step
 def resolve_step(settings: Settings | None = None, *, full: bool = False) -> dict[str, Any]:
     """Silver (latest versions, deletions applied, standardized), then gold (entities, links…)."""
+    from interlink.progress import phase_progress
     from transforms.jobs import build_gold, build_silver
 
     s = _settings(settings)
+    progress = phase_progress("resolve")
     lake = lake_of(s)
     spark = spark_session(s)
     # Spark reads and writes the lake in place (s3a:// for an s3:// lake): no copy anywhere.
     silver = build_silver(spark, lake)
-    gold = build_gold(spark, lake, full=full, config=s.resolution)
+    gold = build_gold(spark, lake, full=full, config=s.resolution, progress=progress)
     return {"silver": silver, "gold": gold}
 
 

@@ -182,6 +182,9 @@ def build_session(
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.driver.bindAddress": driver_host,
         "spark.driver.host": driver_host,
+        # What Spark writes into a local lake is private like the rest of it (infra/lake.py):
+        # Hadoop creates files and folders with this umask, not the process's.
+        "spark.hadoop.fs.permissions.umask-mode": "077",
     }
     if executor_memory:
         conf["spark.executor.memory"] = executor_memory

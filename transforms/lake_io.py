@@ -15,7 +15,7 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
-from contracts.lake import BRONZE, partition_dir
+from contracts.lake import BRONZE, TOMBSTONES, partition_dir
 from contracts.registry import FEEDS
 from infra.lake import Lake, LakeError
 from transforms.gold_schema import check_gold
@@ -64,6 +64,15 @@ def read_bronze(spark: SparkSession, lake_root: LakeRoot, feed: str) -> DataFram
     # `country` duplicates source_country and `date` is the landing day: drop both so that silver
     # depends on message content only.
     return df.drop(*[c for c in ("country", "date") if c in df.columns])
+
+
+def read_tombstones(spark: SparkSession, lake_root: LakeRoot) -> DataFrame | None:
+    """The lake's tombstones (`contracts.lake.TOMBSTONE_SCHEMA`): records erased for good."""
+    lake = as_lake(lake_root)
+    if not _has_parquet(lake, TOMBSTONES):
+        return None
+    df = spark.read.parquet(lake.spark_uri(TOMBSTONES))
+    return df.drop(*[c for c in ("country",) if c in df.columns])
 
 
 def exists(lake_root: LakeRoot, layer: str, name: str) -> bool:
