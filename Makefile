@@ -11,9 +11,13 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Apache Kafka for the two-broker tests and the ingest benchmark: the version is named once, in the pom.
 KAFKA_VERSION := $(shell sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' infra/kafka/pom.xml)
 KAFKA_LIBS := $(TOOLS)/kafka/$(KAFKA_VERSION)/libs
+# Spark's S3A connector (hadoop-aws + its AWS SDK bundle) for an s3:// lake: named once, in its pom.
+HADOOP_VERSION := $(shell sed -n 's:.*<hadoop.version>\(.*\)</hadoop.version>.*:\1:p' infra/spark/pom.xml)
+SPARK_S3A_JARS := $(TOOLS)/spark-s3a/$(HADOOP_VERSION)/jars
+SPARK_ENV := $(TOOLS)/spark-env
 
 help: ## List the targets with their one-line description
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
 
 $(UV):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Interlink needs Python >= 3.11 (found %s)" % sys.version.split()[0])'
@@ -36,14 +40,39 @@ $(KAFKA_LIBS)/.fetched: infra/kafka/pom.xml
 
 kafka: $(KAFKA_LIBS)/.fetched ## Fetch Apache Kafka's jars from Maven Central into .tools/kafka (once; tests start it)
 
+$(SPARK_S3A_JARS)/.fetched: infra/spark/pom.xml
+	@command -v mvn >/dev/null || { echo "make spark-s3a needs Maven 3 and Java 17: apt-get install maven openjdk-17-jdk-headless" >&2; exit 1; }
+	rm -rf $(SPARK_S3A_JARS)
+	mvn -q -B -f infra/spark/pom.xml dependency:copy-dependencies -DoutputDirectory=$(abspath $(SPARK_S3A_JARS))
+	@touch $@
+
+spark-s3a: $(SPARK_S3A_JARS)/.fetched ## Fetch hadoop-aws and its AWS SDK bundle (~660 MB) into .tools/spark-s3a (once; Spark reads an s3:// lake with them)
+
+# Executors on a cluster get this packed venv through spark.archives (INTERLINK_SPARK__PYTHON_ENV):
+# the driver's .venv is neither relocatable nor on their machines. bin/python becomes a copy of the
+# base interpreter (Spark refuses to unpack a link that points outside the archive); its standard
+# library and libpython stay where the base Python is installed, which workers must have at the
+# same path (the venv-pack caveat in Spark's Python packaging docs).
+# The tar names its entries, not "./" (Spark refuses an entry named ./), and is gzipped: Spark
+# unpacks a plain .tar in Java without the files' modes, so bin/python would not run (SPARK-38632).
+$(SPARK_ENV)/executor-env.tar.gz: infra/spark/executor-requirements.txt uv.lock $(VENV)/.synced
+	rm -rf $(SPARK_ENV) && mkdir -p $(SPARK_ENV)
+	$(UV) export --frozen --no-hashes --no-emit-project --format requirements-txt -o $(SPARK_ENV)/constraints.txt >/dev/null
+	$(UV) venv -q --python $(VENV)/bin/python $(SPARK_ENV)/venv
+	$(UV) pip install -q --python $(SPARK_ENV)/venv/bin/python -r infra/spark/executor-requirements.txt -c $(SPARK_ENV)/constraints.txt
+	cp --remove-destination "$$(readlink -f $(SPARK_ENV)/venv/bin/python)" $(SPARK_ENV)/venv/bin/python
+	tar -C $(SPARK_ENV)/venv -I 'gzip -1' -cf $@.part $$(ls -A $(SPARK_ENV)/venv) && mv $@.part $@
+
+spark-env: $(SPARK_ENV)/executor-env.tar.gz ## Pack the Python environment Spark executors run on a cluster (.tools/spark-env/executor-env.tar.gz)
+
 demo: env ## Run the whole pipeline on a generated multi-country sample (embedded broker, local lake, DuckDB)
 	$(RUN) interlink demo
 
-test: env kafka ## Every test but those marked slow (real Tansu and Apache Kafka, Spark, Airflow, PostgreSQL on 127.0.0.1:5432)
+test: env kafka spark-s3a ## Every test but those marked slow (real Tansu and Apache Kafka, Spark, Airflow, PostgreSQL on 127.0.0.1:5432)
 	$(RUN) interlink contracts check
 	$(RUN) pytest -m "not slow"
 
-test-slow: env kafka ## The slow tests: whole-pipeline runs, crash tests, the benchmark smoke runs, browser views (CI runs them after `make test`)
+test-slow: env kafka spark-s3a spark-env ## The slow tests: whole-pipeline runs, crash tests, the benchmark smoke runs, browser views (CI runs them after `make test`)
 	$(RUN) pytest -m slow
 
 test-all: test test-slow ## `make test` then `make test-slow`: what CI runs
@@ -85,4 +114,4 @@ airflow-stop: ## Stop every process `make airflow` started
 clean: ## Remove generated state (var/), keeping the environment
 	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help env kafka postgres demo test test-slow test-all test-fast lint format bench bench-small airflow airflow-stop clean
+.PHONY: help env kafka spark-s3a spark-env postgres demo test test-slow test-all test-fast lint format bench bench-small airflow airflow-stop clean

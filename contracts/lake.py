@@ -50,6 +50,9 @@ AUDIT = "audit"
 """Who did what to the lake and why (quality releases, key revocations, erasures):
 `audit/<action>/<day>/<stamp>-<id>.json`, one `AUDIT_FIELDS` object per file (a file per event,
 so two operators never overwrite each other's rows, on S3 too). Never purged."""
+SCRATCH = "scratch"
+"""Spark's working files on the lake's shared storage (checkpoints of long lineages, which every
+executor and the driver must see): nothing reads them after the run that wrote them."""
 
 
 # -- bronze partitions and file names ----------------------------------------------------------

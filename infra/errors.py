@@ -42,3 +42,7 @@ class BrokerNotRunning(ServiceError):
 
 class WarehouseUnreachable(ServiceError):
     """The warehouse database does not answer."""
+
+
+class SparkSetupError(ServiceError):
+    """Spark cannot run as configured: a missing connector, or a lake its executors cannot see."""

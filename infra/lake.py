@@ -2,9 +2,9 @@
 
 Writers need two guarantees whatever the backend: a file appears whole or not at all (local: write
 to a temporary name, fsync, rename; S3: a single PUT is atomic), and the same name written twice
-holds the same bytes (so a replay rewrites, never duplicates). Spark reads a local directory; for an
-S3 lake on a machine without the hadoop-aws jars, `local_mirror` syncs a prefix down first (a
-cluster reads `s3a://` directly, see docs/operations.md).
+holds the same bytes (so a replay rewrites, never duplicates). Spark reads and writes the lake where
+it is (`spark_uri`: the directory, or `s3a://` through hadoop-aws, docs/operations.md), so a
+cluster's executors never need the driver's disk.
 """
 
 from __future__ import annotations
@@ -118,6 +118,14 @@ class Lake:
         rel = rel.lstrip("/")
         return f"{self.root}/{rel}" if rel else self.root
 
+    def spark_uri(self, rel: str = "") -> str:
+        """Where Spark reads and writes rel: Hadoop's S3A connector serves `s3a://`, not `s3://`."""
+        rel = rel.lstrip("/")
+        if self.is_s3:
+            key = self.key(rel)
+            return f"s3a://{self.bucket}/{key}" if key else f"s3a://{self.bucket}"
+        return str(self.path(rel))
+
     def path(self, rel: str = "") -> Path:
         """Local path of rel; only for local lakes."""
         if self.is_s3:
@@ -217,6 +225,24 @@ class Lake:
             self.delete(rel)
         if not self.is_s3 and self.path(prefix).exists():
             shutil.rmtree(self.path(prefix), ignore_errors=True)
+
+    def move_prefix(self, src: str, dst: str) -> None:
+        """Replace the folder dst by src (a table Spark wrote beside the one it was reading)."""
+        src, dst = src.strip("/"), dst.strip("/")
+        if not self.is_s3:
+            if self.path(dst).exists():
+                shutil.rmtree(self.path(dst))
+            self.path(src).rename(self.path(dst))
+            return
+        # S3 has no rename: a server-side copy per object, then the source goes.
+        self.delete_prefix(dst + "/")
+        for rel in self.list(src + "/"):
+            self.s3.copy_object(
+                Bucket=self.bucket,
+                Key=self.key(dst + rel[len(src) :]),
+                CopySource={"Bucket": self.bucket, "Key": self.key(rel)},
+            )
+            self.delete(rel)
 
     # -- parquet ----------------------------------------------------------------------------
     def write_parquet(self, rel: str, table: pa.Table) -> str:

@@ -23,9 +23,10 @@ app = typer.Typer(
 
 
 def _spark():  # type: ignore[no-untyped-def]
-    from interlink.spark import build_session
+    from interlink.settings import load_settings
+    from interlink.spark import session_for
 
-    return build_session(master="local[*]", app_name="interlink-resolve")
+    return session_for(load_settings(), "interlink-resolve")
 
 
 @app.command("resolve")
@@ -81,26 +82,23 @@ def explain(
     ] = None,
 ) -> None:
     """Explain why the records of an entity are one person: pairs, field contributions, history."""
+    from infra.lake import Lake
+    from interlink.settings import load_settings
+    from interlink.spark import session_for
     from transforms.explain import explain_entity
 
-    root = lake
-    if root is None:
-        from interlink.settings import load_settings
-
-        root = load_settings().lake.root
-    if root.startswith("s3://"):
-        from infra.lake import Lake
-        from interlink.settings import load_settings
-
-        s = load_settings()
-        mirror = Lake(root, s3_endpoint_url=s.lake.s3_endpoint_url)
-        root = str(mirror.local_mirror("gold").parent)
-    if not Path(root).exists():
+    s = load_settings()
+    if lake:
+        s = s.model_copy(update={"lake": s.lake.model_copy(update={"root": lake})})
+    # Spark reads gold where it is (s3a:// for an s3:// lake): nothing is copied first.
+    where = Lake(lake or s.lake.root, s3_endpoint_url=s.lake.s3_endpoint_url)
+    if not where.is_s3 and not Path(where.root).exists():
         typer.echo(
-            f"error: lake root {root} does not exist: pass --lake or run the pipeline", err=True
+            f"error: lake root {where.root} does not exist: pass --lake or run the pipeline",
+            err=True,
         )
         raise typer.Exit(2)
-    text = explain_entity(_spark(), root, entity_id)
+    text = explain_entity(session_for(s, "interlink-explain"), where, entity_id)
     typer.echo(text)
 
 

@@ -11,10 +11,8 @@ import functools
 import logging
 import time
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-from contracts.lake import GOLD, SILVER, STATE
 from infra.lake import Lake
 from interlink.settings import Settings, load_settings
 
@@ -92,17 +90,9 @@ def spark_session(settings: Settings | None = None):  # type: ignore[no-untyped-
     """The process's SparkSession (built once; Airflow tasks in one process share it)."""
     global _SPARK
     if _SPARK is None:
-        from interlink.spark import build_session
+        from interlink.spark import session_for
 
-        s = _settings(settings)
-        checkpoints = Path(s.home) / "spark-checkpoints"
-        checkpoints.mkdir(parents=True, exist_ok=True)
-        _SPARK = build_session(
-            master=s.spark.master,
-            driver_memory=s.spark.driver_memory,
-            shuffle_partitions=s.spark.shuffle_partitions,
-            checkpoint_dir=str(checkpoints.resolve()),
-        )
+        _SPARK = session_for(_settings(settings))
     return _SPARK
 
 
@@ -116,17 +106,9 @@ def resolve_step(settings: Settings | None = None, *, full: bool = False) -> dic
     progress = phase_progress("resolve")
     lake = lake_of(s)
     spark = spark_session(s)
-    if lake.is_s3:
-        # Spark here has no hadoop-aws jars: work on a local mirror and publish the outputs back.
-        work = Lake(str(lake.local_mirror("")))
-        silver = build_silver(spark, work.root)
-        gold = build_gold(spark, work.root, full=full, config=s.resolution, progress=progress)
-        for prefix in (SILVER, GOLD, STATE):
-            if work.path(prefix).exists():
-                lake.upload_dir(work.path(prefix), prefix)
-    else:
-        silver = build_silver(spark, lake.root)
-        gold = build_gold(spark, lake.root, full=full, config=s.resolution, progress=progress)
+    # Spark reads and writes the lake in place (s3a:// for an s3:// lake): no copy anywhere.
+    silver = build_silver(spark, lake)
+    gold = build_gold(spark, lake, full=full, config=s.resolution, progress=progress)
     return {"silver": silver, "gold": gold}
 
 

@@ -96,6 +96,20 @@ class SparkSettings(BaseModel):
     """Driver memory for local runs (executors are configured on the cluster)."""
     shuffle_partitions: int = 4
     """Few partitions suit a laptop; raise on a cluster."""
+    executor_memory: str | None = None
+    """Memory of each executor on a cluster (`spark.executor.memory`); unset: the cluster's."""
+    ui_enabled: bool = False
+    """Serve the Spark UI (port 4040 up) while a step runs; off for batch runs and tests."""
+    driver_host: str = "127.0.0.1"
+    """Address the driver binds and advertises to executors: loopback for `local[*]`, the
+    driver machine's address executors can reach on a cluster."""
+    python_env: str | None = None
+    """Packed Python environment (`make spark-env` builds `.tools/spark-env/executor-env.tar.gz`)
+    shipped to executors with `spark.archives` on a cluster master; unset: executors run the
+    driver's interpreter path, which only a `local` master can rely on."""
+    s3a_jars: str | None = None
+    """Folder of hadoop-aws and its AWS SDK bundle for an `s3://` lake; unset:
+    `.tools/spark-s3a/<pyspark's Hadoop version>/jars` (`make spark-s3a`)."""
 
 
 class IngestSettings(BaseModel):

@@ -6,13 +6,18 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from infra.errors import JavaNotFound
+from contracts.lake import SCRATCH
+from infra.errors import JavaNotFound, SparkSetupError
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+    from interlink.settings import Settings
 
 
 def find_java() -> str:
@@ -41,6 +46,88 @@ def find_java() -> str:
     return found
 
 
+REPO = Path(__file__).resolve().parent.parent
+# Our importable packages: executors unpickle UDFs by module name, so they need these modules.
+PACKAGES = ("contracts", "infra", "interlink", "streams", "transforms")
+
+
+def hadoop_version() -> str:
+    """The Hadoop client pyspark's wheel ships: hadoop-aws must be exactly this version."""
+    import pyspark
+
+    jars = Path(pyspark.__file__).parent / "jars"
+    found = sorted(jars.glob("hadoop-client-api-*.jar"))
+    if not found:
+        raise SparkSetupError(f"no hadoop-client-api jar in {jars}: reinstall pyspark (`make env`)")
+    return found[0].name.removeprefix("hadoop-client-api-").removesuffix(".jar")
+
+
+def s3a_jars(folder: str | None = None) -> list[str]:
+    """hadoop-aws and its AWS SDK bundle (`make spark-s3a`), checked before the JVM starts."""
+    base = Path(folder) if folder else REPO / ".tools" / "spark-s3a" / hadoop_version() / "jars"
+    jars = sorted(str(p) for p in base.glob("*.jar"))
+    if not any(Path(j).name.startswith("hadoop-aws-") for j in jars):
+        raise SparkSetupError(
+            f"Spark needs hadoop-aws for an s3:// lake and {base} has none",
+            hint="run `make spark-s3a` (fetches it from Maven Central once) or set "
+            "INTERLINK_SPARK__S3A_JARS to a folder holding hadoop-aws and its AWS SDK bundle",
+        )
+    return jars
+
+
+def s3a_conf(endpoint_url: str | None) -> dict[str, str]:
+    """Hadoop S3A settings for the lake's object store, as `spark.hadoop.*` so executors get them.
+
+    Credentials are the driver's (boto3's chain: environment, profile, instance role) passed on
+    as static keys, so executors on other machines reach the same buckets; Spark redacts them
+    from its UI and logs. Without credentials S3A uses its own chain on each executor.
+    """
+    import boto3
+
+    conf = {"fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem"}
+    session = boto3.Session()
+    if session.region_name:
+        conf["fs.s3a.endpoint.region"] = session.region_name
+    if endpoint_url:
+        # MinIO, moto and most non-AWS stores serve buckets by path, often over plain HTTP.
+        conf["fs.s3a.endpoint"] = endpoint_url
+        conf["fs.s3a.path.style.access"] = "true"
+        conf["fs.s3a.connection.ssl.enabled"] = str(endpoint_url.startswith("https")).lower()
+    creds = session.get_credentials()
+    if creds is not None:
+        frozen = creds.get_frozen_credentials()
+        conf["fs.s3a.access.key"] = frozen.access_key
+        conf["fs.s3a.secret.key"] = frozen.secret_key
+        if frozen.token:
+            conf["fs.s3a.session.token"] = frozen.token
+            conf["fs.s3a.aws.credentials.provider"] = (
+                "org.apache.hadoop.fs.s3a.TemporaryAWSCredentialsProvider"
+            )
+    return {f"spark.hadoop.{k}": v for k, v in conf.items()}
+
+
+def code_zip(target_dir: Path) -> Path:
+    """Our packages as one zip for `addPyFile`: what executors import when they run our UDFs."""
+    out = target_dir / "interlink-code.zip"
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for pkg in PACKAGES:
+            for p in sorted((REPO / pkg).rglob("*.py")):
+                zf.write(p, p.relative_to(REPO))
+    return out
+
+
+def submitted_master() -> str | None:
+    """The master `spark-submit --master` gave this process, None outside spark-submit."""
+    # spark-submit starts the JVM first and hands Python its gateway: its conf holds --master.
+    if "PYSPARK_GATEWAY_PORT" not in os.environ:
+        return None
+    from pyspark import SparkConf, SparkContext
+
+    # Connect to that JVM first: without it SparkConf() is an empty Python-side dict.
+    SparkContext._ensure_initialized()
+    return SparkConf().get("spark.master", None)
+
+
 def build_session(
     *,
     master: str = "local[*]",
@@ -48,38 +135,107 @@ def build_session(
     driver_memory: str = "2g",
     shuffle_partitions: int = 4,
     checkpoint_dir: str | None = None,
+    executor_memory: str | None = None,
+    ui_enabled: bool = False,
+    driver_host: str = "127.0.0.1",
+    s3: bool = False,
+    s3_endpoint_url: str | None = None,
+    s3a_jars_dir: str | None = None,
+    python_env: str | None = None,
 ) -> SparkSession:
-    """A SparkSession tuned for small local runs; on a cluster spark-submit overrides master."""
+    """A SparkSession for our jobs: small local runs by default, a cluster when master says so.
+
+    Under spark-submit the submitted master wins over `master`. `s3` puts the S3A connector on
+    the classpath for an `s3://` lake. On a non-local master our code ships as a zip
+    (`addPyFile`) and `python_env`, a packed environment, as `spark.archives`: executors need
+    neither the driver's working tree nor its virtualenv.
+    """
     find_java()
     # Python workers (UDFs) must run the interpreter that has our packages, not `python3` on PATH.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    submitted = submitted_master()
+    effective = submitted or master
+    cluster = not effective.startswith("local")
+    if cluster and python_env:
+        # Executors unpack the archive as ./environment in their working directory.
+        os.environ["PYSPARK_PYTHON"] = "./environment/bin/python"
+    else:
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
-    builder = (
-        SparkSession.builder.master(master)
-        .appName(app_name)
-        .config("spark.driver.memory", driver_memory)
+    builder = SparkSession.builder.appName(app_name)
+    if submitted is None:
+        builder = builder.master(master)
+    conf = {
+        "spark.driver.memory": driver_memory,
         # Few shuffle partitions: the default 200 makes small local jobs spend most time idle.
-        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
-        .config("spark.default.parallelism", str(shuffle_partitions))
+        "spark.sql.shuffle.partitions": str(shuffle_partitions),
+        "spark.default.parallelism": str(shuffle_partitions),
         # The UI binds a port and starts threads nobody looks at in batch runs and tests.
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
+        "spark.ui.enabled": str(ui_enabled).lower(),
+        "spark.ui.showConsoleProgress": "false",
         # Timestamps in the lake are UTC; the session must not shift them to local time.
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
-        .config("spark.sql.adaptive.enabled", "true")
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        "spark.sql.adaptive.enabled": "true",
         # Arrow makes pandas <-> Spark conversions (UDFs, small collects) fast.
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1")
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.driver.bindAddress": driver_host,
+        "spark.driver.host": driver_host,
         # What Spark writes into a local lake is private like the rest of it (infra/lake.py):
         # Hadoop creates files and folders with this umask, not the process's.
-        .config("spark.hadoop.fs.permissions.umask-mode", "077")
-    )
+        "spark.hadoop.fs.permissions.umask-mode": "077",
+    }
+    if executor_memory:
+        conf["spark.executor.memory"] = executor_memory
+    if s3:
+        conf["spark.jars"] = ",".join(s3a_jars(s3a_jars_dir))
+        conf.update(s3a_conf(s3_endpoint_url))
+    if cluster and python_env:
+        conf["spark.archives"] = f"{Path(python_env).resolve()}#environment"
+    for key, value in conf.items():
+        builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
+    if cluster:
+        session.sparkContext.addPyFile(str(code_zip(Path(tempfile.mkdtemp(prefix="interlink-")))))
     if checkpoint_dir:
         session.sparkContext.setCheckpointDir(checkpoint_dir)
     return session
+
+
+def session_for(settings: Settings, app_name: str = "interlink") -> SparkSession:
+    """The session `settings` describe (`Settings.spark` and the lake): every command builds it
+    here, so resolve, explain and the pipeline run on the same master with the same lake access."""
+    from infra.lake import Lake
+
+    s = settings.spark
+    lake = Lake(settings.lake.root, s3_endpoint_url=settings.lake.s3_endpoint_url)
+    cluster = not (submitted_master() or s.master).startswith("local")
+    if lake.is_s3:
+        # Checkpoints must be where both the driver and every executor see them.
+        checkpoints = lake.spark_uri(f"{SCRATCH}/spark-checkpoints")
+    elif cluster:
+        raise SparkSetupError(
+            f"Spark master {s.master} runs executors on other machines, and the lake "
+            f"{lake.root} is a local folder they cannot read",
+            hint="point INTERLINK_LAKE__ROOT at shared storage (s3://bucket/prefix)",
+        )
+    else:
+        local = Path(settings.home) / "spark-checkpoints"
+        local.mkdir(parents=True, exist_ok=True)
+        checkpoints = str(local.resolve())
+    return build_session(
+        master=s.master,
+        app_name=app_name,
+        driver_memory=s.driver_memory,
+        shuffle_partitions=s.shuffle_partitions,
+        checkpoint_dir=checkpoints,
+        executor_memory=s.executor_memory,
+        ui_enabled=s.ui_enabled,
+        driver_host=s.driver_host,
+        s3=lake.is_s3,
+        s3_endpoint_url=settings.lake.s3_endpoint_url,
+        s3a_jars_dir=s.s3a_jars,
+        python_env=s.python_env,
+    )

@@ -12,6 +12,7 @@ from pyspark.sql import functions as F
 
 from transforms import lake_io
 from transforms.errors import EntityNotFound, LakeNotBuilt
+from transforms.lake_io import LakeRoot
 
 
 def _fmt_contrib(contrib: dict[str, float], levels: dict[str, str]) -> str:
@@ -24,12 +25,13 @@ def _fmt_contrib(contrib: dict[str, float], levels: dict[str, str]) -> str:
     return ", ".join(parts)
 
 
-def explain_entity(spark: SparkSession, lake_root: str, entity_id: str) -> str:
+def explain_entity(spark: SparkSession, lake_root: LakeRoot, entity_id: str) -> str:
     """A readable explanation of one entity from gold (raises EntityNotFound / LakeNotBuilt)."""
+    where = lake_io.as_lake(lake_root).root
     entities = lake_io.read_table(spark, lake_root, "gold", "person_entities")
     if entities is None:
         raise LakeNotBuilt(
-            f"no gold/person_entities under {lake_root}: run the pipeline first "
+            f"no gold/person_entities under {where}: run the pipeline first "
             "(`interlink run` or `interlink demo`)"
         )
     events = lake_io.read_table(spark, lake_root, "gold", "entity_events")
@@ -57,7 +59,7 @@ def explain_entity(spark: SparkSession, lake_root: str, entity_id: str) -> str:
                 f"its records are now in: {now}"
             )
         raise EntityNotFound(
-            f"entity {entity_id!r} is not in {lake_root}/gold/person_entities: check the id "
+            f"entity {entity_id!r} is not in {where}/gold/person_entities: check the id "
             "(ids look like P-0123456789ABCDEF) or run the pipeline"
         )
     countries = sorted({r["source_country"] for r in rows})

@@ -22,6 +22,7 @@ from transforms.comparisons import default_comparisons
 from transforms.config import ResolutionConfig
 from transforms.entity_ids import empty_map, empty_registry
 from transforms.fellegi_sunter import vector_columns
+from transforms.lake_io import LakeRoot
 from transforms.person_gold import PersonGold, person_gold
 from transforms.persons import PreviousState, Progress, Resolution
 from transforms.standardize import build_silver_frame, without_erased
@@ -29,7 +30,7 @@ from transforms.standardize import build_silver_frame, without_erased
 STATE = "persons"
 
 
-def build_silver(spark: SparkSession, lake_root: str) -> dict[str, int]:
+def build_silver(spark: SparkSession, lake_root: LakeRoot) -> dict[str, int]:
     """Write silver/<feed>/ for each feed present in bronze; return the row count per feed.
 
     Each table is rebuilt from all of the feed's bronze (bronze is immutable and small next to
@@ -53,15 +54,15 @@ def build_silver(spark: SparkSession, lake_root: str) -> dict[str, int]:
 
 
 # -- gold -----------------------------------------------------------------------------------------
-def _state(spark: SparkSession, lake_root: str, name: str) -> DataFrame | None:
+def _state(spark: SparkSession, lake_root: LakeRoot, name: str) -> DataFrame | None:
     return lake_io.read_table(spark, lake_root, "state", f"{STATE}/{name}")
 
 
-def _write_state(df: DataFrame, lake_root: str, name: str) -> int:
+def _write_state(df: DataFrame, lake_root: LakeRoot, name: str) -> int:
     return lake_io.write_table_via_temp(df, lake_root, "state", f"{STATE}/{name}")
 
 
-def _previous(spark: SparkSession, lake_root: str, full: bool) -> PreviousState | None:
+def _previous(spark: SparkSession, lake_root: LakeRoot, full: bool) -> PreviousState | None:
     if full:
         return None
     parts = [_state(spark, lake_root, n) for n in ("records", "vectors", "keys")]
@@ -73,7 +74,7 @@ def _previous(spark: SparkSession, lake_root: str, full: bool) -> PreviousState 
 
 
 def read_person_inputs(
-    spark: SparkSession, lake_root: str, *, full: bool
+    spark: SparkSession, lake_root: LakeRoot, *, full: bool
 ) -> tuple[int, PreviousState | None, DataFrame, DataFrame, DataFrame | None]:
     """What `person_gold` needs from the previous run: this run's number, the reusable state
     (None on a full run), the ID map, the ID registry and the event history."""
@@ -86,7 +87,7 @@ def read_person_inputs(
 
 
 def persist_person_gold(
-    lake_root: str, gold: PersonGold, config: ResolutionConfig
+    lake_root: LakeRoot, gold: PersonGold, config: ResolutionConfig
 ) -> dict[str, Any]:
     """Write the person gold tables, then the state (after gold, so a failed run leaves the old
     state intact), then the run's metadata; return the JSON-able summary."""
@@ -121,7 +122,7 @@ def persist_person_gold(
 
 def build_gold(
     spark: SparkSession,
-    lake_root: str,
+    lake_root: LakeRoot,
     *,
     full: bool = False,
     config: ResolutionConfig | None = None,

@@ -1,112 +1,138 @@
 """The lake I/O of the transforms: where each table lives, and reading/writing it.
 
-Transforms themselves are pure DataFrame functions; only this module knows paths. The lake root is
-a local directory (the pipeline materialises s3:// lakes to a local mirror before calling us).
-Writes overwrite the whole table so that a rerun on the same input leaves the same files.
+Transforms themselves are pure DataFrame functions; only this module knows paths. The lake is a
+local directory or an `s3://` lake (`infra.lake.Lake`); Spark reads and writes it in place
+(`s3a://` on S3), so executors on other machines need no copy of the driver's files. Writes
+overwrite the whole table so that a rerun on the same input leaves the same files, and each write
+is checked from the driver's side: a Spark job that "succeeds" leaving no data file (executors
+writing to a disk the driver does not see) fails here instead of losing the table silently.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
 from contracts.lake import BRONZE, TOMBSTONES, partition_dir
 from contracts.registry import FEEDS
+from infra.lake import Lake, LakeError
 from transforms.gold_schema import check_gold
 
-
-def _strip_scheme(root: str) -> str:
-    return root[len("file://") :] if root.startswith("file://") else root
-
-
-def table_path(lake_root: str, layer: str, name: str) -> str:
-    """Path of `<lake>/<layer>/<name>` (layer: silver, gold, state)."""
-    return f"{_strip_scheme(lake_root).rstrip('/')}/{layer}/{name}"
+LakeRoot = str | Lake
+"""A lake: its root (a directory, `file://…` or `s3://…` with the endpoint from the environment)
+or the `Lake` built from settings."""
 
 
-def bronze_path(lake_root: str, feed: str) -> str:
-    return f"{_strip_scheme(lake_root).rstrip('/')}/{partition_dir(BRONZE, feed)}"
+def as_lake(root: LakeRoot) -> Lake:
+    if isinstance(root, Lake):
+        return root
+    return Lake(root[len("file://") :] if root.startswith("file://") else root)
 
 
-def _has_parquet(path: str) -> bool:
-    p = Path(path)
-    return p.is_dir() and any(p.rglob("*.parquet"))
+def _rel(layer: str, name: str) -> str:
+    return f"{layer}/{name}"
 
 
-def bronze_feeds(lake_root: str) -> list[str]:
+def table_path(lake_root: LakeRoot, layer: str, name: str) -> str:
+    """Spark's URI of `<lake>/<layer>/<name>` (layer: silver, gold, state)."""
+    return as_lake(lake_root).spark_uri(_rel(layer, name))
+
+
+def bronze_path(lake_root: LakeRoot, feed: str) -> str:
+    return as_lake(lake_root).spark_uri(partition_dir(BRONZE, feed))
+
+
+def _has_parquet(lake: Lake, rel: str) -> bool:
+    # The trailing slash keeps `silver/person` from matching `silver/person_x` on S3.
+    return any(r.endswith(".parquet") for r in lake.list(rel.rstrip("/") + "/"))
+
+
+def bronze_feeds(lake_root: LakeRoot) -> list[str]:
     """Feeds that have at least one landed bronze file."""
-    return [f for f in FEEDS if _has_parquet(bronze_path(lake_root, f))]
+    lake = as_lake(lake_root)
+    return [f for f in FEEDS if _has_parquet(lake, partition_dir(BRONZE, f))]
 
 
-def read_bronze(spark: SparkSession, lake_root: str, feed: str) -> DataFrame | None:
+def read_bronze(spark: SparkSession, lake_root: LakeRoot, feed: str) -> DataFrame | None:
     """All bronze rows of one feed, without the hive partition columns (country, date)."""
-    path = bronze_path(lake_root, feed)
-    if not _has_parquet(path):
+    lake = as_lake(lake_root)
+    if not _has_parquet(lake, partition_dir(BRONZE, feed)):
         return None
-    df = spark.read.parquet(path)
+    df = spark.read.parquet(lake.spark_uri(partition_dir(BRONZE, feed)))
     # `country` duplicates source_country and `date` is the landing day: drop both so that silver
     # depends on message content only.
     return df.drop(*[c for c in ("country", "date") if c in df.columns])
 
 
-def read_tombstones(spark: SparkSession, lake_root: str) -> DataFrame | None:
+def read_tombstones(spark: SparkSession, lake_root: LakeRoot) -> DataFrame | None:
     """The lake's tombstones (`contracts.lake.TOMBSTONE_SCHEMA`): records erased for good."""
-    path = f"{_strip_scheme(lake_root).rstrip('/')}/{TOMBSTONES}"
-    if not _has_parquet(path):
+    lake = as_lake(lake_root)
+    if not _has_parquet(lake, TOMBSTONES):
         return None
-    df = spark.read.parquet(path)
+    df = spark.read.parquet(lake.spark_uri(TOMBSTONES))
     return df.drop(*[c for c in ("country",) if c in df.columns])
 
 
-def exists(lake_root: str, layer: str, name: str) -> bool:
-    return _has_parquet(table_path(lake_root, layer, name))
+def exists(lake_root: LakeRoot, layer: str, name: str) -> bool:
+    return _has_parquet(as_lake(lake_root), _rel(layer, name))
 
 
-def read_table(spark: SparkSession, lake_root: str, layer: str, name: str) -> DataFrame | None:
+def read_table(spark: SparkSession, lake_root: LakeRoot, layer: str, name: str) -> DataFrame | None:
     """A silver/gold/state table, or None when it was never written."""
-    path = table_path(lake_root, layer, name)
-    return spark.read.parquet(path) if _has_parquet(path) else None
+    lake = as_lake(lake_root)
+    rel = _rel(layer, name)
+    return spark.read.parquet(lake.spark_uri(rel)) if _has_parquet(lake, rel) else None
 
 
-def write_table(df: DataFrame, lake_root: str, layer: str, name: str) -> int:
+def _written(df: DataFrame, lake: Lake, rel: str) -> int:
+    """Rows of the table Spark just wrote at rel, after checking its data files are there."""
+    if not _has_parquet(lake, rel):
+        raise LakeError(
+            f"Spark reported writing {lake.spark_uri(rel)} but the driver finds no data file "
+            "there (only a _SUCCESS marker, or nothing)",
+            hint="the executors wrote to a disk this driver does not see: on a Spark cluster the "
+            "lake must be shared storage (INTERLINK_LAKE__ROOT=s3://bucket/prefix)",
+        )
+    return df.sparkSession.read.parquet(lake.spark_uri(rel)).count()
+
+
+def write_table(df: DataFrame, lake_root: LakeRoot, layer: str, name: str) -> int:
     """Overwrite a table with `df` and return its row count (read back from the files)."""
-    path = table_path(lake_root, layer, name)
-    df.write.mode("overwrite").parquet(path)
-    return df.sparkSession.read.parquet(path).count()
+    lake = as_lake(lake_root)
+    rel = _rel(layer, name)
+    df.write.mode("overwrite").parquet(lake.spark_uri(rel))
+    return _written(df, lake, rel)
 
 
-def write_table_via_temp(df: DataFrame, lake_root: str, layer: str, name: str) -> int:
+def write_table_via_temp(df: DataFrame, lake_root: LakeRoot, layer: str, name: str) -> int:
     """Overwrite a table that `df` itself was computed from (state tables read and rewritten).
 
     Spark cannot overwrite a path it is still reading lazily, so the result is written beside it
     first and then moved into place.
     """
-    path = Path(table_path(lake_root, layer, name))
-    tmp = path.with_name(path.name + ".tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    df.write.mode("overwrite").parquet(str(tmp))
-    if path.exists():
-        shutil.rmtree(path)
-    tmp.rename(path)
-    return df.sparkSession.read.parquet(str(path)).count()
+    lake = as_lake(lake_root)
+    rel = _rel(layer, name)
+    tmp = rel + ".tmp"
+    lake.delete_prefix(tmp + "/")
+    df.write.mode("overwrite").parquet(lake.spark_uri(tmp))
+    _written(df, lake, tmp)
+    lake.move_prefix(tmp, rel)
+    return df.sparkSession.read.parquet(lake.spark_uri(rel)).count()
 
 
-def read_json(lake_root: str, layer: str, name: str) -> dict[str, Any] | None:
-    path = Path(table_path(lake_root, layer, name))
-    return json.loads(path.read_text()) if path.exists() else None
+def read_json(lake_root: LakeRoot, layer: str, name: str) -> dict[str, Any] | None:
+    lake = as_lake(lake_root)
+    rel = _rel(layer, name)
+    return json.loads(lake.read_bytes(rel)) if lake.exists(rel) else None
 
 
-def write_json(lake_root: str, layer: str, name: str, data: dict[str, Any]) -> None:
-    path = Path(table_path(lake_root, layer, name))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str))
+def write_json(lake_root: LakeRoot, layer: str, name: str, data: dict[str, Any]) -> None:
+    text = json.dumps(data, indent=2, sort_keys=True, default=str)
+    as_lake(lake_root).write_bytes(_rel(layer, name), text.encode())
 
 
-def write_gold(df: DataFrame, lake_root: str, name: str) -> int:
+def write_gold(df: DataFrame, lake_root: LakeRoot, name: str) -> int:
     """Check `df` against gold table `name`'s declaration (contracts/gold.py), then overwrite it."""
     return write_table(check_gold(name, df), lake_root, "gold", name)

@@ -83,11 +83,14 @@ def validate_pending(spark: Callable[[], SparkSession], lake: Lake) -> dict[str,
     if not groups:
         return summary
     session = spark()
+    # Great Expectations keeps its results, history and Data Docs in a file context: on S3 it
+    # works on a driver-side copy of reports/quality (not of the lake) that is published back.
     reports_root = lake.local_mirror(QUALITY_DIR) if lake.is_s3 else lake.path(QUALITY_DIR)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     for (feed, country), files in sorted(groups.items()):
         batch_id = f"{feed}-{country}-{stamp}-{Path(files[0]).stem.rsplit('+', 2)[-1]}"
-        paths = [str(lake.local_mirror(f) if lake.is_s3 else lake.path(f)) for f in files]
+        # Spark reads the bronze files where they are (s3a:// on S3): executors fetch them.
+        paths = [lake.spark_uri(f) for f in files]
         result = validate_batch(
             session,
             session.read.parquet(*paths),

@@ -1,0 +1,97 @@
+"""Every command's SparkSession comes from `Settings.spark` and the lake (`session_for`).
+
+Each case runs in its own process: one Spark driver per process, and the point is what a fresh
+command gets from its environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[2]
+# What a command reports about the session it built from its settings.
+PROBE = """
+import json
+from interlink.settings import load_settings
+from interlink.spark import session_for
+sc = session_for(load_settings()).sparkContext
+print(json.dumps({k: sc.getConf().get(k, None) for k in (
+    "spark.master", "spark.executor.memory", "spark.ui.enabled", "spark.driver.host")}))
+"""
+
+
+def _env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("INTERLINK_")}
+    return {
+        **base,
+        "PYTHONPATH": str(REPO),
+        "INTERLINK_HOME": str(tmp_path),
+        "INTERLINK_LAKE__ROOT": str(tmp_path / "lake"),
+        **settings,
+    }
+
+
+def _last_json(out: str) -> dict[str, str]:
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def test_the_session_takes_master_memory_ui_and_driver_host_from_settings(
+    tmp_path: Path,
+) -> None:
+    env = _env(
+        tmp_path,
+        INTERLINK_SPARK__MASTER="local[1]",
+        INTERLINK_SPARK__EXECUTOR_MEMORY="768m",
+        INTERLINK_SPARK__UI_ENABLED="true",
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert _last_json(out.stdout) == {
+        "spark.master": "local[1]",
+        "spark.executor.memory": "768m",
+        "spark.ui.enabled": "true",
+        "spark.driver.host": "127.0.0.1",
+    }
+
+
+def test_spark_submits_master_wins_over_the_setting(tmp_path: Path) -> None:
+    import pyspark
+
+    script = tmp_path / "probe.py"
+    script.write_text(PROBE)
+    submit = Path(pyspark.__file__).parent / "bin" / "spark-submit"
+    env = _env(tmp_path, INTERLINK_SPARK__MASTER="local[2]", PYSPARK_PYTHON=sys.executable)
+    out = subprocess.run(
+        [str(submit), "--master", "local[1]", str(script)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert _last_json(out.stdout)["spark.master"] == "local[1]"
+
+
+def test_a_cluster_master_with_a_local_lake_is_refused_before_any_work(tmp_path: Path) -> None:
+    (tmp_path / "lake").mkdir()
+    env = _env(tmp_path, INTERLINK_SPARK__MASTER="spark://127.0.0.1:7077")
+    out = subprocess.run(
+        [sys.executable, "-m", "interlink.cli", "explain", "P-0000000000000000"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0
+    assert "is a local folder they cannot read" in out.stderr
+    assert "s3://bucket/prefix" in out.stderr
