@@ -14,6 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from contracts.lake import BRONZE, partition_dir
 from infra.lake import Lake
 from infra.warehouse.catalog import TABLES, Table
 from infra.warehouse.ddl import q
@@ -52,11 +53,12 @@ def create_source_view(duck: Any, lake: Lake, t: Table, view: str) -> list[str] 
         files += source_files(lake, prefix)
     if not files:
         return None
-    if t.sources == ("bronze",):
+    if t.sources == (BRONZE,):
         # The ingestion log is what landed: one row per bronze file, read from its rows.
         duck.execute(
             f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT "
-            "regexp_extract(filename, '^.*?/(bronze/feed=.*)$', 1) AS file, "
+            # The file relative to the lake root: from the bronze zone's folder on.
+            f"regexp_extract(filename, '^.*?/({partition_dir(BRONZE, '')}.*)$', 1) AS file, "
             'any_value(topic) AS topic, any_value("partition") AS "partition", '
             'min("offset") AS first_offset, max("offset") AS last_offset, '
             "any_value(feed) AS feed, any_value(source_country) AS country, "

@@ -12,8 +12,8 @@ from typing import Any
 
 from contracts import Envelope
 from contracts.lake import BRONZE_ENVELOPE_COLUMNS
-from streams.checking import Checker, Rejected, Verdict
-from streams.dlq import dead_letter_headers
+from streams.checking import Checker, Rejected, Verdict, kafka_rejection
+from streams.dlq import dead_letter, dead_letter_headers
 from streams.errors import UnknownTopic
 from streams.ingest import receipts
 from streams.ingest.batches import RECORD_ID, Pending
@@ -95,6 +95,10 @@ class Intake:
             return False
         assert country is not None  # the checker rejects topics without a country
         message_id, record_id = values[_MESSAGE_ID], values[RECORD_ID]
+        late = kafka_rejection(message.timestamp, message_id)
+        if late is not None:
+            self._reject(message, country, late)
+            return False
         record_version, operation = values[_RECORD_VERSION], values[_OPERATION]
         if operation == "delete" and not self._known(feed, country, record_id, partition, offset):
             exc = unknown_delete(feed, country, record_id)
@@ -126,8 +130,9 @@ class Intake:
             exception=exception,
             message_id=message_id,
         )
+        key, value, headers = dead_letter(message, headers)
         self._topics.ensure([DLQ_TOPIC])
-        self._producer().send(DLQ_TOPIC, key=message.key, value=message.value, headers=headers)
+        self._producer().send(DLQ_TOPIC, key=key, value=value, headers=headers)
         batch = self.pending.partitions.get((message.topic, message.partition))
         if country and batch is not None:
             batch.receipts.append(
