@@ -74,13 +74,24 @@ def read_stored(
     if meta is None or meta.get("format") != PERSON_MODEL_FORMAT:
         return None
     tf = lake_io.read_table(spark, lake_root, PERSON_MODEL, TF_TABLE)
-    tables = {n: _state(spark, lake_root, n) for n in STORED_TABLES}
-    if tf is None or any(t is None for t in tables.values()):
+    records, flagged, pairs, over, clusters = (_state(spark, lake_root, n) for n in STORED_TABLES)
+    if (
+        tf is None
+        or records is None
+        or flagged is None
+        or pairs is None
+        or over is None
+        or clusters is None
+    ):
         return None
     return StoredResolution(
         model=Model.from_state(meta["model"]),
         tf=tf,
-        **tables,  # type: ignore[arg-type]
+        records=records,
+        flagged=flagged,
+        pairs=pairs,
+        over=over,
+        clusters=clusters,
     )
 
 
