@@ -133,6 +133,7 @@ class Checker:
         if not isinstance(signature, str):
             raise Rejected("signature.invalid", "signature must be a base64 string")
         if country not in self.registry:
+            self._revoked(country, canonical_bytes(data) if signed is None else signed, signature)
             raise Rejected(
                 "signature.unknown_key",
                 f"no public key registered for {country}: add it with `interlink keys register`",
@@ -140,6 +141,7 @@ class Checker:
         if signed is None:
             signed = canonical_bytes(data)
         if not self.registry.verify(country, signed, signature):
+            self._revoked(country, signed, signature)
             signer = self.registry.signer_of(signed, signature)
             if signer is not None:
                 raise Rejected(
@@ -162,6 +164,16 @@ class Checker:
                 f"feeds.{envelope.feed}.{country}",
             )
         return envelope, data
+
+    def _revoked(self, country: str, signed: bytes, signature: str) -> None:
+        """Reject a message signed with one of the country's revoked keys as such."""
+        kid = self.registry.revoked_signer(country, signed, signature)
+        if kid is not None:
+            raise Rejected(
+                "signature.revoked_key",
+                f"signed with {country}'s key {kid}, revoked by the operator: sign with the "
+                "country's new key and resend",
+            )
 
     def verdict(self, topic: str, value: bytes | None) -> Verdict:
         try:

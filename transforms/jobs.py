@@ -24,9 +24,9 @@ from transforms.config import ResolutionConfig
 from transforms.entity_ids import empty_map, empty_registry
 from transforms.fs_estimation import Model
 from transforms.person_gold import PersonGold, person_gold
-from transforms.persons import Resolution
+from transforms.persons import Progress, Resolution
 from transforms.persons_delta import StoredResolution
-from transforms.standardize import build_silver_frame
+from transforms.standardize import build_silver_frame, without_erased
 
 MODEL_FILE = "model.json"
 TF_TABLE = "tf"
@@ -39,13 +39,18 @@ def build_silver(spark: SparkSession, lake_root: str) -> dict[str, int]:
 
     Each table is rebuilt from all of the feed's bronze (bronze is immutable and small next to
     the work of gold), so reruns are idempotent and a delete anywhere in bronze always applies.
-    A feed with no bronze at all keeps whatever silver it had.
+    An erased record (the lake's tombstones) never reaches silver, whatever bronze holds (a
+    restored backup, a file landed before the erasure). A feed with no bronze at all keeps
+    whatever silver it had.
     """
     counts: dict[str, int] = {}
+    tombstones = lake_io.read_tombstones(spark, lake_root)
     for feed in FEEDS:
         bronze = lake_io.read_bronze(spark, lake_root, feed)
         if bronze is None:
             continue
+        if tombstones is not None:
+            bronze = without_erased(bronze, tombstones)
         counts[feed] = lake_io.write_table(
             build_silver_frame(bronze, feed), lake_root, "silver", feed
         )
@@ -146,8 +151,10 @@ def build_gold(
     *,
     full: bool = False,
     config: ResolutionConfig | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Write every gold table from silver; return summary counts (JSON-able).
+    """Write every gold table from silver; return summary counts (JSON-able). `progress` hears
+    each person-resolution phase start and end.
 
     Persons: person_entities, person_pairs, generic_values, entity_events. Documents: documents,
     document_alerts. Notices: notice_hits. Cases: case_links, networks, trends.
@@ -174,6 +181,7 @@ def build_gold(
             config=config,
             now=datetime.now(UTC),
             full=full,
+            progress=progress,
         )
         summary = persist_person_gold(lake_root, gold, config)
         res, assignment = gold.resolution, gold.assignment

@@ -19,6 +19,8 @@ from contracts.lake import PERSON_MODEL_FORMAT
 from transforms.config import ResolutionConfig
 from transforms.entity_ids import assign_ids
 from transforms.persons import (
+    Phases,
+    Progress,
     Resolution,
     generic_values_output,
     pairs_output,
@@ -97,6 +99,7 @@ def person_gold(
     config: ResolutionConfig,
     now: datetime,
     full: bool = False,
+    progress: Progress | None = None,
 ) -> PersonGold:
     """Resolve silver persons into entities with stable IDs; return the gold and state tables.
 
@@ -104,6 +107,7 @@ def person_gold(
     on a first run); the run scores only the delta with the stored model unless
     `transforms.retrain.retrain_reason` (`full` included) says to retrain. `id_map`, `registry`
     and `history` are the previous run's record -> entity map, ID registry and event history.
+    `progress` hears each resolution phase start and end (a run's progress lines).
     """
     records = to_records(persons)
     changed = 0 if stored is None else count_changes(records, stored.records)
@@ -117,9 +121,9 @@ def person_gold(
     res: Resolution
     if reason is not None or stored is None:
         log.info("person resolution: training the model (%s)", reason)
-        res = resolve_persons(records, config=config)
+        res = resolve_persons(records, config=config, phases=Phases(progress))
     else:
-        res = resolve_delta(records, stored, config=config)
+        res = resolve_delta(records, stored, config=config, phases=Phases(progress))
 
     assignment, events, new_registry = assign_ids(res.clusters, id_map, registry, run_seq)
     assignment = assignment.localCheckpoint(eager=True)

@@ -26,10 +26,11 @@ from streams.checking import Checker, Verdict, default_workers, message_id_of
 from streams.ingest import receipts
 from streams.ingest.batches import Bronze, PartitionBatch, Pending
 from streams.ingest.corrupt import Probe, unreadable_batches
-from streams.ingest.deletes import DeleteIndex
 from streams.ingest.dispatch import CheckQueue
+from streams.ingest.erased import ErasedIndex
 from streams.ingest.intake import Intake
 from streams.ingest.metrics import IngestReport, Lag, caught_up, log_batch
+from streams.ingest.seen import SeenIndex
 from streams.keys import KeyRegistry
 from streams.topics import (
     DLQ_REQUEST_BYTES,
@@ -116,7 +117,8 @@ class Ingest:
         self.intake = Intake(
             self.checker,
             self.pending,
-            DeleteIndex(lake),
+            SeenIndex(lake),
+            ErasedIndex(lake),
             self.report,
             self._topics,
             lambda: self.producer,
