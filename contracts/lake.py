@@ -54,6 +54,19 @@ SCRATCH = "scratch"
 """Spark's working files on the lake's shared storage (checkpoints of long lineages, which every
 executor and the driver must see): nothing reads them after the run that wrote them."""
 
+# -- person resolution state --------------------------------------------------------------------
+PERSON_STATE = f"{STATE}/persons"
+"""Person resolution's state: `<table>/` Parquet tables (records, keys, scored, clusters,
+id_map, registry, events) and `meta.json`, the last run's number and summary."""
+PERSON_MODEL = f"{PERSON_STATE}/model"
+"""The trained model: `model.json` (u, m, λ, when and on how many records it was trained, its
+format) and `tf/`, the term-frequency table it was trained with. Incremental runs score with it;
+a retrain replaces both (docs/entity-resolution.md, "Incremental runs and retraining")."""
+PERSON_MODEL_FORMAT = 1
+"""Version of what PERSON_MODEL and the state tables hold: raise it whenever their layout or
+meaning changes (a comparison added, a column renamed), so the next run retrains instead of
+scoring new pairs with a model that no longer fits them."""
+
 
 # -- bronze partitions and file names ----------------------------------------------------------
 def partition_dir(zone: str, feed: str, country: str | None = None) -> str:

@@ -123,14 +123,18 @@ def guarded_components(
     *,
     max_size: int,
     tiers: tuple[float, ...],
+    components: DataFrame | None = None,
 ) -> DataFrame:
     """(rk, component, guard): components, with those above `max_size` split or isolated.
 
     edges need `match_weight`. `tiers` are increasing weight thresholds tried in turn on an
     oversized component. `guard` is null for normal components, `split@<w>` when the component was
     re-clustered at weight w, `isolated` when even the strictest tier left it oversized.
+    `components`: the connected components of `nodes` over `edges`, when the caller has them.
     """
-    comps = connected_components(nodes, edges).withColumn("guard", F.lit(None).cast("string"))
+    if components is None:
+        components = connected_components(nodes, edges)
+    comps = components.withColumn("guard", F.lit(None).cast("string"))
     for tier in (*tiers, None):
         sizes = comps.groupBy("component").agg(F.count("*").alias("size"))
         big = sizes.where(F.col("size") > max_size).select("component")

@@ -58,6 +58,14 @@ class ResolutionConfig:
     """Extra bits above the threshold tried in turn on an oversized component."""
     u_sample_pairs: int = U_SAMPLE_PAIRS
     """Random record pairs behind u."""
+    retrain_after_days: float = 7.0
+    """An incremental run retrains the model (u, m, λ, term frequencies) when it is older than
+    this: slow drift (new countries, new naming habits) never crosses the changed-share bound."""
+    retrain_changed_share: float = 0.05
+    """An incremental run retrains when more than this share of the records the model was trained
+    on has been added, corrected or deleted since (counted per change, so a record corrected
+    twice counts twice): past it, the frozen term frequencies and prior no longer describe the
+    data (docs/entity-resolution.md, "Incremental runs and retraining")."""
 
     @property
     def threshold_weight(self) -> float:

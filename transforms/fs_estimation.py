@@ -44,6 +44,34 @@ class Model:
     def prior_weight(self) -> float:
         return math.log2(self.lam / (1 - self.lam))
 
+    def to_state(self) -> dict[str, Any]:
+        """The parameters as JSON-able data, for the lake state (`from_state` reads it back)."""
+        return {
+            "lambda": self.lam,
+            "m": self.m,
+            "u": self.u,
+            "labels": self.labels,
+            "iterations": self.iterations,
+            "candidate_pairs": self.candidate_pairs,
+            "total_pairs": self.total_pairs,
+            "u_sample_pairs": self.u_sample_pairs,
+            "sessions": self.sessions,
+        }
+
+    @classmethod
+    def from_state(cls, data: dict[str, Any]) -> Model:
+        return cls(
+            lam=float(data["lambda"]),
+            m={k: [float(x) for x in v] for k, v in data["m"].items()},
+            u={k: [float(x) for x in v] for k, v in data["u"].items()},
+            labels={k: list(v) for k, v in data["labels"].items()},
+            iterations=int(data["iterations"]),
+            candidate_pairs=int(data["candidate_pairs"]),
+            total_pairs=int(data["total_pairs"]),
+            u_sample_pairs=int(data["u_sample_pairs"]),
+            sessions=dict(data["sessions"]),
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "lambda": self.lam,

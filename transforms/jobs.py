@@ -1,11 +1,12 @@
 """The two jobs the pipeline runs: bronze → silver, silver → gold.
 
 Each job reads the lake, calls pure transforms and writes whole tables (overwrite), so a rerun on
-the same lake gives the same tables. Person resolution keeps a small state under
-`<lake>/state/persons/` (record hashes, comparison vectors, key statuses, the record → entity id
-map, the ID registry and the event history): that is what makes entity IDs stable and lets an
-incremental run compare only what changed. `full=True` ignores the stored vectors and recomputes
-every pair (the IDs are still inherited from the stored map).
+the same lake gives the same tables. Person resolution keeps its state under
+`contracts.lake.PERSON_STATE` (record hashes and keys, key statuses, scored pairs, clusters, the
+record → entity id map, the ID registry and the event history) and its trained model under
+`PERSON_MODEL`: that is what makes entity IDs stable and lets an incremental run score only what
+changed with the stored model. `full=True` retrains the model and scores every pair (the IDs are
+still inherited from the stored map); `transforms.retrain` says when a run retrains on its own.
 """
 
 from __future__ import annotations
@@ -15,19 +16,23 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
+from contracts.lake import PERSON_MODEL, PERSON_MODEL_FORMAT, PERSON_STATE
 from contracts.registry import FEEDS
 from transforms import lake_io
 from transforms import links as LK
-from transforms.comparisons import default_comparisons
 from transforms.config import ResolutionConfig
 from transforms.entity_ids import empty_map, empty_registry
-from transforms.fellegi_sunter import vector_columns
+from transforms.fs_estimation import Model
 from transforms.lake_io import LakeRoot
 from transforms.person_gold import PersonGold, person_gold
-from transforms.persons import PreviousState, Progress, Resolution
+from transforms.persons import Progress, Resolution
+from transforms.persons_delta import StoredResolution
 from transforms.standardize import build_silver_frame, without_erased
 
-STATE = "persons"
+MODEL_FILE = "model.json"
+TF_TABLE = "tf"
+STORED_TABLES = ("records", "keys", "pairs", "over", "clusters")
+"""The state tables an incremental run needs besides the model (`StoredResolution`)."""
 
 
 def build_silver(spark: SparkSession, lake_root: LakeRoot) -> dict[str, int]:
@@ -55,66 +60,87 @@ def build_silver(spark: SparkSession, lake_root: LakeRoot) -> dict[str, int]:
 
 # -- gold -----------------------------------------------------------------------------------------
 def _state(spark: SparkSession, lake_root: LakeRoot, name: str) -> DataFrame | None:
-    return lake_io.read_table(spark, lake_root, "state", f"{STATE}/{name}")
+    return lake_io.read_table(spark, lake_root, PERSON_STATE, name)
 
 
 def _write_state(df: DataFrame, lake_root: LakeRoot, name: str) -> int:
-    return lake_io.write_table_via_temp(df, lake_root, "state", f"{STATE}/{name}")
+    return lake_io.write_table_via_temp(df, lake_root, PERSON_STATE, name)
 
 
-def _previous(spark: SparkSession, lake_root: LakeRoot, full: bool) -> PreviousState | None:
-    if full:
+def read_model_meta(lake_root: LakeRoot) -> dict[str, Any] | None:
+    """The stored model's `model.json` (metadata and parameters), or None."""
+    return lake_io.read_json(lake_root, PERSON_MODEL, MODEL_FILE)
+
+
+def read_stored(
+    spark: SparkSession, lake_root: LakeRoot, meta: dict[str, Any] | None
+) -> StoredResolution | None:
+    """The previous run's resolution state, or None when there is none in this version's
+    format (a first run, or state from before an upgrade: the run then retrains)."""
+    if meta is None or meta.get("format") != PERSON_MODEL_FORMAT:
         return None
-    parts = [_state(spark, lake_root, n) for n in ("records", "vectors", "keys")]
-    if any(p is None for p in parts):
+    tf = lake_io.read_table(spark, lake_root, PERSON_MODEL, TF_TABLE)
+    records, flagged, pairs, over, clusters = (_state(spark, lake_root, n) for n in STORED_TABLES)
+    if (
+        tf is None
+        or records is None
+        or flagged is None
+        or pairs is None
+        or over is None
+        or clusters is None
+    ):
         return None
-    records, vectors, flagged = parts
-    assert records is not None and vectors is not None and flagged is not None
-    return PreviousState(records=records, vectors=vectors, flagged=flagged)
+    return StoredResolution(
+        model=Model.from_state(meta["model"]),
+        tf=tf,
+        records=records,
+        flagged=flagged,
+        pairs=pairs,
+        over=over,
+        clusters=clusters,
+    )
 
 
 def read_person_inputs(
-    spark: SparkSession, lake_root: LakeRoot, *, full: bool
-) -> tuple[int, PreviousState | None, DataFrame, DataFrame, DataFrame | None]:
-    """What `person_gold` needs from the previous run: this run's number, the reusable state
-    (None on a full run), the ID map, the ID registry and the event history."""
-    meta = lake_io.read_json(lake_root, "state", f"{STATE}/meta.json") or {"run_seq": 0}
+    spark: SparkSession, lake_root: LakeRoot
+) -> tuple[int, DataFrame, DataFrame, DataFrame | None]:
+    """What `person_gold` needs from the previous run besides its resolution state: this run's
+    number, the ID map, the ID registry and the event history."""
+    meta = lake_io.read_json(lake_root, PERSON_STATE, "meta.json") or {"run_seq": 0}
     run_seq = int(meta["run_seq"]) + 1
-    previous = _previous(spark, lake_root, full)
     id_map = _state(spark, lake_root, "id_map") or empty_map(spark)
     registry = _state(spark, lake_root, "registry") or empty_registry(spark)
-    return run_seq, previous, id_map, registry, _state(spark, lake_root, "events")
+    return run_seq, id_map, registry, _state(spark, lake_root, "events")
 
 
 def persist_person_gold(
     lake_root: LakeRoot, gold: PersonGold, config: ResolutionConfig
 ) -> dict[str, Any]:
-    """Write the person gold tables, then the state (after gold, so a failed run leaves the old
-    state intact), then the run's metadata; return the JSON-able summary."""
+    """Write the person gold tables, then the state and a retrained model (after gold, so a
+    failed run leaves the old state intact), then the run's metadata; return the JSON-able
+    summary."""
     n_records = lake_io.write_gold(gold.entities, lake_root, "person_entities")
     n_pairs = lake_io.write_gold(gold.pairs, lake_root, "person_pairs")
     n_generic = lake_io.write_gold(gold.generic_values, lake_root, "generic_values")
     lake_io.write_gold(gold.all_events, lake_root, "entity_events")
     for name, df in gold.state.items():
         _write_state(df, lake_root, name)
+    if gold.retrained:
+        lake_io.write_table_via_temp(gold.resolution.tf, lake_root, PERSON_MODEL, TF_TABLE)
+    lake_io.write_json(lake_root, PERSON_MODEL, MODEL_FILE, gold.model_meta)
     counts = gold.summary(config)
-    model = counts["model"]
     lake_io.write_json(
         lake_root,
-        "state",
-        f"{STATE}/meta.json",
-        {
-            "run_seq": gold.run_seq,
-            "run_at": datetime.now(UTC).isoformat(),
-            "vector_columns": vector_columns(default_comparisons()),
-            "model": model,
-        },
+        PERSON_STATE,
+        "meta.json",
+        {"run_seq": gold.run_seq, "run_at": datetime.now(UTC).isoformat(), "mode": counts["mode"]},
     )
     written = {"records": n_records, "pairs": n_pairs, "generic_values": n_generic}
     order = [
-        "run_seq", "mode", "records", "entities", "cross_country_entities", "pairs",
-        "candidate_pairs", "pairs_compared_this_run", "dirty_records", "generic_values",
-        "guarded_records", "events", "threshold_probability", "model",
+        "run_seq", "mode", "retrain_reason", "model_trained_at", "records", "entities",
+        "cross_country_entities", "pairs", "candidate_pairs", "pairs_compared_this_run",
+        "dirty_records", "generic_values", "guarded_records", "events", "threshold_probability",
+        "model",
     ]  # fmt: skip
     both = {**counts, **written}
     return {k: both[k] for k in order}
@@ -143,17 +169,19 @@ def build_gold(
     res = None
     config = config or ResolutionConfig()
     if persons is not None:
-        run_seq, previous, id_map, registry, history = read_person_inputs(
-            spark, lake_root, full=full
-        )
+        run_seq, id_map, registry, history = read_person_inputs(spark, lake_root)
+        meta = read_model_meta(lake_root)
         gold = person_gold(
             persons,
-            previous=previous,
+            stored=None if full else read_stored(spark, lake_root, meta),
+            model_meta=meta,
             id_map=id_map,
             registry=registry,
             history=history,
             run_seq=run_seq,
             config=config,
+            now=datetime.now(UTC),
+            full=full,
             progress=progress,
         )
         summary = persist_person_gold(lake_root, gold, config)

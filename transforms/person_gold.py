@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from transforms.comparisons import default_comparisons
+from contracts.lake import PERSON_MODEL_FORMAT
 from transforms.config import ResolutionConfig
 from transforms.entity_ids import assign_ids
-from transforms.fellegi_sunter import vector_columns
 from transforms.persons import (
     Phases,
-    PreviousState,
     Progress,
     Resolution,
     generic_values_output,
@@ -28,6 +27,8 @@ from transforms.persons import (
     resolve_persons,
     to_records,
 )
+from transforms.persons_delta import StoredResolution, count_changes, resolve_delta
+from transforms.retrain import retrain_reason
 
 log = logging.getLogger("interlink.transforms")
 
@@ -37,8 +38,12 @@ class PersonGold:
     """Everything one person-resolution run produces (DataFrames, none written yet)."""
 
     run_seq: int
-    incremental: bool
-    """Whether the stored comparison vectors were reused (else every pair was compared)."""
+    retrained: str | None
+    """Why the model was trained again (every pair scored), or None: the run scored the delta
+    with the stored model (`transforms.retrain`)."""
+    model_meta: dict[str, Any]
+    """`model.json` as the next run reads it: format, trained_at, trained_records,
+    changed_since_training, and the model's parameters."""
     resolution: Resolution
     assignment: DataFrame
     """rk -> entity_id of every current record."""
@@ -55,8 +60,8 @@ class PersonGold:
     all_events: DataFrame
     """gold/entity_events: the history plus this run's events."""
     state: dict[str, DataFrame]
-    """The state tables the next run starts from (records, vectors, keys, id_map, registry,
-    events), by name under `state/persons/`."""
+    """The state tables the next run starts from (records, keys, pairs, over, clusters, id_map,
+    registry, events), by name under `contracts.lake.PERSON_STATE`."""
 
     def summary(self, config: ResolutionConfig) -> dict[str, Any]:
         """JSON-able counts of the run (the row counts of written tables are added by the
@@ -65,12 +70,14 @@ class PersonGold:
         ev = {r["event"]: r["count"] for r in self.events.groupBy("event").count().collect()}
         return {
             "run_seq": self.run_seq,
-            "mode": "incremental" if self.incremental else "full",
+            "mode": "full" if self.retrained else "incremental",
+            "retrain_reason": self.retrained,
+            "model_trained_at": self.model_meta["trained_at"],
             "entities": self.assignment.select("entity_id").distinct().count(),
             "cross_country_entities": self.entity_countries.where(
                 F.col("entity_countries") > 1
             ).count(),
-            "candidate_pairs": res.model.candidate_pairs,
+            "candidate_pairs": res.pairs.count(),
             "pairs_compared_this_run": res.new_vectors,
             "dirty_records": res.dirty,
             "guarded_records": res.clusters.where(F.col("guard").isNotNull()).count(),
@@ -80,37 +87,43 @@ class PersonGold:
         }
 
 
-def usable_previous(previous: PreviousState | None) -> PreviousState | None:
-    """The previous state, unless its vectors come from a model with other comparisons (an
-    upgrade): those cannot be reused pair by pair."""
-    if previous is not None and sorted(previous.vectors.columns) != sorted(
-        vector_columns(default_comparisons())
-    ):
-        log.warning("stored comparison vectors are from another model: rebuilding all pairs")
-        return None
-    return previous
-
-
 def person_gold(
     persons: DataFrame,
     *,
-    previous: PreviousState | None,
+    stored: StoredResolution | None,
+    model_meta: dict[str, Any] | None,
     id_map: DataFrame,
     registry: DataFrame,
     history: DataFrame | None,
     run_seq: int,
     config: ResolutionConfig,
+    now: datetime,
+    full: bool = False,
     progress: Progress | None = None,
 ) -> PersonGold:
     """Resolve silver persons into entities with stable IDs; return the gold and state tables.
 
-    `previous` is None for a full run; `id_map`, `registry` and `history` are the previous run's
-    record -> entity map, ID registry and event history (empty or None on a first run).
+    `stored` and `model_meta` are the previous run's resolution state and model metadata (None
+    on a first run); the run scores only the delta with the stored model unless
+    `transforms.retrain.retrain_reason` (`full` included) says to retrain. `id_map`, `registry`
+    and `history` are the previous run's record -> entity map, ID registry and event history.
     `progress` hears each resolution phase start and end (a run's progress lines).
     """
-    previous = usable_previous(previous)
     records = to_records(persons)
-    res = resolve_persons(records, config=config, previous=previous, phases=Phases(progress))
+    changed = 0 if stored is None else count_changes(records, stored.records)
+    reason = retrain_reason(
+        model_meta if stored is not None else None,
+        now=now,
+        changed=changed,
+        full=full,
+        config=config,
+    )
+    res: Resolution
+    if reason is not None or stored is None:
+        log.info("person resolution: training the model (%s)", reason)
+        res = resolve_persons(records, config=config, phases=Phases(progress))
+    else:
+        res = resolve_delta(records, stored, config=config, phases=Phases(progress))
 
     assignment, events, new_registry = assign_ids(res.clusters, id_map, registry, run_seq)
     assignment = assignment.localCheckpoint(eager=True)
@@ -138,9 +151,22 @@ def person_gold(
     )
     first = ["source_country", "record_id", "entity_id"]
     entities = entities.select(*first, *[c for c in entities.columns if c not in first])
+    if reason is not None:
+        meta = {
+            "format": PERSON_MODEL_FORMAT,
+            "trained_at": now.isoformat(),
+            "trained_records": assignment.count(),
+            "changed_since_training": 0,
+        }
+    else:
+        assert model_meta is not None
+        since = int(model_meta.get("changed_since_training", 0)) + changed
+        meta = {k: v for k, v in model_meta.items() if k != "model"}
+        meta["changed_since_training"] = since
     return PersonGold(
         run_seq=run_seq,
-        incremental=previous is not None,
+        retrained=reason,
+        model_meta={**meta, "model": res.model.to_state()},
         resolution=res,
         assignment=assignment,
         entity_countries=countries,
@@ -152,9 +178,11 @@ def person_gold(
         generic_values=generic_values_output(res.flagged).orderBy("kind", "value"),
         all_events=all_events.orderBy("run_seq", "event", "entity_id"),
         state={
-            "records": records.select("rk", "payload_hash"),
-            "vectors": res.vectors.select(*vector_columns(default_comparisons())),
+            "records": res.record_state,
             "keys": res.flagged,
+            "pairs": res.pairs,
+            "over": res.over,
+            "clusters": res.clusters,
             "id_map": assignment,
             "registry": new_registry,
             "events": all_events,

@@ -1,16 +1,11 @@
 """Person entity resolution: blocking → comparison vectors → EM → weights → clusters.
 
-`resolve_persons` is a pure function of the current person records and, in incremental mode, of
-the previous run's state (record hashes, comparison vectors, key statuses). Incremental and full
-runs give the same clusters on the same data because:
-
-- the pair set (candidates and EM training pairs) is derived from the current records alone;
-- the comparison vector of a pair depends only on its two records and on the status (generic,
-  oversized, shared) of their keys, so the stored vector of a pair whose records did not change
-  and whose keys kept their status is the vector a full run would compute: only the others are
-  compared again;
-- u (deterministic sample), m (EM on the training pairs), λ and term frequencies are
-  re-estimated from all data every run: aggregates, no pair is re-compared for them.
+`resolve_persons` is the full run: a pure function of the current person records that trains
+the model (u from a deterministic sample, m by EM on the training pairs, λ, term frequencies) and
+scores every candidate pair with it. Incremental runs (`transforms.persons_delta`) keep that
+model and score only the pairs touching what changed; both share the clustering below, which
+works on any set of whole connected components, so the delta re-clusters only the components it
+touches and gets the labels a full clustering would give them.
 """
 
 from __future__ import annotations
@@ -68,15 +63,6 @@ say nothing about identity (one report writes SYR, the next XXA)."""
 
 
 @dataclass
-class PreviousState:
-    """What an incremental run needs from the previous one (all optional for a first run)."""
-
-    records: DataFrame  # rk, payload_hash
-    vectors: DataFrame  # l_rk, r_rk, g_*, tf_*
-    flagged: DataFrame  # key, kind, records, persons, generic, implausible, oversized, shared
-
-
-@dataclass
 class Resolution:
     records: DataFrame
     """The matching view with evidence identifiers (ids_*)."""
@@ -84,15 +70,27 @@ class Resolution:
     flagged: DataFrame
     """Keys with a status: generic, oversized or shared (blocking.FLAGGED_COLUMNS)."""
     vectors: DataFrame
-    """Comparison vectors of every pair of the run (candidates and training pairs)."""
+    """Comparison vectors of the pairs compared this run (a full run: candidates and training
+    pairs)."""
     scored: DataFrame
-    """Candidate pairs with weights, probability and explanation."""
+    """Candidate pairs compared this run, with weights, probability and explanation."""
+    pairs: DataFrame
+    """Every current candidate pair, slim (`PAIR_COLUMNS`): what clustering reads."""
+    over: DataFrame
+    """Every current candidate pair at or above the threshold, with its field weights: the
+    pairs an entity can be held together by (`accepted` is drawn from them)."""
     accepted: DataFrame
     """Accepted pairs whose records ended in one cluster: what holds each entity together."""
     clusters: DataFrame
+    """rk, component, guard, cc (the record's connected component before the guard and
+    cannot-link split: what an incremental run re-clusters as a whole)."""
     tf: DataFrame
     model: FS.Model
+    record_state: DataFrame
+    """rk, payload_hash, keys, signature of every current record: what the next incremental
+    run diffs the records against and whose keys it re-counts (`record_state`)."""
     dirty: int | None
+    """Records whose pairs were scored again (None on a full run)."""
     new_vectors: int
     summary: dict[str, Any] = field(default_factory=dict)
 
@@ -177,32 +175,15 @@ def to_records(persons: DataFrame, prefix: str = "") -> DataFrame:
     return out.select(*[replaced[c].alias(c) if c in replaced else F.col(c) for c in out.columns])
 
 
-def _dirty_records(
-    records: DataFrame, keys: DataFrame, flagged: DataFrame, previous: PreviousState
-) -> DataFrame:
-    """Records whose pairs must be compared again: new or changed, or holding a key whose
-    status (generic, oversized, shared) flipped since the previous run."""
-    changed = records.select("rk", "payload_hash").join(
-        previous.records.select("rk", "payload_hash"), ["rk", "payload_hash"], "left_anti"
-    )
-    cols = ["key", "generic", "oversized", "shared"]
-    old = previous.flagged.select(*cols)
-    new = flagged.select(*cols)
-    flipped = old.exceptAll(new).unionByName(new.exceptAll(old)).select("key").distinct()
-    via_keys = keys.join(flipped, "key").select("rk")
-    return changed.select("rk").unionByName(via_keys).distinct()
-
-
 def resolve_persons(
     records: DataFrame,
     *,
     config: ResolutionConfig | None = None,
-    previous: PreviousState | None = None,
     comparisons: list[Comparison] | None = None,
     phases: Phases | None = None,
 ) -> Resolution:
-    """Score and cluster person records; `previous` switches to incremental mode. `phases`
-    (optional) times each phase and reports it to its progress callback."""
+    """Train the model on the person records, score every candidate pair and cluster them.
+    `phases` (optional) times each phase and reports it to its progress callback."""
     config = config or ResolutionConfig()
     comparisons = comparisons or default_comparisons()
     phase = phases or Phases()
@@ -218,24 +199,12 @@ def resolve_persons(
             B.candidate_pairs(keys, flagged), B.training_pairs(records, keys, config.blocking)
         ).localCheckpoint(eager=True)
     with phase("compare"):
-        if previous is None:
-            dirty_df, reused = None, None
-            todo = pairs
-        else:
-            dirty_df = _dirty_records(records, keys, flagged, previous).localCheckpoint(eager=True)
-            reused = (
-                previous.vectors.join(pairs, ["l_rk", "r_rk"])
-                .join(dirty_df.withColumnRenamed("rk", "l_rk"), "l_rk", "left_anti")
-                .join(dirty_df.withColumnRenamed("rk", "r_rk"), "r_rk", "left_anti")
-            )
-            todo = pairs.join(reused.select("l_rk", "r_rk"), ["l_rk", "r_rk"], "left_anti")
-        fresh = FS.comparison_vectors(todo, rec, comparisons).localCheckpoint(eager=True)
-        new_count = fresh.count()
-        vectors = fresh if reused is None else reused.select(*fresh.columns).unionByName(fresh)
+        vectors = FS.comparison_vectors(pairs, rec, comparisons)
         # Partitioned by pair: the term-frequency lookup groups and joins back on the pair, so
         # with this layout neither moves the (many) pairs again.
         parts = int(records.sparkSession.conf.get("spark.sql.shuffle.partitions") or 4)
         vectors = vectors.repartition(parts, "l_rk", "r_rk").localCheckpoint(eager=True)
+        new_count = vectors.count()
     with phase("train"):
         sample = FS.sample_patterns(rec, comparisons, config.u_sample_pairs, n_records)
     with phase("train"):
@@ -250,39 +219,99 @@ def resolve_persons(
         model.iterations += lam_iterations
         numeric = FS.add_weight(weighted, model)
     with phase("cluster"):
-        over = numeric.where(F.col("match_probability") >= F.lit(config.threshold))
-        tiers = tuple(config.threshold_weight + s for s in config.guard_steps)
-        guarded = C.guarded_components(
-            records.select("rk"), over, max_size=config.max_cluster_size, tiers=tiers
-        )
-        clusters = C.refine(
-            guarded,
-            lift_unsure_cannot_links(numeric, comparisons, config.cannot_link_weight),
-            accept=config.threshold_weight,
-            cannot_link=config.cannot_link_weight,
-        ).localCheckpoint(eager=True)
-        comp = clusters.select("rk", "component")
-        kept = (
-            over.join(comp.withColumnRenamed("rk", "l_rk"), "l_rk")
-            .join(comp.withColumnRenamed("rk", "r_rk").withColumnRenamed("component", "_c"), "r_rk")
-            .where(F.col("component") == F.col("_c"))
-            .drop("component", "_c")
-        )
-        accepted = FS.explanation(kept, comparisons, model).localCheckpoint(eager=True)
+        slim = slim_pairs(numeric, comparisons, config).localCheckpoint(eager=True)
+        over = numeric.drop("sessions").where(F.col("match_probability") >= F.lit(config.threshold))
+        over = over.localCheckpoint(eager=True)
+        clusters = cluster(records.select("rk"), slim, over, config).localCheckpoint(eager=True)
+        accepted = accepted_pairs(over, clusters, comparisons, model).localCheckpoint(eager=True)
     return Resolution(
         records=rec,
         stats=stats,
         flagged=flagged,
         vectors=vectors.select(*FS.vector_columns(comparisons), "rules", "sessions"),
         scored=FS.explanation(numeric, comparisons, model),
+        pairs=slim,
+        over=over,
         accepted=accepted,
         clusters=clusters,
         tf=tf,
         model=model,
-        dirty=None if dirty_df is None else dirty_df.count(),
+        record_state=record_state(records, keys),
+        dirty=None,
         new_vectors=new_count,
         summary={"phase_seconds": phase.seconds},
     )
+
+
+def record_state(records: DataFrame, keys: DataFrame) -> DataFrame:
+    """(rk, payload_hash, keys, signature) per record: its hash says whether it changed, its
+    keys which key statuses its change or deletion can move."""
+    per = keys.groupBy("rk").agg(
+        F.array_sort(F.collect_list("key")).alias("keys"), F.first("signature").alias("signature")
+    )
+    return (
+        records.select("rk", "payload_hash")
+        .join(per, "rk", "left")
+        .withColumn("keys", F.coalesce("keys", F.array().cast("array<string>")))
+    )
+
+
+PAIR_COLUMNS = ("l_rk", "r_rk", "match_weight", "link_weight", "match_probability")
+"""A candidate pair as clustering reads it: its weight and probability, and `link_weight`, the
+weight the cannot-link rule reads (`lift_unsure_cannot_links`)."""
+
+
+def slim_pairs(
+    numeric: DataFrame, comparisons: list[Comparison], config: ResolutionConfig
+) -> DataFrame:
+    """Scored pairs reduced to `PAIR_COLUMNS`."""
+    lifted = lift_unsure_cannot_links(
+        numeric.withColumn("_w", F.col("match_weight")), comparisons, config.cannot_link_weight
+    )
+    return lifted.select(
+        "l_rk",
+        "r_rk",
+        F.col("_w").alias("match_weight"),
+        F.col("match_weight").alias("link_weight"),
+        "match_probability",
+    )
+
+
+def cluster(
+    nodes: DataFrame, pairs: DataFrame, over: DataFrame, config: ResolutionConfig
+) -> DataFrame:
+    """(rk, component, guard, cc) of `nodes` (column rk) from their scored pairs (`pairs`,
+    PAIR_COLUMNS) and those at or above the threshold (`over`, with match_weight).
+
+    Every step works per connected component and labels a group by its smallest record key, so
+    clustering any union of whole components gives the labels clustering everything gives.
+    """
+    cc = C.connected_components(nodes, over)
+    tiers = tuple(config.threshold_weight + s for s in config.guard_steps)
+    guarded = C.guarded_components(
+        nodes, over, max_size=config.max_cluster_size, tiers=tiers, components=cc
+    )
+    clusters = C.refine(
+        guarded,
+        pairs.select("l_rk", "r_rk", F.col("link_weight").alias("match_weight")),
+        accept=config.threshold_weight,
+        cannot_link=config.cannot_link_weight,
+    )
+    return clusters.join(cc.select("rk", F.col("component").alias("cc")), "rk")
+
+
+def accepted_pairs(
+    over: DataFrame, clusters: DataFrame, comparisons: list[Comparison], model: FS.Model
+) -> DataFrame:
+    """The pairs at or above the threshold whose two records ended in one cluster, explained."""
+    comp = clusters.select("rk", "component")
+    kept = (
+        over.join(comp.withColumnRenamed("rk", "l_rk"), "l_rk")
+        .join(comp.withColumnRenamed("rk", "r_rk").withColumnRenamed("component", "_c"), "r_rk")
+        .where(F.col("component") == F.col("_c"))
+        .drop("component", "_c")
+    )
+    return FS.explanation(kept, comparisons, model)
 
 
 def lift_unsure_cannot_links(
