@@ -54,11 +54,11 @@ def test_the_same_bytes_sent_again_land_once_and_are_receipted_duplicate(
     publisher: Callable[..., FeedPublisher],
     registry: Any,
 ) -> None:
-    reg = registry("LTU")
-    with publisher("LTU", partitions=1) as pub:
-        ids = [pub.publish("person", person(i, "LTU")) for i in range(5)]
+    reg = registry("CHE")
+    with publisher("CHE", partitions=1) as pub:
+        ids = [pub.publish("person", person(i, "CHE")) for i in range(5)]
     gid = group()
-    assert _run(broker, broker_traits, lake, reg, "LTU", gid).accepted == 5
+    assert _run(broker, broker_traits, lake, reg, "CHE", gid).accepted == 5
     table = bronze_table(lake)
     assert table is not None
     raw = dict(
@@ -66,10 +66,10 @@ def test_the_same_bytes_sent_again_land_once_and_are_receipted_duplicate(
     )
     # A publisher resends two messages byte for byte (twice one of them) among a new one, read by
     # a new ingest process: what it landed before comes from the lake, not from memory.
-    with publisher("LTU", partitions=1) as pub:
-        new = pub.publish("person", person(9, "LTU"))
-    _resend(broker, "feeds.person.LTU", [raw[ids[1]], raw[ids[3]], raw[ids[1]]])
-    report = _run(broker, broker_traits, lake, reg, "LTU", gid)
+    with publisher("CHE", partitions=1) as pub:
+        new = pub.publish("person", person(9, "CHE"))
+    _resend(broker, "feeds.person.CHE", [raw[ids[1]], raw[ids[3]], raw[ids[1]]])
+    report = _run(broker, broker_traits, lake, reg, "CHE", gid)
     assert (report.accepted, report.rejected, report.duplicates) == (1, 0, 3)
     landed = bronze_table(lake)
     assert landed is not None
@@ -80,14 +80,14 @@ def test_the_same_bytes_sent_again_land_once_and_are_receipted_duplicate(
         zip(landed["record_id"].to_pylist(), landed["record_version"].to_pylist(), strict=True)
     )
     assert len(set(pairs)) == len(pairs) == 6
-    receipts = read_receipts(broker, "LTU", broker=broker_traits, status="duplicate")
+    receipts = read_receipts(broker, "CHE", broker=broker_traits, status="duplicate")
     assert sorted(r["message_id"] for r in receipts) == sorted([ids[1], ids[1], ids[3]])
-    assert all("already accepted at feeds.person.LTU+0+" in r["reason"] for r in receipts)
+    assert all("already accepted at feeds.person.CHE+0+" in r["reason"] for r in receipts)
     # Nothing of it is an error: the DLQ stays empty.
-    assert list_dlq(broker, broker=broker_traits, country="LTU") == []
+    assert list_dlq(broker, broker=broker_traits, country="CHE") == []
     # The index is in the lake, covering the first run's file: a restart reads it, not bronze.
-    assert lake.exists(seen_index_path("person", "LTU"))
-    third = _run(broker, broker_traits, lake, reg, "LTU", group())
+    assert lake.exists(seen_index_path("person", "CHE"))
+    third = _run(broker, broker_traits, lake, reg, "CHE", group())
     assert (third.accepted, third.duplicates) == (6, 3)  # the same offsets again: not replays
     assert len(bronze_table(lake) or []) == 6
 
