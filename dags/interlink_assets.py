@@ -1,6 +1,6 @@
 """The pipeline as asset-driven DAGs for continuous operation under `airflow standalone`.
 
-feeds_ingest (woken by a feed message, `interlink.feed_watch`; an hourly cron as a safety net) →
+feeds_ingest (woken by a feed message, `interlink.feed_watch`; a slow cron as a safety net) →
 contracts_validate → entities_resolve → warehouse_load → quality_report, each triggered by the asset
 its predecessor updates; a step that found nothing new ends skipped and wakes nobody;
 retention_review runs daily. Each task calls one idempotent function of `interlink.pipeline` on
@@ -16,15 +16,13 @@ from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable
 
 from interlink import pipeline
 from interlink.dag_factory import BRONZE, FEED_MESSAGES, GOLD, VALIDATED, WAREHOUSE, asset_dag
+from interlink.settings import load_settings
 
-SAFETY_NET_CRON = "17 * * * *"
-"""feeds_ingest also runs hourly: it lands what a lost trigger event left waiting."""
+SAFETY_NET = CronTriggerTimetable(load_settings().airflow.ingest_safety_net_cron, timezone="UTC")
 
 feeds_ingest = asset_dag(
     "feeds_ingest",
-    schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable(SAFETY_NET_CRON, timezone="UTC"), assets=[FEED_MESSAGES]
-    ),
+    schedule=AssetOrTimeSchedule(timetable=SAFETY_NET, assets=[FEED_MESSAGES]),
     task_id="ingest_until_idle",
     step=pipeline.ingest_step,
     outlets=[BRONZE],

@@ -25,7 +25,11 @@ def main() -> None:
         os.environ.update(kafka_connection_env(s))
     except BrokerNotRunning as exc:
         print(f"no feed watcher: {exc}; feeds_ingest runs only on its safety-net cron")
-    os.environ.setdefault("AIRFLOW__API__PORT", "8080")
+    port = os.environ.setdefault("AIRFLOW__API__PORT", "8080")
+    # Task processes report to the API server's execution API, whose default URL assumes 8080.
+    os.environ.setdefault(
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL", f"http://localhost:{port}/execution/"
+    )
     airflow = shutil.which("airflow") or os.path.join(os.path.dirname(sys.executable), "airflow")
     os.execv(airflow, [airflow, "standalone"])
 
