@@ -132,7 +132,9 @@ def validate_feed_batches(
         )
         union = tagged if union is None else union.unionByName(tagged)
     assert union is not None
-    prepared = add_helper_columns(union, feed).cache()
+    # Computed once, and its plan cut: GX sends a dozen queries, and re-analysing a union of
+    # scans under the MRZ and helper expressions for each cost more than the queries themselves.
+    prepared = add_helper_columns(union, feed).localCheckpoint(eager=True)
     try:
         profiles, suspects = _profiles(prepared, feed)
         together, _ = run_checkpoint(
