@@ -76,10 +76,13 @@ vendor: env ## Fetch the pinned browser assets of the offline views again (npm p
 chromium: ## Install Debian's Chromium (needs root) for the headless-browser tests
 	@command -v chromium >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
-airflow: env ## Run `airflow standalone` with our DAG folder (UI on http://127.0.0.1:8080)
-	$(RUN) python -m interlink.airflow_standalone
+airflow: env ## Start `airflow standalone` on our DAGs in the background (UI on http://127.0.0.1:8080 only, sized to the cores)
+	$(RUN) interlink airflow start
+
+airflow-stop: ## Stop every process `make airflow` started
+	$(RUN) interlink airflow stop
 
 clean: ## Remove generated state (var/), keeping the environment
 	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help env kafka postgres demo test test-slow test-all test-fast lint format bench bench-small airflow clean
+.PHONY: help env kafka postgres demo test test-slow test-all test-fast lint format bench bench-small airflow airflow-stop clean

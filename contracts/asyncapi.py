@@ -106,7 +106,8 @@ def build_asyncapi() -> dict[str, Any]:
     messages["receipt"] = {
         "name": "receipt",
         "title": "Receipt",
-        "summary": "Accepted or rejected (with reason), one receipt per message read from a "
+        "summary": "Accepted, rejected (with reason) or duplicate (a message id already "
+        "accepted, not landed again), one receipt per message read from a "
         "feed topic; one Kafka message carries the receipts of consecutive messages of one "
         "feed topic partition.",
         "contentType": "application/json",

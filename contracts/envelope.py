@@ -31,6 +31,7 @@ from contracts.fields import (
     ShortText,
     Timestamp,
     normalise_country,
+    reject_control_characters,
 )
 from contracts.registry import FEEDS, LATEST_VERSION, PAYLOAD_MODELS
 
@@ -55,6 +56,7 @@ _NETWORK_RE = re.compile(r"^[A-Z][A-Z0-9_-]{3,31}$")
 def _recipient(value: Any) -> str:
     if not isinstance(value, str):
         raise PydanticCustomError("dissemination.type", "recipients are strings")
+    reject_control_characters(value)
     text = value.strip().upper()
     if len(text) <= 3:
         code = normalise_country(text, icao_extras=False)

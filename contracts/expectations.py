@@ -18,6 +18,7 @@ from typing import Any
 import great_expectations as gx
 from great_expectations.expectations.row_conditions import Column
 
+from contracts.bounds import INT64_MAX
 from contracts.case import OFFENCE_TYPES
 from contracts.common import DOC_TYPES, PERSON_ROLES, SEXES
 from contracts.envelope import (
@@ -75,6 +76,9 @@ DERIVED_COLUMNS: dict[str, str] = {
     "payload_consistent": "payload present for upserts and null for deletes",
     "handling_note_ok": "handling_code H3 carries a handling_note",
     "review_after_report": "review_by is on or after the reported_at date",
+    "text_printable": "no control character (contracts.bounds) in the payload's text or the "
+    "envelope's, besides tabs and line breaks in the payload (its JSON does not tell free text "
+    "from names; ingest refuses them per field) and the handling note",
 }
 """Boolean helper columns every feed gets (false = the rule is broken)."""
 MRZ_VALID_COLUMN = "mrz_valid"
@@ -163,7 +167,9 @@ def expectations_for(feed: str, *, country: str | None = None, batched: bool = F
         exp.ExpectColumnValuesToBeInSet(
             column="information_assessment", value_set=list(INFORMATION_ASSESSMENTS)
         ),
-        exp.ExpectColumnValuesToBeBetween(column="record_version", min_value=1),
+        exp.ExpectColumnValuesToBeBetween(
+            column="record_version", min_value=1, max_value=INT64_MAX
+        ),
         *(exp.ExpectColumnValuesToBeInSet(column=c, value_set=[True]) for c in DERIVED_COLUMNS),
     ]
     if country is not None:

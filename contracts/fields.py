@@ -19,6 +19,15 @@ import pycountry
 from pydantic import AfterValidator, BeforeValidator, Field, StrictInt
 from pydantic_core import PydanticCustomError
 
+from contracts.bounds import (
+    DATE_MAX,
+    DATE_MIN,
+    INT64_MAX,
+    TIMESTAMP_MAX,
+    TIMESTAMP_MIN,
+    control_character_at,
+)
+
 # ICAO Doc 9303 codes that are not ISO 3166-1 countries but do appear as nationalities and
 # issuing states: stateless person, refugees (1951 convention / other), unspecified nationality.
 ICAO_EXTRAS: frozenset[str] = frozenset({"XXA", "XXB", "XXC", "XXX"})
@@ -38,7 +47,20 @@ def _require_str(value: Any, rule: str) -> str:
         raise PydanticCustomError(
             rule, "must be a string, got {kind}", {"kind": type(value).__name__}
         )
+    reject_control_characters(value)
     return value
+
+
+def reject_control_characters(text: str, *, lines: bool = False) -> None:
+    # Checked on the text as sent, before any trimming: the payload lands in bronze as sent.
+    at = control_character_at(text, lines=lines)
+    if at is not None:
+        allowed = "" if lines else "; only free text (descriptions, notes) may hold line breaks"
+        raise PydanticCustomError(
+            "text.control_character",
+            "control character U+{code} at position {at}: send printable text{allowed}",
+            {"code": f"{ord(text[at]):04X}", "at": at, "allowed": allowed},
+        )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -109,12 +131,51 @@ def clean_text(value: Any) -> Any:
     return value
 
 
-ShortText = Annotated[str, BeforeValidator(clean_text), Field(min_length=1, max_length=200)]
-"""A name part, place, agency: trimmed, NFC, 1–200 characters."""
-LongText = Annotated[str, BeforeValidator(clean_text), Field(min_length=1, max_length=10_000)]
-"""Free text (description, modus operandi): trimmed, NFC, 1–10 000 characters."""
-Note = Annotated[str, BeforeValidator(clean_text), Field(min_length=1, max_length=1_000)]
-"""A handling note: trimmed, NFC, 1–1 000 characters."""
+def _line(value: Any) -> Any:
+    if isinstance(value, str):
+        reject_control_characters(value)
+    return clean_text(value)
+
+
+def _lines(value: Any) -> Any:
+    if isinstance(value, str):
+        reject_control_characters(value, lines=True)
+    return clean_text(value)
+
+
+def _printable(value: Any) -> Any:
+    if isinstance(value, str):
+        reject_control_characters(value)
+    return value
+
+
+# The exported schemas say it too, so a publisher's own JSON Schema validation agrees.
+_NO_CONTROLS = {"pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"}
+_NO_CONTROLS_BUT_LINES = {
+    "pattern": "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+}
+
+ShortText = Annotated[
+    str,
+    BeforeValidator(_line),
+    Field(min_length=1, max_length=200, json_schema_extra=_NO_CONTROLS),
+]
+"""A name part, place, agency: trimmed, NFC, 1–200 characters, no control characters."""
+LongText = Annotated[
+    str,
+    BeforeValidator(_lines),
+    Field(min_length=1, max_length=10_000, json_schema_extra=_NO_CONTROLS_BUT_LINES),
+]
+"""Free text (description, modus operandi): trimmed, NFC, 1–10 000 characters; tabs and line
+breaks are its only control characters."""
+Note = Annotated[
+    str,
+    BeforeValidator(_lines),
+    Field(min_length=1, max_length=1_000, json_schema_extra=_NO_CONTROLS_BUT_LINES),
+]
+"""A handling note: trimmed, NFC, 1–1 000 characters; tabs and line breaks allowed."""
+Printable = Annotated[str, BeforeValidator(_printable), Field(json_schema_extra=_NO_CONTROLS)]
+"""Text kept as sent (an MRZ line), without control characters."""
 
 _IDENTIFIER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$")
 
@@ -331,7 +392,17 @@ def _strict_date(value: Any) -> Any:
         raise PydanticCustomError("date.invalid", "no such calendar date") from None
 
 
-Date = Annotated[date, BeforeValidator(_strict_date)]
+def _date_in_range(value: date) -> date:
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise PydanticCustomError(
+            "date.range",
+            "dates lie between {low} and {high}",
+            {"low": DATE_MIN.isoformat(), "high": DATE_MAX.isoformat()},
+        )
+    return value
+
+
+Date = Annotated[date, BeforeValidator(_strict_date), AfterValidator(_date_in_range)]
 """A full calendar date sent as YYYY-MM-DD."""
 
 
@@ -341,7 +412,9 @@ def _past_date(value: date) -> date:
     return value
 
 
-PastDate = Annotated[date, BeforeValidator(_strict_date), AfterValidator(_past_date)]
+PastDate = Annotated[
+    date, BeforeValidator(_strict_date), AfterValidator(_date_in_range), AfterValidator(_past_date)
+]
 """A YYYY-MM-DD date that is not after today (UTC)."""
 
 
@@ -351,7 +424,7 @@ def _timestamp(value: Any) -> Any:
             raise PydanticCustomError(
                 "timestamp.timezone", "timestamps must carry a time zone (end with Z for UTC)"
             )
-        return value.astimezone(UTC)
+        return _timestamp_in_range(value)
     text = _require_str(value, "timestamp.format").strip()
     try:
         parsed = datetime.fromisoformat(text)
@@ -363,7 +436,21 @@ def _timestamp(value: Any) -> Any:
         raise PydanticCustomError(
             "timestamp.timezone", "timestamps must carry a time zone (end with Z for UTC)"
         )
-    return parsed.astimezone(UTC)
+    return _timestamp_in_range(parsed)
+
+
+def _timestamp_in_range(value: datetime) -> datetime:
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is in year 10000 in UTC
+        utc = None
+    if utc is None or not TIMESTAMP_MIN <= utc < TIMESTAMP_MAX:
+        raise PydanticCustomError(
+            "timestamp.range",
+            "timestamps lie between {low} and {high} (UTC)",
+            {"low": TIMESTAMP_MIN.isoformat(), "high": TIMESTAMP_MAX.isoformat()},
+        )
+    return utc
 
 
 Timestamp = Annotated[
@@ -372,5 +459,7 @@ Timestamp = Annotated[
     Field(description="ISO 8601 timestamp with a time zone; stored as UTC."),
 ]
 
-PositiveInt = Annotated[StrictInt, Field(ge=1)]
-NonNegativeInt = Annotated[StrictInt, Field(ge=0)]
+PositiveInt = Annotated[StrictInt, Field(ge=1, le=INT64_MAX)]
+"""1 .. 2**63 - 1: every integer lands in a 64-bit column."""
+NonNegativeInt = Annotated[StrictInt, Field(ge=0, le=INT64_MAX)]
+"""0 .. 2**63 - 1."""

@@ -90,6 +90,8 @@ def _jsonl(text: str) -> Iterator[tuple[int, Any]]:
             yield number, json.loads(line)
         except json.JSONDecodeError as exc:
             yield number, _decode_failure(f"not JSON: {exc.msg} at column {exc.colno}")
+        except ValueError as exc:  # an integer of thousands of digits
+            yield number, _decode_failure(f"not a JSON number we read: {exc}")
 
 
 def _json(text: str) -> Iterator[tuple[int, Any]]:
@@ -100,6 +102,8 @@ def _json(text: str) -> Iterator[tuple[int, Any]]:
             yield text.count("\n", 0, start) + 1, json.loads(text)
         except json.JSONDecodeError as exc:
             yield exc.lineno, _decode_failure(f"not JSON: {exc.msg} at column {exc.colno}")
+        except ValueError as exc:  # an integer of thousands of digits
+            yield 1, _decode_failure(f"not a JSON number we read: {exc}")
         return
     if text[start : start + 1] != "[":
         raise FileFormatError("a .json file holds one object or an array of objects")
@@ -117,6 +121,9 @@ def _json(text: str) -> Iterator[tuple[int, Any]]:
         except json.JSONDecodeError as exc:
             # Past a syntax error the array's structure is unknown: report it and stop.
             yield line, _decode_failure(f"not JSON: {exc.msg} at line {exc.lineno}")
+            return
+        except ValueError as exc:  # an integer of thousands of digits
+            yield line, _decode_failure(f"not a JSON number we read: {exc}")
             return
         yield line, value
 
@@ -160,7 +167,9 @@ def _cell_value(cell: str, node: dict[str, Any] | None) -> Any:
 
 
 def _scalar(text: str, kind: Any) -> Any:
-    if kind == "integer" and _INT_RE.fullmatch(text):
+    # Longer digit strings stay text, refused by the contract as such (and Python would refuse
+    # to convert thousands of digits anyway).
+    if kind == "integer" and _INT_RE.fullmatch(text) and len(text) <= 20:
         return int(text)
     if kind == "number":
         try:

@@ -35,7 +35,21 @@ SILVER = "silver"
 GOLD = "gold"
 """Curated tables: `gold/<table>/`."""
 STATE = "state"
-"""What the resolution keeps between runs (the model, entity ids)."""
+"""What the resolution keeps between runs (the model, entity ids), and the ingest's index of the
+message ids it landed (`seen_index_path`)."""
+TOMBSTONES = "tombstones"
+"""What was erased and must never land again: one Parquet file per erasure run,
+`tombstones/country=<ISO3>/<stamp>.parquet`, rows of `TOMBSTONE_SCHEMA`. Never purged: it holds
+keys and versions only, no personal data."""
+REPORTS = "reports"
+"""Run reports, GX results and Data Docs, validation markers, retention notices."""
+QUALITY_REPORTS = f"{REPORTS}/quality"
+"""Great Expectations: `results/<batch>.json`, `validated/<bronze file stem>.json` markers (naming
+each file's batch), the GX stores and the Data Docs."""
+AUDIT = "audit"
+"""Who did what to the lake and why (quality releases, key revocations, erasures):
+`audit/<action>/<day>/<stamp>-<id>.json`, one `AUDIT_FIELDS` object per file (a file per event,
+so two operators never overwrite each other's rows, on S3 too). Never purged."""
 
 
 # -- bronze partitions and file names ----------------------------------------------------------
@@ -82,6 +96,17 @@ def quarantine_path(bronze_rel: str) -> str:
     """Where a bronze file goes when its batch fails validation: the same relative name under
     quarantine/, so the delete index and retention find it the way they find bronze."""
     return f"{QUARANTINE}/" + bronze_rel.removeprefix(f"{BRONZE}/")
+
+
+def validation_marker(bronze_rel: str) -> str:
+    """The marker of a bronze (or quarantined) file: its batch id and outcome, JSON."""
+    stem = PurePosixPath(bronze_rel).name.removesuffix(".parquet")
+    return f"{QUALITY_REPORTS}/validated/{stem}.json"
+
+
+def bronze_path_of(quarantined_rel: str) -> str:
+    """The bronze path a quarantined file came from (and goes back to when released)."""
+    return f"{BRONZE}/" + quarantined_rel.removeprefix(f"{QUARANTINE}/")
 
 
 # -- the bronze schema --------------------------------------------------------------------------
@@ -171,3 +196,84 @@ BRONZE_ENVELOPE_COLUMNS: tuple[str, ...] = tuple(f.name for f in _envelope_field
 
 BRONZE_SCHEMA = pa.schema([*KAFKA_COLUMNS, *_envelope_fields(), RAW_COLUMN])
 """Bronze columns, as docs/wire-format.md lists them: Kafka coordinates, the envelope, raw."""
+
+
+# -- the ingest's memory of message ids -------------------------------------------------------
+def seen_index_path(feed: str, country: str) -> str:
+    """The compacted index of the message ids landed for one (feed, country), under state/:
+    `SEEN_INDEX_SCHEMA` rows, with the bronze file names it covers in its Parquet metadata
+    (`SEEN_INDEX_FILES_KEY`), so a restart reads it and only the files landed since."""
+    return f"{STATE}/ingest/seen/feed={feed}/country={country}.parquet"
+
+
+SEEN_INDEX_SCHEMA = pa.schema(
+    [
+        pa.field("message_id", pa.string()),
+        pa.field("record_id", pa.string()),
+        pa.field("partition", pa.int32(), nullable=False),
+        pa.field("offset", pa.int64(), nullable=False),
+    ]
+)
+"""One row per first sighting: of a message id (a later sighting is a replay), and of a record
+id (a delete must name a record seen before it); one row serves both when they coincide."""
+
+SEEN_INDEX_FILES_KEY = b"interlink.covers"
+"""Parquet metadata key: JSON list of the bronze file names (zone left out) the index covers."""
+
+
+def zone_relative(rel: str) -> str:
+    """A bronze or quarantine path without its zone: the name a file keeps across both."""
+    return rel.split("/", 1)[1] if "/" in rel else rel
+
+
+# -- tombstones -------------------------------------------------------------------------------
+TOMBSTONE_SCHEMA = pa.schema(
+    [
+        pa.field("source_country", pa.string(), nullable=False),
+        pa.field("feed", pa.string(), nullable=False),
+        pa.field("record_id", pa.string(), nullable=False),
+        pa.field("record_version", pa.int64(), nullable=False),
+        pa.field("action", pa.string(), nullable=False),
+        pa.field("erased_at", pa.timestamp("us", tz="UTC"), nullable=False),
+    ]
+)
+"""An erased record: every version up to `record_version` stays out of every zone and warehouse
+(a later version, such as a source extending `review_by`, may land). `action` is the warehouse's
+(`source_delete`, `retention_purge`)."""
+
+
+def tombstone_dir(country: str | None = None) -> str:
+    """`tombstones/` or one country's `tombstones/country=<ISO3>`."""
+    return TOMBSTONES if country is None else f"{TOMBSTONES}/country={country}"
+
+
+def tombstone_name(country: str, stamp: str) -> str:
+    """One erasure run's tombstones of one country (`stamp`: UTC, sortable, unique per run)."""
+    return f"{tombstone_dir(country)}/{stamp}.parquet"
+
+
+# -- audit ----------------------------------------------------------------------------------------
+AUDIT_FIELDS: tuple[str, ...] = (
+    "audit_id",
+    "action",
+    "at",
+    "actor",
+    "reason",
+    "source_country",
+    "feed",
+    "record_id",
+    "record_version",
+    "details",
+)
+"""An audit row in the lake, as JSON: `actor` is the operating-system user who ran the command,
+`details` an object of what was touched (files, key ids, batch ids)."""
+
+AUDIT_ACTIONS = ("quality_release", "key_revoke", "lake_erasure")
+"""What the lake's audit zone records (the warehouse's `interlink.audit_log` records its own)."""
+
+
+def audit_name(action: str, day: str, stamp: str, audit_id: str) -> str:
+    """`audit/<action>/<day>/<stamp>-<id>.json`."""
+    if action not in AUDIT_ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}: declare it in AUDIT_ACTIONS")
+    return f"{AUDIT}/{action}/{day}/{stamp}-{audit_id}.json"

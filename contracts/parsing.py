@@ -91,6 +91,11 @@ def _no_constants(name: str) -> Any:
     )
 
 
+def one_line_of(exc: Exception, limit: int = 200) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _too_deep(node: Any, level: int = 1) -> bool:
     # Recursion stops at MAX_DEPTH + 1 so it cannot overflow the stack, and only containers are
     # visited (leaves cannot add depth); exact type checks suffice because json.loads makes only
@@ -136,6 +141,14 @@ def decode(value: Any) -> dict[str, Any]:
         raise DecodeError(
             f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
             error_class="decode.json",
+        ) from None
+    except DecodeError:
+        raise  # from the hooks: a duplicate key or a constant
+    except ValueError as exc:
+        # Python refuses to convert integers of more than 4,300 digits (a CPU attack otherwise).
+        raise DecodeError(
+            f"a number is too long to read ({one_line_of(exc)}): integers are 64-bit",
+            error_class="decode.number",
         ) from None
     if not isinstance(data, dict):
         raise DecodeError(

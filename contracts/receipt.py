@@ -16,11 +16,14 @@ from pydantic import Field
 from contracts.common import ContractModel
 from contracts.fields import Identifier, MemberCountry, NonNegativeInt, Timestamp
 
-ReceiptStatus = Literal["accepted", "rejected"]
+ReceiptStatus = Literal["accepted", "rejected", "duplicate"]
+"""`duplicate`: a message id already landed (the same message sent again); it is not landed twice,
+and its reason names where the first copy was read."""
 
 
 class Receipt(ContractModel):
-    """What happened to one message: accepted into the lake, or rejected with its reason.
+    """What happened to one message: accepted into the lake, rejected with its reason, or a
+    duplicate of a message already accepted.
 
     `message_id` and the record fields are null when the message could not be decoded far enough
     to read them; `topic`/`partition`/`offset` always locate the original.

@@ -15,6 +15,7 @@ from contracts.fields import (
     Identifier,
     PartialDate,
     PastDate,
+    Printable,
     normalise_country,
 )
 from contracts.mrz import parse_mrz
@@ -55,7 +56,7 @@ class TravelDocumentV1(ContractModel):
     status: DocumentStatus
     status_date: PastDate
     holder: Holder | None = None
-    mrz: list[str] | None = Field(
+    mrz: list[Printable] | None = Field(
         default=None,
         min_length=2,
         max_length=3,

@@ -15,7 +15,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from infra.errors import BrokerNotReady, BrokerNotRunning, ServiceError
 from infra.process import (
@@ -47,8 +47,11 @@ def tansu_binary() -> Path:
     return binary
 
 
-def metadata_answers(bootstrap: str, timeout: float = 2.0) -> bool:
-    """True when the broker answers a metadata request (the readiness test for a Kafka broker)."""
+def metadata_answers(
+    bootstrap: str, timeout: float = 2.0, *, client_options: dict[str, Any] | None = None
+) -> bool:
+    """True when the broker answers a metadata request (the readiness test for a Kafka broker);
+    `client_options` are the deployment's security settings (SASL, TLS) for a secured cluster."""
     from kafka import KafkaAdminClient
     from kafka.errors import KafkaError
 
@@ -61,6 +64,7 @@ def metadata_answers(bootstrap: str, timeout: float = 2.0) -> bool:
             bootstrap_servers=bootstrap,
             request_timeout_ms=int(timeout * 1000),
             client_id="interlink-probe",
+            **(client_options or {}),
         )
     except (KafkaError, OSError, ValueError):
         return False

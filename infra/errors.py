@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from contracts.errors import InterlinkError
+
+# `scheme://user:secret@host` and libpq's `password=secret` (in a URL's query or a conninfo).
+_USERINFO = re.compile(r"(://[^:/@\s]+):[^@\s]*@")
+_PASSWORD_PARAM = re.compile(r"(?i)\b(password|sslpassword)=(?:'[^']*'|[^&\s]*)")
+
+
+def redact(text: str) -> str:
+    """text with every password in a URL or conninfo in it replaced by ***: for anything we
+    print or log (doctor, errors, settings' repr)."""
+    return _PASSWORD_PARAM.sub(r"\1=***", _USERINFO.sub(r"\1:***@", text))
 
 
 class ServiceError(InterlinkError, RuntimeError):

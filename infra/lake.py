@@ -10,6 +10,7 @@ cluster reads `s3a://` directly, see docs/operations.md).
 from __future__ import annotations
 
 import io
+import logging
 import os
 import shutil
 import tempfile
@@ -28,6 +29,47 @@ from contracts.errors import InterlinkError
 
 class LakeError(InterlinkError, RuntimeError):
     """A lake path could not be read or written."""
+
+
+# The lake holds personal data: only the user running Interlink may read it, whatever the umask
+# (issue 16 found a whole lake world-readable under the usual 022). Modes are set explicitly
+# after creation, since the umask may only ever remove bits from what is asked.
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+
+log = logging.getLogger("infra.lake")
+
+
+def make_private_dirs(path: Path) -> None:
+    """Create path and its missing parents, each mode 0700; existing ones are left as they are."""
+    missing = []
+    p = path
+    while not p.exists():
+        missing.append(p)
+        p = p.parent
+    for d in reversed(missing):
+        try:
+            os.mkdir(d, PRIVATE_DIR)
+        except FileExistsError:
+            continue  # another writer made it first
+        os.chmod(d, PRIVATE_DIR)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a new file of mode 0600 (path must not exist: callers write a temporary name)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    with os.fdopen(fd, "wb") as f:
+        os.fchmod(f.fileno(), PRIVATE_FILE)
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def make_private_tree(root: Path) -> None:
+    """Directories 0700 and files 0600 under root (a tree copied in from elsewhere)."""
+    os.chmod(root, PRIVATE_DIR)
+    for p in root.rglob("*"):
+        os.chmod(p, PRIVATE_DIR if p.is_dir() else PRIVATE_FILE)
 
 
 @dataclass(frozen=True)
@@ -50,6 +92,7 @@ class Lake:
     def __post_init__(self) -> None:
         self.root = self.root.rstrip("/") if self.root != "/" else self.root
         self._client: Any = None
+        self._root_checked = False
         if not self.is_s3:
             self.root = str(Path(self.root).expanduser().resolve())
 
@@ -98,12 +141,10 @@ class Lake:
             self.s3.put_object(Bucket=self.bucket, Key=self.key(rel), Body=data)
             return self.uri(rel)
         target = self.path(rel)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._private_root()
+        make_private_dirs(target.parent)
         tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        write_private(tmp, data)
         os.replace(tmp, target)
         # The rename itself must survive a crash before offsets are committed: fsync the folder.
         dir_fd = os.open(target.parent, os.O_RDONLY)
@@ -112,6 +153,19 @@ class Lake:
         finally:
             os.close(dir_fd)
         return str(target)
+
+    def _private_root(self) -> None:
+        """The root is the lake's one door: 0700 whatever else (Spark's own files under it
+        take Hadoop's umask) or whoever made it."""
+        if self._root_checked:
+            return
+        root = Path(self.root)
+        make_private_dirs(root)
+        mode = root.stat().st_mode & 0o777
+        if mode != PRIVATE_DIR:
+            log.warning("lake root %s was mode %o: made 0700 (the lake is private)", root, mode)
+            os.chmod(root, PRIVATE_DIR)
+        self._root_checked = True
 
     def read_bytes(self, rel: str) -> bytes:
         if self.is_s3:
@@ -191,14 +245,18 @@ class Lake:
         if not self.is_s3:
             return self.path(prefix)
         cache = Path(self.cache_dir or tempfile.gettempdir()) / "interlink-lake-cache"
+        # A copy of the lake is as private as the lake (the default cache is under /tmp).
+        make_private_dirs(cache)
+        os.chmod(cache, PRIVATE_DIR)
         target = cache / self.bucket / self.key(prefix)
         if target.exists():
             shutil.rmtree(target)
-        target.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(target)
         for rel in self.list(prefix):
             local = cache / self.bucket / self.key(rel)
-            local.parent.mkdir(parents=True, exist_ok=True)
-            local.write_bytes(self.read_bytes(rel))
+            make_private_dirs(local.parent)
+            local.unlink(missing_ok=True)
+            write_private(local, self.read_bytes(rel))
         return target
 
     def upload_dir(self, local_dir: Path, prefix: str) -> None:
@@ -209,7 +267,10 @@ class Lake:
                 return
             if target.exists():
                 shutil.rmtree(target)
+            self._private_root()
+            make_private_dirs(target.parent)
             shutil.copytree(local_dir, target)
+            make_private_tree(target)
             return
         self.delete_prefix(prefix)
         for p in sorted(local_dir.rglob("*")):

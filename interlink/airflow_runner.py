@@ -13,6 +13,7 @@ import io
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +31,28 @@ class DagRunFailed(InterlinkError, RuntimeError):
     """A DAG run ended in a state other than success."""
 
 
+def airflow_env(
+    airflow_home: str | Path, base: Mapping[str, str], *, quiet: bool = True
+) -> dict[str, str]:
+    """`base` with Airflow pointed at our DAG folder and a private home (SQLite metadata unless
+    the environment names another database)."""
+    home = Path(airflow_home).resolve()
+    env = dict(base)
+    env["AIRFLOW_HOME"] = str(home)
+    env["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS_FOLDER)
+    env["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+    env.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home / 'airflow.db'}")
+    env.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
+    if quiet:
+        env.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+    return env
+
+
 def configure_airflow_env(airflow_home: str | Path, *, quiet: bool = True) -> Path:
     """Point Airflow at our DAG folder and a private home; must run before importing airflow."""
     home = Path(airflow_home).resolve()
     home.mkdir(parents=True, exist_ok=True)
-    os.environ["AIRFLOW_HOME"] = str(home)
-    os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS_FOLDER)
-    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
-    os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home / 'airflow.db'}")
-    os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
-    if quiet:
-        os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+    os.environ.update(airflow_env(home, os.environ, quiet=quiet))
     return home
 
 
@@ -78,26 +90,47 @@ def run_dag(
 ) -> dict[str, Any]:
     """Run one DAG with dag.test(); return {task_id: xcom return value}; raise when it fails.
 
-    Airflow's task logs go to log_file (the terminal gets only our summary); the path is in
-    the error when a run fails.
+    Airflow's task logs go to log_file; the terminal (stderr) gets a progress line as each task
+    starts and ends (`interlink.progress`). A failed run names the task that failed and its
+    error line, and the log file.
     """
     configure_airflow_env(airflow_home)
     ensure_metadata_db()
+    from interlink.progress import ProgressPrinter, listening  # imports airflow: after the env
+
     dag = load_dag(dag_id)
     log_file = log_file or Path(os.environ["AIRFLOW_HOME"]) / "logs" / f"{dag_id}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_file, "a") as sink, _redirect(sink):
+    # The terminal as it is before the redirect below sends fds 1 and 2 to the log file.
+    sys.stderr.flush()
+    with (
+        open(log_file, "a") as sink,
+        os.fdopen(os.dup(2), "w", buffering=1) as terminal,
+        listening(ProgressPrinter(terminal)) as listener,
+        _redirect(sink),
+    ):
         dag_run = dag.test(run_conf=conf or None)
     state = str(getattr(dag_run, "state", "unknown"))
     if not state.endswith("success"):
-        failed = [
-            ti.task_id for ti in dag_run.get_task_instances() if str(ti.state).endswith("failed")
-        ]
-        raise DagRunFailed(
-            f"DAG {dag_id} ended {state} (failed tasks: {', '.join(failed) or '?'}); "
-            f"task logs: {log_file}"
-        )
+        raise run_failure(dag_id, dag_run, listener.errors, log_file)
     return _xcoms(dag_run)
+
+
+def run_failure(dag_id: str, dag_run: Any, errors: dict[str, str], log_file: Path) -> DagRunFailed:
+    """The error of a failed run: each task that failed with its error line; the tasks Airflow
+    did not run because of it (`upstream_failed`) only in the hint, as consequences."""
+    states = {ti.task_id: ti.state for ti in sorted(dag_run.get_task_instances(), key=_id)}
+    failed = [t for t, st in states.items() if st == "failed"]
+    not_run = [t for t, st in states.items() if st == "upstream_failed"]
+    what = "; ".join(f"task {t} failed: {errors.get(t, 'no error recorded')}" for t in failed)
+    hint = f"task logs: {log_file}"
+    if not_run:
+        hint = f"not run because of it: {', '.join(not_run)}; {hint}"
+    return DagRunFailed(f"DAG {dag_id}: {what or 'no task failed, yet the run did'}", hint=hint)
+
+
+def _id(ti: Any) -> str:
+    return str(ti.task_id)
 
 
 def _xcoms(dag_run: Any) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from typing import Annotated
 
 import typer
 
-from infra.errors import ServiceError
 from interlink.cli_errors import USER_ERRORS, guard, user_message
 from interlink.settings import load_settings
 
@@ -91,7 +90,7 @@ def broker_status() -> None:
 
     s = load_settings()
     if s.broker.bootstrap_servers:
-        ok = metadata_answers(s.broker.bootstrap_servers)
+        ok = metadata_answers(s.broker.bootstrap_servers, client_options=s.broker.client_options())
         typer.echo(
             f"cluster {s.broker.bootstrap_servers}: {'answering' if ok else 'NOT answering'}"
         )
@@ -108,49 +107,24 @@ def broker_status() -> None:
     raise typer.Exit(0 if ok else 1)
 
 
-@app.command("doctor")
-def doctor() -> None:
-    """Check Java, the broker, the lake and the warehouse; one line each (exit 1 if any fails)."""
-    from infra.broker import metadata_answers, resolve_bootstrap
-    from interlink.spark import find_java
+@app.command("preflight")
+def preflight_command() -> None:
+    """Check the broker, lake, warehouse and Spark (Java) as a run would; one line each, exit 1
+    if any fails. `interlink run` and `interlink demo` run the same checks first."""
+    from infra.errors import redact
+    from interlink.preflight import run_checks
 
-    s = load_settings()
-    failures = 0
+    results = run_checks(load_settings())
+    for r in results:
+        # Whatever a check said, a URL in it keeps its password out of the output.
+        line = f"ok    {r.name}: {r.detail}" if r.ok else f"FAIL  {r.name}: {r.error}"
+        typer.echo(redact(line))
+    raise typer.Exit(0 if all(r.ok for r in results) else 1)
 
-    def report(name: str, check) -> None:  # type: ignore[no-untyped-def]
-        nonlocal failures
-        try:
-            detail = check()
-            typer.echo(f"ok    {name}: {detail}")
-        except Exception as exc:
-            failures += 1
-            typer.echo(f"FAIL  {name}: {exc}")
 
-    def broker() -> str:
-        bootstrap = resolve_bootstrap(s.broker.bootstrap_servers, s.state_dir)
-        if not metadata_answers(bootstrap):
-            raise ServiceError(f"{bootstrap} does not answer metadata requests")
-        return bootstrap
-
-    def lake() -> str:
-        from interlink.pipeline import lake_of
-
-        lk = lake_of(s)
-        lk.write_bytes(".doctor", b"ok")
-        lk.delete(".doctor")
-        return lk.root
-
-    def warehouse() -> str:
-        from infra.warehouse import check_connection
-
-        check_connection(s.warehouse.url)
-        return s.warehouse.url
-
-    report("java", find_java)
-    report("broker", broker)
-    report("lake", lake)
-    report("warehouse", warehouse)
-    raise typer.Exit(1 if failures else 0)
+app.command("doctor", hidden=True, help="The former name of `interlink preflight`.")(
+    preflight_command
+)
 
 
 # -- pipeline -------------------------------------------------------------------------------
@@ -163,10 +137,13 @@ def run(
         bool, typer.Option("--json", help="Print the step results as JSON.")
     ] = False,
 ) -> None:
-    """Run the whole pipeline once (the interlink_pipeline DAG, in-process with dag.test())."""
+    """Run the whole pipeline once (the interlink_pipeline DAG, in-process with dag.test()),
+    after a preflight of the broker, lake, warehouse and Spark; progress goes to stderr."""
     from interlink.airflow_runner import run_dag
+    from interlink.preflight import preflight, summary_line
 
     s = load_settings()
+    typer.echo(summary_line(preflight(s)), err=True)
     results = run_dag("interlink_pipeline", airflow_home=s.airflow.home, conf={"full": full})
     if as_json:
         typer.echo(json.dumps(results, indent=2, default=str))
@@ -192,6 +169,8 @@ _mount("interlink.cli_streams", flatten=True)
 _mount("interlink.cli_transforms", flatten=True)
 _mount("interlink.cli_simulate", flatten=True)
 _mount("interlink.cli_warehouse", name="warehouse")
+_mount("interlink.cli_quality", name="quality")
+_mount("interlink.cli_airflow", name="airflow")
 
 
 guard(app)

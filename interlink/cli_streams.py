@@ -1,4 +1,4 @@
-"""Streams commands: `publish`, `ingest`, `keys create|register|list`, `receipts`,
+"""Streams commands: `publish`, `ingest`, `keys create|register|list|revoke`, `receipts`,
 `dlq list|replay`.
 
 Mounted at the top level of `interlink`. Settings give the broker, the lake and the key locations;
@@ -264,21 +264,60 @@ def keys_register(
     s = load_settings()
     lake = _lake(s)
     registry = KeyRegistry.load_from_lake(lake, s.keys.registry)
-    registry.add_public_key_file(_iso3(country), public_key)
-    typer.echo(f"registered {_iso3(country)} in {registry.save_to_lake(lake, s.keys.registry)}")
+    kid = registry.add_public_key_file(_iso3(country), public_key)
+    where = registry.save_to_lake(lake, s.keys.registry)
+    typer.echo(f"registered {_iso3(country)} key {kid} in {where}")
 
 
 @keys_app.command("list")
 @_kafka_errors
 def keys_list() -> None:
-    """Countries whose public keys the ingest trusts."""
+    """Countries whose public keys the ingest trusts, with each key's id (and revoked keys)."""
     from streams.keys import KeyRegistry
 
     s = load_settings()
     lake = _lake(s)
     registry = KeyRegistry.load_from_lake(lake, s.keys.registry)
     for code in registry.countries:
-        typer.echo(code)
+        typer.echo(f"{code} {registry.key_id(code)}")
+    for code in registry.revoked_countries:
+        for entry in registry.revoked(code):
+            typer.echo(
+                f"{code} {entry['key_id']} revoked {entry['revoked_at']}: {entry.get('reason', '')}"
+            )
+
+
+@keys_app.command("revoke")
+@_kafka_errors
+def keys_revoke(
+    country: Annotated[str, typer.Argument(help="Country (ISO3 or alpha-2).")],
+    key_id: Annotated[str, typer.Argument(help="The key id `interlink keys list` shows.")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit row).")],
+) -> None:
+    """Stop trusting a country's key: its messages go to the DLQ as signature.revoked_key."""
+    from infra.audit import write_audit
+    from streams.errors import StreamsError
+    from streams.keys import KeyRegistry
+
+    if not reason.strip():
+        raise StreamsError("--reason is empty: say why the key is revoked (it is audited)")
+    s = load_settings()
+    lake = _lake(s)
+    code = _iso3(country)
+    registry = KeyRegistry.load_from_lake(lake, s.keys.registry)
+    entry = registry.revoke(code, key_id, reason)
+    registry.save_to_lake(lake, s.keys.registry)
+    write_audit(
+        lake,
+        "key_revoke",
+        reason,
+        source_country=code,
+        details={"key_id": entry["key_id"], "key": entry["key"], "registry": s.keys.registry},
+    )
+    typer.echo(
+        f"revoked {code} key {entry['key_id']}: nothing {code} signs lands until it registers "
+        "a new key (`interlink keys register`)"
+    )
 
 
 # -- receipts -----------------------------------------------------------------------------------
@@ -286,7 +325,7 @@ def keys_list() -> None:
 @_kafka_errors
 def receipts(
     country: Annotated[str, typer.Option(help="Your country (ISO3 or alpha-2).")],
-    status: Annotated[str | None, typer.Option(help="accepted | rejected.")] = None,
+    status: Annotated[str | None, typer.Option(help="accepted | rejected | duplicate.")] = None,
     bootstrap: Annotated[str | None, typer.Option(help="Kafka bootstrap servers.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:

@@ -94,7 +94,14 @@ def load_cmd(
     for name, rows in d["tables"].items():
         m = d["moved"].get(name)
         moved = f"+{m['inserted']} ~{m['updated']} -{m['deleted']}" if m else "skipped"
+        if d["rejected"].get(name):
+            moved += f" !{d['rejected'][name]} rejected"
         typer.echo(f"  {name:<20} {rows:>8} rows  {moved}")
+    if d["rejected"]:
+        typer.echo(
+            f"rows the warehouse cannot store, set aside in interlink.rejected_rows: "
+            f"{sum(d['rejected'].values())} (the rest loaded; their sources must resend them)"
+        )
     if d["source_deletes"]:
         typer.echo(f"source deletions applied and audited: {d['source_deletes']}")
     for name, notes in d["notes"].items():

@@ -16,6 +16,7 @@ from typing import Any
 
 import typer
 
+from infra.errors import redact
 from interlink.settings import Settings
 
 DEMO_HOME = Path("var/demo")
@@ -106,6 +107,7 @@ def publish_bad_messages(bootstrap: str) -> int:
 def run_demo(*, seed: int = 7, persons: int = 120) -> dict[str, Any]:
     from infra.broker import EmbeddedBroker
     from interlink.airflow_runner import run_dag
+    from interlink.preflight import preflight, summary_line
     from streams.simulate import write_feeds
 
     t0 = time.perf_counter()
@@ -125,6 +127,7 @@ def run_demo(*, seed: int = 7, persons: int = 120) -> dict[str, Any]:
         published = publish_world(s, bootstrap, feeds_dir)
         publish_bad_messages(bootstrap)
         typer.echo(f"published {sum(published['sent'].values())} messages (+2 malformed ones)")
+        typer.echo(summary_line(preflight(s)))
         results = run_dag("interlink_pipeline", airflow_home=s.airflow.home, conf={"full": False})
     finally:
         broker.stop()
@@ -173,7 +176,7 @@ def print_summary(
     ):
         if key in gold:
             typer.echo(f"{key.replace('_', ' ')}: {gold[key]}")
-    typer.echo(f"warehouse: {s.warehouse.url}")
+    typer.echo(f"warehouse: {redact(s.warehouse.url)}")
     if load:
         tables = load.get("tables") or {}
         if tables:

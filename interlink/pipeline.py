@@ -112,22 +112,24 @@ def spark_session(settings: Settings | None = None):  # type: ignore[no-untyped-
 @_timed_step
 def resolve_step(settings: Settings | None = None, *, full: bool = False) -> dict[str, Any]:
     """Silver (latest versions, deletions applied, standardized), then gold (entities, links…)."""
+    from interlink.progress import phase_progress
     from transforms.jobs import build_gold, build_silver
 
     s = _settings(settings)
+    progress = phase_progress("resolve")
     lake = lake_of(s)
     spark = spark_session(s)
     if lake.is_s3:
         # Spark here has no hadoop-aws jars: work on a local mirror and publish the outputs back.
         work = Lake(str(lake.local_mirror("")))
         silver = build_silver(spark, work.root)
-        gold = build_gold(spark, work.root, full=full, config=s.resolution)
+        gold = build_gold(spark, work.root, full=full, config=s.resolution, progress=progress)
         for prefix in (SILVER, GOLD, STATE):
             if work.path(prefix).exists():
                 lake.upload_dir(work.path(prefix), prefix)
     else:
         silver = build_silver(spark, lake.root)
-        gold = build_gold(spark, lake.root, full=full, config=s.resolution)
+        gold = build_gold(spark, lake.root, full=full, config=s.resolution, progress=progress)
     return {"silver": silver, "gold": gold}
 
 

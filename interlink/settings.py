@@ -77,7 +77,16 @@ class LakeSettings(BaseModel):
 
 class WarehouseSettings(BaseModel):
     url: str = f"duckdb:///{DEFAULT_HOME / 'warehouse.duckdb'}"
-    """`duckdb:///path/file.duckdb` (embedded default) or `postgresql://user@host:5432/db`."""
+    """`duckdb:///path/file.duckdb` (embedded default) or `postgresql://user@host:5432/db`. A
+    password in it (`user:secret@`, `?password=`) is never printed: the repr and every message
+    show `***` (better still, leave it out and use ~/.pgpass or PGPASSWORD)."""
+
+    def __repr_args__(self) -> Any:
+        # A libpq URL may carry the password: never let it reach a log line or a traceback.
+        from infra.errors import redact
+
+        for name, value in super().__repr_args__():
+            yield name, redact(value) if name == "url" and isinstance(value, str) else value
 
 
 class SparkSettings(BaseModel):
@@ -118,6 +127,11 @@ class AirflowSettings(BaseModel):
     ingest_safety_net_cron: str = "17 * * * *"
     """When feeds_ingest also runs without a feed message (UTC cron): the safety net that lands
     what a lost trigger event left waiting (docs/operations.md)."""
+    host: str = "127.0.0.1"
+    """Address the UI of `make airflow` listens on: loopback, so the UI is not on the network
+    (a production UI sits behind a TLS proxy instead, docs/deployment.md)."""
+    port: int = 8080
+    """Port of the UI of `make airflow`."""
 
 
 class ReportSettings(BaseModel):

@@ -74,6 +74,9 @@ def build_session(
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.host", "127.0.0.1")
+        # What Spark writes into a local lake is private like the rest of it (infra/lake.py):
+        # Hadoop creates files and folders with this umask, not the process's.
+        .config("spark.hadoop.fs.permissions.umask-mode", "077")
     )
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")

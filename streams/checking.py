@@ -38,7 +38,9 @@ from contracts import (
     split_signed,
     validate_envelope,
 )
+from contracts.bounds import kafka_timestamp_problem
 from contracts.lake import BRONZE_ENVELOPE_COLUMNS
+from contracts.reasons import UNEXPECTED, documented
 from streams.errors import UnknownTopic
 from streams.keys import KeyRegistry
 from streams.topics import parse_feed_topic
@@ -57,6 +59,9 @@ class Rejected(Exception):
     def __init__(self, error_class: str, reason: str) -> None:
         super().__init__(reason)
         self.error_class = error_class
+
+
+_REJECTED_CLASS = f"{Rejected.__module__}.{Rejected.__name__}"
 
 
 class Verdict(NamedTuple):
@@ -128,6 +133,7 @@ class Checker:
         if not isinstance(signature, str):
             raise Rejected("signature.invalid", "signature must be a base64 string")
         if country not in self.registry:
+            self._revoked(country, canonical_bytes(data) if signed is None else signed, signature)
             raise Rejected(
                 "signature.unknown_key",
                 f"no public key registered for {country}: add it with `interlink keys register`",
@@ -135,6 +141,7 @@ class Checker:
         if signed is None:
             signed = canonical_bytes(data)
         if not self.registry.verify(country, signed, signature):
+            self._revoked(country, signed, signature)
             signer = self.registry.signer_of(signed, signature)
             if signer is not None:
                 raise Rejected(
@@ -158,6 +165,16 @@ class Checker:
             )
         return envelope, data
 
+    def _revoked(self, country: str, signed: bytes, signature: str) -> None:
+        """Reject a message signed with one of the country's revoked keys as such."""
+        kid = self.registry.revoked_signer(country, signed, signature)
+        if kid is not None:
+            raise Rejected(
+                "signature.revoked_key",
+                f"signed with {country}'s key {kid}, revoked by the operator: sign with the "
+                "country's new key and resend",
+            )
+
     def verdict(self, topic: str, value: bytes | None) -> Verdict:
         try:
             envelope, data = self.check(topic, value)
@@ -167,8 +184,7 @@ class Checker:
             # A bug met on some input must neither stop the ingest nor lose the message: it
             # waits in the DLQ, with the error, for a fix and a replay.
             log.exception("unexpected error checking a message of %s", topic)
-            error = Rejected(f"internal.{type(exc).__name__}", f"unexpected error: {exc!r}")
-            return _rejection(error, value)
+            return _rejection(exc, value)
         return Verdict(columns(envelope, data))
 
     def verdicts(self, topic: str, values: Sequence[bytes | None]) -> list[Verdict]:
@@ -176,13 +192,30 @@ class Checker:
 
 
 def _rejection(exc: Exception, value: Any) -> Verdict:
+    error_class = getattr(exc, "error_class", None)
+    reason = one_line(str(exc))
+    if not isinstance(error_class, str) or not documented(error_class):
+        # Publishers route rejections by class: only the documented ones reach them
+        # (contracts.reasons); the exception itself stays in the reason and the DLQ header.
+        error_class = UNEXPECTED
+        reason = one_line(f"unexpected error ({type(exc).__name__}): {exc}")
     return Verdict(
         None,
-        getattr(exc, "error_class", type(exc).__name__),
-        one_line(str(exc)),
+        error_class,
+        reason,
         f"{type(exc).__module__}.{type(exc).__name__}",
         message_id_of(value),
     )
+
+
+def kafka_rejection(timestamp: Any, message_id: str | None) -> Verdict | None:
+    """The rejection of a message whose Kafka timestamp cannot be landed, else None (the bronze
+    file name and the `kafka_timestamp` column derive from it)."""
+    problem = kafka_timestamp_problem(timestamp if isinstance(timestamp, int) else None)
+    if problem is None:
+        return None
+    exc = Rejected("kafka.timestamp", problem)
+    return Verdict(None, exc.error_class, problem, _REJECTED_CLASS, message_id)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

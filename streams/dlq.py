@@ -15,6 +15,7 @@ the message then lands once, like any other.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -28,6 +29,7 @@ from streams.topics import (
     DLQ_TOPIC,
     FETCH_BYTES,
     FETCH_PARTITION_BYTES,
+    MiB,
     TopicCreator,
     receipts_topic,
 )
@@ -47,6 +49,22 @@ H_MESSAGE_ID = "interlink.message_id"
 H_TIMESTAMP = "interlink.source.timestamp"
 H_REJECTED_AT = "interlink.rejected_at"
 H_REPLAY_OF = "interlink.replay_of"
+H_ORIGINAL_SIZE = "interlink.original.size"
+H_ORIGINAL_SHA256 = "interlink.original.sha256"
+H_TRUNCATED = "interlink.truncated"
+H_DROPPED_HEADERS = "interlink.dropped_headers"
+
+OURS = ("interlink.", "__connect.errors.")
+"""Header name prefixes only the ingest (and the DLQ replay) writes: a publisher's own headers
+with these names are dropped before a message is dead-lettered, so a reader of the DLQ trusts
+every such header (`dlq list --country DEU` lists only what DEU's topics carried)."""
+
+DLQ_RECORD_MAX = DLQ_REQUEST_BYTES - MiB
+"""Largest dead letter sent as it came (key, value and headers): the DLQ producer's request
+limit less room for the batch and our headers."""
+TRUNCATED_BYTES = MiB
+"""How much of a value too large for the DLQ its dead letter keeps (with the whole value's
+SHA-256 and size): enough to recognise the message, never enough to stop the ingest."""
 
 
 def _header_value(value: Any) -> bytes:
@@ -62,9 +80,14 @@ def dead_letter_headers(
     exception: str,
     message_id: str | None,
 ) -> list[tuple[str, bytes]]:
-    """The headers a refused message goes to the DLQ with: its own, then where it was read and
-    why it was refused (`dead_letter_of` reads them back)."""
-    headers = list(message.headers or [])
+    """The headers a refused message goes to the DLQ with: its own (without any `OURS` name, and
+    null values as empty ones), then where it was read and why it was refused (`dead_letter_of`
+    reads them back)."""
+    headers = [
+        (name, value if value is not None else b"")
+        for name, value in (message.headers or [])
+        if isinstance(name, str) and not name.startswith(OURS)
+    ]
     headers += [
         (H_TOPIC, _header_value(message.topic)),
         (H_PARTITION, _header_value(message.partition)),
@@ -80,6 +103,36 @@ def dead_letter_headers(
     if message_id:
         headers.append((H_MESSAGE_ID, _header_value(message_id)))
     return headers
+
+
+def dead_letter(message: Any, headers: list[tuple[str, bytes]]) -> tuple[Any, Any, list[Any]]:
+    """(key, value, headers) to send to the DLQ for `message`: as it came, or, when that would
+    exceed the DLQ producer's request size (the broker may accept larger messages than we
+    send), a truncated copy with the original's size and SHA-256 and coordinates already in
+    `headers`. Publisher headers are dropped too when they alone are that large."""
+    key, value = message.key, message.value
+    size = len(key or b"") + len(value or b"") + sum(len(k) + len(v) for k, v in headers)
+    if size <= DLQ_RECORD_MAX:
+        return key, value, headers
+    ours = [(k, v) for k, v in headers if k.startswith(OURS)]
+    theirs = [(k, v) for k, v in headers if not k.startswith(OURS)]
+    if sum(len(k) + len(v) for k, v in theirs) > TRUNCATED_BYTES:
+        ours.append((H_DROPPED_HEADERS, _header_value(len(theirs))))
+        theirs = []
+    truncated = []
+    if key is not None and len(key) > TRUNCATED_BYTES:
+        truncated.append("key")
+        key = key[:TRUNCATED_BYTES]
+    if value is not None and len(value) > TRUNCATED_BYTES:
+        truncated.append("value")
+        ours += [
+            (H_ORIGINAL_SIZE, _header_value(len(value))),
+            (H_ORIGINAL_SHA256, _header_value(hashlib.sha256(value).hexdigest())),
+        ]
+        value = value[:TRUNCATED_BYTES]
+    if truncated:
+        ours.append((H_TRUNCATED, _header_value(",".join(truncated))))
+    return key, value, theirs + ours
 
 
 def read_topic(
@@ -160,6 +213,10 @@ class DeadLetter:
     message_id: str | None
     size: int
     replayed: bool = False
+    truncated: bool = False
+    """Only a prefix of the message is kept (it exceeded the DLQ's size): never replayed."""
+    original_size: int | None = None
+    original_sha256: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -194,6 +251,9 @@ def dead_letter_of(record: Any) -> DeadLetter:
         country=h.get(H_COUNTRY),
         message_id=h.get(H_MESSAGE_ID),
         size=len(record.value or b""),
+        truncated=H_TRUNCATED in h,
+        original_size=_int(h.get(H_ORIGINAL_SIZE)),
+        original_sha256=h.get(H_ORIGINAL_SHA256),
     )
 
 
@@ -237,6 +297,8 @@ class ReplayResult:
     replayed: list[DeadLetter]
     skipped_already_replayed: int
     skipped_no_source: int
+    skipped_truncated: int = 0
+    """Dead letters holding only a prefix of their message: the source must send it again."""
 
 
 def replay_dlq(
@@ -256,7 +318,7 @@ def replay_dlq(
 
     replayed_keys = set() if force else _replayed(bootstrap, client_options, broker)
     chosen: list[tuple[DeadLetter, Any]] = []
-    already = no_source = 0
+    already = no_source = truncated = 0
     for record in read_topic(bootstrap, DLQ_TOPIC, client_options=client_options, broker=broker):
         letter = dead_letter_of(record)
         if not _matches(letter, country, error_class):
@@ -271,9 +333,12 @@ def replay_dlq(
         if not letter.topic:
             no_source += 1
             continue
+        if letter.truncated:
+            truncated += 1
+            continue
         chosen.append((letter, record))
     if dry_run or not chosen:
-        return ReplayResult([c[0] for c in chosen], already, no_source)
+        return ReplayResult([c[0] for c in chosen], already, no_source, truncated)
     with TopicCreator(bootstrap, client_options=client_options, partitions=1) as creator:
         creator.ensure([REPLAYED_TOPIC])
     producer = make_producer(
@@ -306,7 +371,7 @@ def replay_dlq(
         producer.flush()
     finally:
         producer.close()
-    return ReplayResult([c[0] for c in chosen], already, no_source)
+    return ReplayResult([c[0] for c in chosen], already, no_source, truncated)
 
 
 def read_receipts(
@@ -350,14 +415,18 @@ __all__ = [
     "H_MESSAGE",
     "H_MESSAGE_ID",
     "H_OFFSET",
+    "H_ORIGINAL_SHA256",
+    "H_ORIGINAL_SIZE",
     "H_PARTITION",
     "H_REJECTED_AT",
     "H_REPLAY_OF",
     "H_TIMESTAMP",
     "H_TOPIC",
+    "H_TRUNCATED",
     "REPLAYED_TOPIC",
     "DeadLetter",
     "ReplayResult",
+    "dead_letter",
     "dead_letter_headers",
     "dead_letter_of",
     "list_dlq",

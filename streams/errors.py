@@ -27,3 +27,11 @@ class UnknownBrokerKind(StreamsError):
 
 class PublishFailed(StreamsError):
     """The broker did not acknowledge some messages (they may not have been written)."""
+
+
+class KeyConflict(StreamsError):
+    """A public key that may not be registered: bound to another country, or revoked."""
+
+
+class UnknownKeyId(StreamsError):
+    """`keys revoke` names a key id that is not the country's registered key."""

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ from nacl.bindings import crypto_sign_open
 from nacl.exceptions import BadSignatureError
 
 from contracts import normalise_country
-from streams.errors import KeyExists, KeyFileError
+from streams.errors import KeyConflict, KeyExists, KeyFileError, UnknownKeyId
 
 
 def _iso3(country: str) -> str:
@@ -48,7 +50,8 @@ def public_key_path(country: str, keys_dir: Path | str) -> Path:
 def create_keypair(
     country: str, keys_dir: Path | str, *, overwrite: bool = False
 ) -> tuple[Path, Path]:
-    """Write `<ISO3>.key` (PKCS#8 PEM, mode 0600) and `<ISO3>.pub` (base64 raw public key).
+    """Write `<ISO3>.key` (PKCS#8 PEM) and `<ISO3>.pub` (base64 raw public key), both mode 0600
+    in a folder of mode 0700, whatever the umask.
 
     Refuses to overwrite an existing private key unless asked: it is the country's identity, and
     replacing it silently would make every message it signs afterwards fail verification until
@@ -66,14 +69,31 @@ def create_keypair(
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    priv_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = priv_path.with_name(f".{priv_path.name}.tmp")
+    _private_dir(priv_path.parent)
+    _write_private(priv_path, pem)
+    _write_private(pub_path, (public_key_b64(key.public_key()) + "\n").encode())
+    return priv_path, pub_path
+
+
+def _private_dir(path: Path) -> None:
+    """path (and missing parents) created 0700, whatever the umask: it holds private keys."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for d in reversed(missing):
+        d.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(d, 0o700)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Replace path atomically with a file of mode 0600, whatever the umask."""
+    tmp = path.with_name(f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
-        f.write(pem)
-    os.replace(tmp, priv_path)
-    pub_path.write_text(public_key_b64(key.public_key()) + "\n")
-    return priv_path, pub_path
+        os.fchmod(f.fileno(), 0o600)
+        f.write(data)
+    os.replace(tmp, path)
 
 
 def public_key_b64(key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
@@ -123,6 +143,19 @@ def parse_public_key(text: str | bytes) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
+def key_id(public_key: str | bytes | Ed25519PublicKey) -> str:
+    """A public key's short, stable name: the first 16 hex digits of the SHA-256 of its 32 raw
+    bytes (what `keys list` shows and `keys revoke` takes)."""
+    key = public_key if isinstance(public_key, Ed25519PublicKey) else parse_public_key(public_key)
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+REVOKED = "revoked"
+"""The registry JSON's entry for revoked keys: `{ISO3: [{key, key_id, revoked_at, reason}]}`
+(not a country code, so it cannot clash with one)."""
+
+
 def sign(private_key: Ed25519PrivateKey, data: bytes) -> str:
     """Base64 Ed25519 signature of data (the envelope's canonical bytes)."""
     return base64.b64encode(private_key.sign(data)).decode("ascii")
@@ -132,15 +165,26 @@ class KeyRegistry:
     """Public keys of the member countries (ISO3 -> key), stored as a small JSON object.
 
     The ingest side loads it from the lake (`keys/registry.json` by default) or a local file; a
-    country rotates its key by registering the new public half.
+    country rotates its key by registering the new public half. A revoked key is kept aside
+    (`REVOKED`), so the messages it signs are dead-lettered as `signature.revoked_key` and it can
+    never be registered again.
     """
 
-    def __init__(self, keys: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        keys: dict[str, str] | None = None,
+        revoked: dict[str, list[dict[str, str]]] | None = None,
+    ) -> None:
         self._b64: dict[str, str] = {}
         self._keys: dict[str, Ed25519PublicKey] = {}
         self._raw: dict[str, bytes] = {}
+        self._revoked: dict[str, list[dict[str, str]]] = {}
+        self._revoked_raw: dict[str, list[tuple[bytes, str]]] = {}
         for country, key in (keys or {}).items():
             self.add(country, key)
+        for country, entries in (revoked or {}).items():
+            for entry in entries:
+                self._note_revoked(_iso3(country), entry)
 
     # -- persistence --------------------------------------------------------------------------
     @classmethod
@@ -149,15 +193,24 @@ class KeyRegistry:
             data = json.loads(text)
         except ValueError as exc:
             raise KeyFileError(f"{source} is not JSON ({exc}): fix or recreate it") from None
+        revoked = data.pop(REVOKED, {}) if isinstance(data, dict) else {}
         if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
             raise KeyFileError(f"{source} must be a JSON object of country -> base64 public key")
+        if not isinstance(revoked, dict) or not all(
+            isinstance(v, list) and all(isinstance(e, dict) and "key" in e for e in v)
+            for v in revoked.values()
+        ):
+            raise KeyFileError(f"{source}: {REVOKED!r} must map a country to a list of keys")
         try:
-            return cls(data)
+            return cls(data, revoked)
         except KeyFileError as exc:
             raise KeyFileError(f"{source}: {exc}") from None
 
     def to_json(self) -> str:
-        return json.dumps(dict(sorted(self._b64.items())), indent=2) + "\n"
+        out: dict[str, Any] = dict(sorted(self._b64.items()))
+        if self._revoked:
+            out[REVOKED] = dict(sorted(self._revoked.items()))
+        return json.dumps(out, indent=2) + "\n"
 
     @classmethod
     def load(cls, path: Path | str) -> KeyRegistry:
@@ -169,10 +222,8 @@ class KeyRegistry:
 
     def save(self, path: Path | str) -> Path:
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(self.to_json())
-        os.replace(tmp, path)
+        _private_dir(path.parent)
+        _write_private(path, self.to_json().encode())
         return path
 
     @classmethod
@@ -198,16 +249,104 @@ class KeyRegistry:
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
         )
 
-    def add_public_key_file(self, country: str, path: Path | str) -> None:
+    def register(self, country: str, public_key: str | bytes | Ed25519PublicKey) -> str:
+        """`add`, as an operator does it: refuses a key bound to another country (one country's
+        key registered for another would let it publish as that country) or revoked; returns
+        the key id."""
+        code = _iso3(country)
+        key = (
+            public_key if isinstance(public_key, Ed25519PublicKey) else parse_public_key(public_key)
+        )
+        raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        kid = key_id(key)
+        for other, other_raw in self._raw.items():
+            if other != code and other_raw == raw:
+                raise KeyConflict(
+                    f"public key {kid} is already registered for {other}, not {code}",
+                    hint=f"each country signs with its own key: ask {code} for its own .pub "
+                    f"(`interlink keys create --country {code}`); no option overrides this",
+                )
+        for other, entries in self._revoked_raw.items():
+            if any(r == raw for r, _ in entries):
+                raise KeyConflict(
+                    f"public key {kid} was revoked for {other} and cannot be registered again",
+                    hint=f"ask {code} for a new key pair (`interlink keys create --country "
+                    f"{code} --force`)",
+                )
+        self.add(code, key)
+        return kid
+
+    def add_public_key_file(self, country: str, path: Path | str) -> str:
+        """`register` the key in a `.pub` file; returns its key id."""
         path = Path(path)
         try:
             text = path.read_bytes()
         except FileNotFoundError:
             raise KeyFileError(f"no public key file at {path}") from None
         try:
-            self.add(country, text)
+            key = parse_public_key(text)
         except KeyFileError as exc:
             raise KeyFileError(f"{path}: {exc}") from None
+        return self.register(country, key)
+
+    def key_id(self, country: str) -> str | None:
+        """The id of the country's registered key."""
+        key = self._keys.get(country)
+        return None if key is None else key_id(key)
+
+    def revoke(self, country: str, kid: str, reason: str) -> dict[str, str]:
+        """Stop trusting the country's key `kid`: its messages are dead-lettered as
+        `signature.revoked_key` from now on (until the country registers a new key, nothing of
+        it lands). Returns the revocation entry."""
+        code = _iso3(country)
+        current = self.key_id(code)
+        if current != kid:
+            known = [e for e in self._revoked.get(code, []) if e["key_id"] == kid]
+            if known:
+                raise UnknownKeyId(
+                    f"key {kid} of {code} was already revoked on {known[0]['revoked_at']}"
+                )
+            raise UnknownKeyId(
+                f"{kid!r} is not the registered key of {code}"
+                + (f" (that is {current})" if current else " (it has none)"),
+                hint="`interlink keys list` shows each country's key id",
+            )
+        entry = {
+            "key": self._b64[code],
+            "key_id": kid,
+            "revoked_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "reason": reason,
+        }
+        self.remove(code)
+        self._note_revoked(code, entry)
+        return entry
+
+    def _note_revoked(self, country: str, entry: dict[str, str]) -> None:
+        key = parse_public_key(entry["key"])
+        raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        entry = {**entry, "key_id": key_id(key)}
+        self._revoked.setdefault(country, []).append(entry)
+        self._revoked_raw.setdefault(country, []).append((raw, entry["key_id"]))
+
+    @property
+    def revoked_countries(self) -> list[str]:
+        return sorted(self._revoked)
+
+    def revoked(self, country: str) -> list[dict[str, str]]:
+        """The country's revoked keys, oldest first."""
+        return list(self._revoked.get(country, []))
+
+    def revoked_signer(self, country: str, data: bytes, signature: str | bytes) -> str | None:
+        """The id of the country's revoked key that signed `data`, if one did (only asked about
+        messages that did not verify, so it costs nothing on the accepted path)."""
+        entries = self._revoked_raw.get(country)
+        raw = _signature_bytes(signature) if entries else None
+        if raw is None:
+            return None
+        for public, kid in entries or []:
+            if _verifies(public, raw, data):
+                return kid
+        return None
 
     def remove(self, country: str) -> None:
         code = _iso3(country)

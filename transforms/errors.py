@@ -19,3 +19,7 @@ class EntityNotFound(TransformError):
 
 class LakeNotBuilt(TransformError):
     """Gold tables are missing: the pipeline has not run on this lake yet."""
+
+
+class UnknownBatch(TransformError):
+    """`interlink quality release` names a batch that is not in quarantine."""

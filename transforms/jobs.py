@@ -23,8 +23,8 @@ from transforms.config import ResolutionConfig
 from transforms.entity_ids import empty_map, empty_registry
 from transforms.fellegi_sunter import vector_columns
 from transforms.person_gold import PersonGold, person_gold
-from transforms.persons import PreviousState, Resolution
-from transforms.standardize import build_silver_frame
+from transforms.persons import PreviousState, Progress, Resolution
+from transforms.standardize import build_silver_frame, without_erased
 
 STATE = "persons"
 
@@ -34,13 +34,18 @@ def build_silver(spark: SparkSession, lake_root: str) -> dict[str, int]:
 
     Each table is rebuilt from all of the feed's bronze (bronze is immutable and small next to
     the work of gold), so reruns are idempotent and a delete anywhere in bronze always applies.
-    A feed with no bronze at all keeps whatever silver it had.
+    An erased record (the lake's tombstones) never reaches silver, whatever bronze holds (a
+    restored backup, a file landed before the erasure). A feed with no bronze at all keeps
+    whatever silver it had.
     """
     counts: dict[str, int] = {}
+    tombstones = lake_io.read_tombstones(spark, lake_root)
     for feed in FEEDS:
         bronze = lake_io.read_bronze(spark, lake_root, feed)
         if bronze is None:
             continue
+        if tombstones is not None:
+            bronze = without_erased(bronze, tombstones)
         counts[feed] = lake_io.write_table(
             build_silver_frame(bronze, feed), lake_root, "silver", feed
         )
@@ -120,8 +125,10 @@ def build_gold(
     *,
     full: bool = False,
     config: ResolutionConfig | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Write every gold table from silver; return summary counts (JSON-able).
+    """Write every gold table from silver; return summary counts (JSON-able). `progress` hears
+    each person-resolution phase start and end.
 
     Persons: person_entities, person_pairs, generic_values, entity_events. Documents: documents,
     document_alerts. Notices: notice_hits. Cases: case_links, networks, trends.
@@ -146,6 +153,7 @@ def build_gold(
             history=history,
             run_seq=run_seq,
             config=config,
+            progress=progress,
         )
         summary = persist_person_gold(lake_root, gold, config)
         res, assignment = gold.resolution, gold.assignment

@@ -14,7 +14,7 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
-from contracts.lake import BRONZE, partition_dir
+from contracts.lake import BRONZE, TOMBSTONES, partition_dir
 from contracts.registry import FEEDS
 from transforms.gold_schema import check_gold
 
@@ -51,6 +51,15 @@ def read_bronze(spark: SparkSession, lake_root: str, feed: str) -> DataFrame | N
     # `country` duplicates source_country and `date` is the landing day: drop both so that silver
     # depends on message content only.
     return df.drop(*[c for c in ("country", "date") if c in df.columns])
+
+
+def read_tombstones(spark: SparkSession, lake_root: str) -> DataFrame | None:
+    """The lake's tombstones (`contracts.lake.TOMBSTONE_SCHEMA`): records erased for good."""
+    path = f"{_strip_scheme(lake_root).rstrip('/')}/{TOMBSTONES}"
+    if not _has_parquet(path):
+        return None
+    df = spark.read.parquet(path)
+    return df.drop(*[c for c in ("country",) if c in df.columns])
 
 
 def exists(lake_root: str, layer: str, name: str) -> bool:

@@ -19,7 +19,9 @@ from transforms.config import ResolutionConfig
 from transforms.entity_ids import assign_ids
 from transforms.fellegi_sunter import vector_columns
 from transforms.persons import (
+    Phases,
     PreviousState,
+    Progress,
     Resolution,
     generic_values_output,
     pairs_output,
@@ -98,15 +100,17 @@ def person_gold(
     history: DataFrame | None,
     run_seq: int,
     config: ResolutionConfig,
+    progress: Progress | None = None,
 ) -> PersonGold:
     """Resolve silver persons into entities with stable IDs; return the gold and state tables.
 
     `previous` is None for a full run; `id_map`, `registry` and `history` are the previous run's
     record -> entity map, ID registry and event history (empty or None on a first run).
+    `progress` hears each resolution phase start and end (a run's progress lines).
     """
     previous = usable_previous(previous)
     records = to_records(persons)
-    res = resolve_persons(records, config=config, previous=previous)
+    res = resolve_persons(records, config=config, previous=previous, phases=Phases(progress))
 
     assignment, events, new_registry = assign_ids(res.clusters, id_map, registry, run_seq)
     assignment = assignment.localCheckpoint(eager=True)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyspark.sql import functions as F
 
+from contracts.bounds import CONTROL_CHARACTER, CONTROL_IN_JSON, LINE_CONTROL_CHARACTER
 from contracts.expectations import (
     ENVELOPE_REQUIRED,
     MRZ_VALID_COLUMN,
@@ -147,6 +148,16 @@ def mrz_valid_sql(mrz: str) -> str:
     return f"CASE WHEN {mrz} IS NULL THEN NULL ELSE coalesce(({td3}) OR ({td1}), false) END"
 
 
+def _printable() -> Column:
+    """True unless a text column or the payload JSON holds a control character (see
+    `contracts.expectations.DERIVED_COLUMNS`); null columns are printable."""
+    clean = ~F.coalesce(F.col("payload").rlike(CONTROL_IN_JSON), F.lit(False))
+    for column in ("source_agency", "record_id", "operation_code"):
+        clean = clean & ~F.coalesce(F.col(column).rlike(CONTROL_CHARACTER.pattern), F.lit(False))
+    note = F.col("handling_note").rlike(LINE_CONTROL_CHARACTER.pattern)
+    return clean & ~F.coalesce(note, F.lit(False))
+
+
 def add_helper_columns(df: DataFrame, feed: str) -> DataFrame:
     """The bronze DataFrame plus the helper columns the feed's suite reads (see
     `contracts.expectations`): payload fields parsed with Spark's JSON functions and the
@@ -184,6 +195,7 @@ def add_helper_columns(df: DataFrame, feed: str) -> DataFrame:
         "review_after_report",
         F.coalesce(F.col("review_by") >= F.to_date(F.col("reported_at")), F.lit(False)),
     )
+    out = out.withColumn("text_printable", _printable())
     if feed == "travel_document":
         out = out.withColumn("_mrz_lines", F.from_json(F.col("mrz"), "array<string>"))
         out = out.withColumn(MRZ_VALID_COLUMN, F.expr(mrz_valid_sql("_mrz_lines"))).drop(

@@ -7,6 +7,11 @@ Great Expectations run with a verdict per batch (`transforms.quality_batches`); 
 files move to `quarantine/` under the same names, next to the result JSON that says why, so silver
 never reads them. The orchestration (`interlink.pipeline.validate_step`) only calls
 `validate_pending`.
+
+An operator who judged a quarantined batch sound (`interlink quality list`, then `interlink
+quality release BATCH --reason …`) moves its files back to bronze under their names; their
+markers keep the failed verdict plus the release, so validation does not quarantine them again,
+and the lake's `audit/` records who released what and why.
 """
 
 from __future__ import annotations
@@ -18,15 +23,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from contracts.lake import BRONZE, partition_values, quarantine_path
+from contracts.lake import (
+    BRONZE,
+    QUALITY_REPORTS,
+    QUARANTINE,
+    bronze_path_of,
+    partition_values,
+    quarantine_path,
+    validation_marker,
+)
+from infra.audit import write_audit
 from infra.lake import Lake
+from transforms.errors import UnknownBatch
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 log = logging.getLogger("interlink.pipeline")
 
-QUALITY_DIR = "reports/quality"
+QUALITY_DIR = QUALITY_REPORTS
 
 
 def pending_batches(lake: Lake) -> dict[tuple[str, str], list[str]]:
@@ -97,8 +112,74 @@ def validate_pending(spark: Callable[[], SparkSession], lake: Lake) -> dict[str,
                 log.warning("batch %s quarantined: %s", batch_id, result.failed_expectations)
             marker = json.dumps({"batch_id": batch_id, "success": result.success}).encode()
             for rel in files:
-                lake.write_bytes(f"{QUALITY_DIR}/validated/{Path(rel).stem}.json", marker)
+                lake.write_bytes(validation_marker(rel), marker)
     summary["data_docs"] = build_data_docs(reports_root)
     if lake.is_s3:
         lake.upload_dir(Path(reports_root), QUALITY_DIR)
     return summary
+
+
+# -- the operator's side: list and release --------------------------------------------------------
+def quarantined_batches(lake: Lake) -> list[dict[str, Any]]:
+    """The batches in quarantine/, oldest first: id, feed, country, files, rows and what failed
+    (from the batch's result JSON)."""
+    batches: dict[str, dict[str, Any]] = {}
+    for rel in (p for p in lake.list(QUARANTINE) if p.endswith(".parquet")):
+        marker = validation_marker(rel)
+        batch_id = (
+            json.loads(lake.read_bytes(marker)).get("batch_id") if lake.exists(marker) else None
+        ) or f"(unmarked) {Path(rel).stem}"
+        parts = partition_values(rel)
+        entry = batches.setdefault(
+            batch_id,
+            {
+                "batch": batch_id,
+                "feed": parts.get("feed"),
+                "country": parts.get("country"),
+                "files": [],
+                "failed": [],
+            },
+        )
+        entry["files"].append(rel)
+    for batch_id, entry in batches.items():
+        result = f"{QUALITY_DIR}/results/{batch_id}.json"
+        if lake.exists(result):
+            entry["failed"] = json.loads(lake.read_bytes(result)).get("failed_expectations") or []
+    return [batches[b] for b in sorted(batches)]
+
+
+def release_batch(lake: Lake, batch_id: str, reason: str) -> dict[str, Any]:
+    """Move a quarantined batch back to bronze (the validated path), keep the release on its
+    files' markers so validation leaves them be, and audit it. A rerun after a crash finishes
+    the move (bronze is written before the quarantined copy is deleted)."""
+    if not reason.strip():
+        raise UnknownBatch("--reason is empty: say why the batch may be released (it is audited)")
+    found = [b for b in quarantined_batches(lake) if b["batch"] == batch_id]
+    if not found:
+        raise UnknownBatch(
+            f"no quarantined batch {batch_id!r}",
+            hint="`interlink quality list` shows the quarantined batches and their ids",
+        )
+    (batch,) = found
+    released_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    moved = []
+    for rel in batch["files"]:
+        target = bronze_path_of(rel)
+        lake.write_bytes(target, lake.read_bytes(rel))
+        marker = validation_marker(rel)
+        doc = json.loads(lake.read_bytes(marker)) if lake.exists(marker) else {}
+        doc |= {"batch_id": batch_id, "released": {"at": released_at, "reason": reason}}
+        doc.setdefault("success", False)
+        lake.write_bytes(marker, json.dumps(doc).encode())
+        lake.delete(rel)
+        moved.append(target)
+    row = write_audit(
+        lake,
+        "quality_release",
+        reason,
+        source_country=batch["country"],
+        feed=batch["feed"],
+        details={"batch": batch_id, "files": moved, "failed": batch["failed"]},
+    )
+    log.warning("batch %s released from quarantine by %s: %s", batch_id, row["actor"], reason)
+    return {**batch, "files": moved, "released_at": released_at, "audit_id": row["audit_id"]}

@@ -43,6 +43,19 @@ PROVENANCE = (
 
 
 # -- latest version and deletions -----------------------------------------------------------------
+def without_erased(bronze: DataFrame, tombstones: DataFrame) -> DataFrame:
+    """Bronze rows less those of erased records (`contracts.lake.TOMBSTONE_SCHEMA`): every
+    version up to the highest erased one; a later version (a source extending review_by) stays."""
+    erased = tombstones.groupBy("source_country", "feed", "record_id").agg(
+        F.max("record_version").alias("_erased_upto")
+    )
+    joined = bronze.join(F.broadcast(erased), ["source_country", "feed", "record_id"], "left")
+    kept = joined.where(
+        F.col("_erased_upto").isNull() | (F.col("record_version") > F.col("_erased_upto"))
+    )
+    return kept.select(*bronze.columns)
+
+
 def latest_versions(bronze: DataFrame) -> DataFrame:
     """One row per (source_country, feed, record_id): its latest message, deletes removed.
 

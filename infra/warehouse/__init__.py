@@ -13,6 +13,7 @@ from infra.warehouse.errors import (
     LoadFailed,
     MigrationFailed,
     NotMigrated,
+    WarehouseBusy,
     WarehouseError,
 )
 from infra.warehouse.gold_sources import check_gold_sources
@@ -41,6 +42,7 @@ __all__ = [
     "PurgeReport",
     "RetentionReport",
     "TableLoad",
+    "WarehouseBusy",
     "WarehouseError",
     "check_connection",
     "grant_recipient",

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from infra.warehouse.backends import Backend, first_line
-from infra.warehouse.diff import source_deletes
+from infra.warehouse.diff import rejected_rows, source_deletes
 from infra.warehouse.errors import LoadFailed
 from infra.warehouse.load_report import LoadReport
 
@@ -43,6 +43,7 @@ def apply(backend: Backend, duck: Any, staged: list[str], report: LoadReport, fu
             report.load_id = load_id
             for name in staged:
                 tl = report.tables[name]
+                rejected = rejected_rows(duck, name)
                 backend.replace_rows(
                     duck,
                     name,
@@ -50,7 +51,9 @@ def apply(backend: Backend, duck: Any, staged: list[str], report: LoadReport, fu
                     full=full,
                     removes=bool(tl.deleted or tl.updated),
                     writes=bool(tl.inserted + tl.updated),
+                    keep=[r[0] for r in rejected],
                 )
+                backend.record_rejected(load_id, name, rejected)
             details = json.dumps({"load_id": load_id})
             backend.audit("source_delete", [(*d, SOURCE_DELETE_REASON, details) for d in deletes])
             backend.tombstone([(d[0], d[4]) for d in deletes], "source_delete", takes_over=False)

@@ -82,8 +82,23 @@ META_TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "purged_at": "When.",
         },
     ),
+    "rejected_rows": (
+        "Rows the latest load of a table could not store (a U+0000 in text, an unknown handling "
+        "code): set aside so that the rest loads. Only the row's key and the reason are kept; "
+        "the warehouse keeps the row's previous version, if any. A row leaves this table when a "
+        "load stores it.",
+        {
+            "load_id": "The load that set the row aside.",
+            "table_name": "Curated table the row was for.",
+            "row_key": "The row's row_key in that table.",
+            "row_identity": "The row's key columns as JSON (NUL shown as \\u0000).",
+            "reason": "Why the warehouse cannot store it; the source must resend the record.",
+            "rejected_at": "When.",
+        },
+    ),
     "recipients": (
-        "Recipient roles: a database role reading as a country or a network.",
+        "Recipient roles: a database role reading as a country or a network. A recipient "
+        "reads its own row only.",
         {
             "role_name": "PostgreSQL role.",
             "scope": "The country (ISO3) or network (HTEG, ISON, …) it reads as.",
@@ -92,7 +107,8 @@ META_TABLES: dict[str, tuple[str, dict[str, str]]] = {
         },
     ),
     "recipient_networks": (
-        "Which networks each member country belongs to.",
+        "Which networks each member country belongs to. A recipient reads its own country's "
+        "rows only.",
         {
             "country": "ISO3 member country.",
             "network": "Network name (HTEG, ISON, …).",
@@ -102,15 +118,16 @@ META_TABLES: dict[str, tuple[str, dict[str, str]]] = {
 
 VIEWS: dict[str, tuple[str, dict[str, str]]] = {
     "persons": (
-        "Person records with provenance and identity; a victim's identity is shown as "
-        "`[masked]` to recipients without victim access.",
+        "Person records with provenance and identity; to recipients without victim access a "
+        "victim's record shows its provenance only: identity `[masked]`, its person attributes "
+        "and entity empty (so that resolution links it to nothing they see).",
         {
             "identity_masked": "True when the identity is hidden from the reader.",
         },
     ),
     "entities": (
         "Each entity as the reader may see it: only the records (and attributes) "
-        "visible to the reader contribute.",
+        "visible to the reader contribute; a victim's record only with victim access.",
         {},
     ),
 }

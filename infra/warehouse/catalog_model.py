@@ -57,8 +57,9 @@ class Table:
     """Another table whose rows (joined on this table's single key column) supply record_keys."""
     governance: str = "own"
     """own: RLS on the row's own dissemination; derived: visible only when every source record in
-    record_keys is visible (its handling is the strictest of theirs); identity: own + victims
-    masked for recipients without victim access."""
+    record_keys is visible, and none is a victim's person record unless the reader has victim
+    access (its handling is the strictest of theirs); identity: own + a victim's row hidden from
+    recipients without victim access (person_records, person_identities)."""
     default_dissemination: str | None = None
     """DuckDB expression used when the source carries no dissemination (operational tables);
     None means the row is visible to no recipient until the source carries one (fail closed)."""

@@ -85,6 +85,7 @@ RECORD_TABLES: tuple[Table, ...] = (
         sources=("gold/person_entities",),
         key=("source_country", "record_id"),
         record_keys=one_record("person"),
+        governance="identity",
         columns=(
             *technical(),
             Column("source_country", "text", "ISO3 of the source country."),

@@ -12,7 +12,8 @@ from infra.warehouse.catalog import CAVEATS, META_TABLES, TABLES, VIEWS
 
 _GOVERNANCE = {
     "own": "row-level security on the row's own `dissemination`",
-    "derived": "visible only when every source record in `record_keys` is visible",
+    "derived": "visible only when every source record in `record_keys` is visible, and none "
+    "is a victim's person record unless the reader has victim access",
     "identity": "as its record, and victims' rows only with victim access",
 }
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from infra.warehouse.backends import Backend
 from infra.warehouse.catalog import TABLES_BY_NAME
+from infra.warehouse.ddl import q
 from infra.warehouse.load_report import LoadReport
 
 # What the warehouse holds of each table for the diff; records also name the record, for the
@@ -39,7 +40,7 @@ def diff(backend: Backend, duck: Any, staged: list[str], report: LoadReport, ful
                 f"{dropped} rows of purged or deleted records not reloaded"
             )
     for name in staged:
-        _diff_table(duck, name, report, full)
+        _diff_table(backend, duck, name, report, full)
 
 
 def _blocked(backend: Backend, duck: Any, staged: list[str]) -> None:
@@ -81,7 +82,36 @@ def _drop_blocked(duck: Any, name: str) -> int:
     return int(n)
 
 
-def _diff_table(duck: Any, name: str, report: LoadReport, full: bool) -> None:
+def _set_aside(backend: Backend, duck: Any, name: str) -> int:
+    """Move the rows of chg_<name> the warehouse cannot store to rej_<name> (row_key, the row's
+    key as JSON, reason): one bad row must not fail the load. The warehouse keeps what it held
+    for those keys (their previous version, if any): a rejected row is neither written nor
+    deleted."""
+    t = TABLES_BY_NAME[name]
+    rules = backend.unstorable(t)
+    bad = " OR ".join(f"coalesce({cond}, false)" for cond, _ in rules) or "false"
+    reasons = ", ".join(f"CASE WHEN coalesce({cond}, false) THEN {why} END" for cond, why in rules)
+    key = ", ".join(f"{q(k)} := CAST({q(k)} AS VARCHAR)" for k in t.key)
+    # The key and reason may quote the offending value: never carry a NUL into the warehouse.
+    duck.execute(
+        f"CREATE OR REPLACE TEMP TABLE rej_{name} AS SELECT row_key, "
+        f"replace(CAST(to_json(struct_pack({key})) AS VARCHAR), chr(0), '\\u0000') "
+        "AS row_identity, "
+        f"replace(concat_ws('; ', {reasons or 'NULL'}), chr(0), '\\u0000') AS reason "
+        f"FROM chg_{name} WHERE {bad}"
+    )
+    n = duck.execute(f"SELECT count(*) FROM rej_{name}").fetchall()[0][0]
+    if n:
+        duck.execute(f"DELETE FROM chg_{name} WHERE row_key IN (SELECT row_key FROM rej_{name})")
+    return int(n)
+
+
+def rejected_rows(duck: Any, name: str) -> list[tuple[Any, ...]]:
+    """(row_key, key JSON, reason) of the rows of a staged table set aside by this load."""
+    return duck.execute(f"SELECT * FROM rej_{name} ORDER BY row_key").fetchall()
+
+
+def _diff_table(backend: Backend, duck: Any, name: str, report: LoadReport, full: bool) -> None:
     if full:
         duck.execute(f"CREATE OR REPLACE TEMP TABLE chg_{name} AS SELECT * FROM stg_{name}")
     else:
@@ -95,6 +125,7 @@ def _diff_table(duck: Any, name: str, report: LoadReport, full: bool) -> None:
         f"ANTI JOIN stg_{name} s ON s.row_key = c.row_key"
     )
     tl = report.tables[name]
+    tl.rejected = _set_aside(backend, duck, name)
     if full:
         # A full reload rewrites every row: count them all as inserted.
         tl.inserted = duck.execute(f"SELECT count(*) FROM chg_{name}").fetchall()[0][0]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from infra.errors import ServiceError
+from infra.errors import redact as redact  # the warehouse's messages redact with it
 
 
 class WarehouseError(ServiceError):
@@ -23,14 +22,13 @@ class LoadFailed(WarehouseError):
     """A load was rolled back; the previous state is intact and a rerun completes it."""
 
 
+class WarehouseBusy(WarehouseError):
+    """Another writer (a load or a purge) held the warehouse longer than the lock timeout."""
+
+
 class MigrationFailed(WarehouseError):
     """A migration was rolled back: nothing of it was applied."""
 
 
 class BadRetentionWindow(WarehouseError):
     """A retention notice window that is not a number of months ahead."""
-
-
-def redact(url: str) -> str:
-    """The URL with any password replaced, for messages and logs."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from infra.warehouse.connection import open_backend
-from infra.warehouse.errors import WarehouseError
+from infra.warehouse.errors import WarehouseError, redact
 
 _SCOPE = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
 _ROLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -39,7 +39,7 @@ def _check(role_name: str, scope: str) -> None:
 def _require_pg(url: str, what: str) -> None:
     if not url.startswith(("postgresql://", "postgres://")):
         raise WarehouseError(
-            f"{what} needs PostgreSQL (row-level security); {url} is not a PostgreSQL URL"
+            f"{what} needs PostgreSQL (row-level security); {redact(url)} is not a PostgreSQL URL"
         )
 
 

@@ -15,6 +15,8 @@ class TableLoad:
     inserted: int = 0
     updated: int = 0
     deleted: int = 0
+    rejected: int = 0
+    """Rows the warehouse cannot store, set aside in rejected_rows instead (the rest loads)."""
     notes: list[str] = field(default_factory=list)
 
 
@@ -48,6 +50,7 @@ class LoadReport:
                 n: {"inserted": t.inserted, "updated": t.updated, "deleted": t.deleted}
                 for n, t in self.tables.items()
             },
+            "rejected": {n: t.rejected for n, t in self.tables.items() if t.rejected},
             "notes": {n: t.notes for n, t in self.tables.items() if t.notes},
             "skipped": dict(self.skipped),
             "source_deletes": self.source_deletes,

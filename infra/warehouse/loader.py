@@ -11,16 +11,19 @@ receives the rows through COPY, never row by row.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import time
 
+from contracts.errors import InterlinkError
 from infra.lake import Lake
 from infra.warehouse.apply import apply, fingerprint
-from infra.warehouse.backends import Backend
+from infra.warehouse.backends import Backend, first_line
 from infra.warehouse.catalog import TABLES
 from infra.warehouse.connection import open_backend
 from infra.warehouse.diff import diff
+from infra.warehouse.errors import LoadFailed
 from infra.warehouse.load_report import LoadReport, TableLoad
 from infra.warehouse.staging import stage_all
 
@@ -29,7 +32,7 @@ __all__ = ["LoadReport", "TableLoad", "load", "sources_digest", "table_counts"]
 log = logging.getLogger("infra.warehouse.loader")
 
 # The staging engine's temp tables of one staged table (see backends/base.py).
-_TEMP_PREFIXES = ("stg_", "cur_", "chg_", "del_")
+_TEMP_PREFIXES = ("stg_", "cur_", "chg_", "del_", "rej_")
 
 
 def load(url: str, lake: Lake, *, full: bool = False) -> LoadReport:
@@ -43,39 +46,55 @@ def load(url: str, lake: Lake, *, full: bool = False) -> LoadReport:
     with open_backend(url) as backend:
         report = LoadReport(load_id=None, dialect=backend.dialect, full=full)
         backend.require_schema()
-        with backend.writer_lock(), backend.staging() as duck:
-            digest = sources_digest(lake)
-            current = fingerprint(digest, backend)
-            stored = _stored_fingerprint(backend)
-            if not full and current is not None and stored and stored[0] == current:
-                # Nothing the load reads changed since that load: nothing can move.
-                report.skipped["*"] = f"sources unchanged since load {stored[1]}"
-                _count_rows(backend, report)
-                report.seconds = time.perf_counter() - t0
-                return report
-            report.digest = digest
-            staged: list[str] = []
-            try:
-                t1 = time.perf_counter()
-                staged = stage_all(duck, lake, report)
-                t2 = time.perf_counter()
-                diff(backend, duck, staged, report, full)
-                t3 = time.perf_counter()
-                apply(backend, duck, staged, report, full)
-                report.phases = {
-                    "stage": t2 - t1,
-                    "diff": t3 - t2,
-                    "write": time.perf_counter() - t3,
-                }
-                _count_rows(backend, report)
-            finally:
-                # The embedded warehouse stages in its own connection: leave nothing behind.
-                for name in staged:
-                    for prefix in _TEMP_PREFIXES:
-                        duck.execute(f"DROP TABLE IF EXISTS {prefix}{name}")
+        try:
+            _load(backend, lake, report, full)
+        except InterlinkError:
+            raise  # already says what happened and what to do
+        except backend.load_errors as exc:
+            # Lost before the write transaction (the diff's snapshot, the lock): nothing written.
+            raise LoadFailed(
+                f"load abandoned, warehouse unchanged ({first_line(exc)}); fix the cause and "
+                "rerun the load"
+            ) from exc
     report.seconds = time.perf_counter() - t0
     log.info("load %s: %s", report.load_id, report.as_dict()["moved"])
     return report
+
+
+def _load(backend: Backend, lake: Lake, report: LoadReport, full: bool) -> None:
+    """The load under the writer lock, staged in the backend's staging engine."""
+    with backend.writer_lock(), backend.staging() as duck:
+        digest = sources_digest(lake)
+        current = fingerprint(digest, backend)
+        stored = _stored_fingerprint(backend)
+        if not full and current is not None and stored and stored[0] == current:
+            # Nothing the load reads changed since that load: nothing can move.
+            report.skipped["*"] = f"sources unchanged since load {stored[1]}"
+            _count_rows(backend, report)
+            return
+        report.digest = digest
+        staged: list[str] = []
+        try:
+            t1 = time.perf_counter()
+            staged = stage_all(duck, lake, report)
+            t2 = time.perf_counter()
+            diff(backend, duck, staged, report, full)
+            t3 = time.perf_counter()
+            apply(backend, duck, staged, report, full)
+            report.phases = {
+                "stage": t2 - t1,
+                "diff": t3 - t2,
+                "write": time.perf_counter() - t3,
+            }
+            _count_rows(backend, report)
+        finally:
+            # The embedded warehouse stages in its own connection: leave nothing behind.
+            # Never in place of the error that ended the load (an interrupted staging engine
+            # may refuse a statement); what is left dies with the staging connection anyway.
+            with contextlib.suppress(Exception):
+                for name in staged:
+                    for prefix in _TEMP_PREFIXES:
+                        duck.execute(f"DROP TABLE IF EXISTS {prefix}{name}")
 
 
 def sources_digest(lake: Lake) -> str | None:

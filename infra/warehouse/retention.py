@@ -4,10 +4,15 @@
 person attributes and identity, the links, pairs, hits and network memberships built from it) in
 one transaction, with a tombstone (so stale gold cannot bring it back; a later version that
 extends review_by can) and an audit row per record. Then the lake copies go: every bronze and
-silver file (and gold part file) holding a tombstoned record, whether purged for retention or
-deleted by its source, is rewritten without it, and an audit row says which files. The audit log
-itself is never purged. `retention_report` lists, per source country, the records reaching their
-review-by date within the next months, which is the notice the sources receive.
+silver file, every quarantined file (payload and raw bytes alike) and every gold part file holding
+a tombstoned record, whether purged for retention or deleted by its source, is rewritten without
+it; the reports that quote it are redacted or deleted (`report_erasure`); and an audit row says
+which files, in the warehouse and in the lake's `audit/`. Before any copy goes, the tombstone is
+written to the lake's own `tombstones/`, so a replay of the record's original bytes never lands
+again (the ingest drops it as `record.erased`, silver skips it), even into a warehouse rebuilt
+from the lake. The audit logs themselves are never purged. `retention_report` lists, per source
+country, the records reaching their review-by date within the next months, which is the notice
+the sources receive.
 """
 
 from __future__ import annotations
@@ -27,13 +32,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from contracts.lake import BRONZE, GOLD, SILVER, partition_values
+from contracts.lake import BRONZE, GOLD, QUARANTINE, SILVER, partition_values, validation_marker
+from infra.audit import write_audit, write_tombstones
 from infra.lake import Lake, RowsDropped
 from infra.warehouse.backends import Backend
 from infra.warehouse.catalog import TABLES
 from infra.warehouse.connection import open_backend
 from infra.warehouse.errors import BadRetentionWindow
 from infra.warehouse.mapping import gold_columns, mapped_sql, sql_list
+from infra.warehouse.report_erasure import erase_reports
 
 log = logging.getLogger("infra.warehouse.retention")
 NOTICES_DIR = "reports/retention"
@@ -49,6 +56,8 @@ class PurgeReport:
     lake_files_rewritten: list[str] = field(default_factory=list)
     lake_files_deleted: list[str] = field(default_factory=list)
     lake_rows_removed: int = 0
+    reports_erased: list[str] = field(default_factory=list)
+    tombstone_files: list[str] = field(default_factory=list)
 
     def count(self, dropped: RowsDropped) -> None:
         """Add one lake file's rewrite (or deletion) to the report."""
@@ -65,6 +74,8 @@ class PurgeReport:
             "lake_files_rewritten": list(self.lake_files_rewritten),
             "lake_files_deleted": list(self.lake_files_deleted),
             "lake_rows_removed": self.lake_rows_removed,
+            "reports_erased": list(self.reports_erased),
+            "tombstone_files": list(self.tombstone_files),
         }
 
 
@@ -117,6 +128,14 @@ def purge_expired(url: str, lake: Lake | None, *, today: date) -> PurgeReport:
             if lake is not None:
                 tombstones = _tombstones(backend)
                 if tombstones:
+                    # Remembered in the lake first: a crash after it leaves replays blocked.
+                    report.tombstone_files = write_tombstones(
+                        lake,
+                        [
+                            (tuple(k.split("/", 2)), v, a)  # type: ignore[misc]
+                            for k, (v, a) in tombstones.items()
+                        ],
+                    )
                     _erase_from_lake(backend, lake, tombstones, report)
     return report
 
@@ -262,13 +281,19 @@ def _erase_from_lake(
     backend: Backend, lake: Lake, tombstones: dict[str, tuple[int, str]], report: PurgeReport
 ) -> None:
     touched: dict[str, list[str]] = defaultdict(list)
-    for prefix in (BRONZE, SILVER):
+    for prefix in (BRONZE, QUARANTINE, SILVER):
         for rel in lake.list(prefix):
             if rel.endswith(".parquet"):
                 _erase_file(lake, rel, tombstones, report, touched)
     _erase_gold(lake, tombstones, report, touched)
+    batches = _batches_of(lake, [f for k, v in touched.items() if k != "(gold)" for f in v])
+    if report.tombstone_files or touched:
+        # Reports are scanned only when something was newly erased: they are many, and a record
+        # erased in an earlier run was taken out of them then.
+        ids = [k.split("/", 2)[2] for k in tombstones]
+        report.reports_erased = erase_reports(lake, ids, batches)
     record_files = {k: v for k, v in touched.items() if k != "(gold)"}
-    if not record_files and not touched.get("(gold)"):
+    if not record_files and not touched.get("(gold)") and not report.reports_erased:
         return
     rows: list[tuple[Any, ...]] = []
     gold_files = sorted(set(touched.get("(gold)", [])))
@@ -283,7 +308,13 @@ def _erase_from_lake(
                 rid,
                 version,
                 f"lake copies of a {action.replace('_', ' ')} record removed",
-                json.dumps({"files": sorted(set(files)), "gold_files": gold_files}),
+                json.dumps(
+                    {
+                        "files": sorted(set(files)),
+                        "gold_files": gold_files,
+                        "reports": report.reports_erased,
+                    }
+                ),
             )
         )
     if not rows:
@@ -294,12 +325,39 @@ def _erase_from_lake(
                 None,
                 None,
                 None,
-                "gold copies of removed records rewritten",
-                json.dumps({"gold_files": gold_files}),
+                "gold copies and reports of removed records rewritten",
+                json.dumps({"gold_files": gold_files, "reports": report.reports_erased}),
             )
         )
     with backend.transaction():
         backend.audit("lake_erasure", rows)
+    # The lake's own trail: it outlives a warehouse rebuilt from the lake.
+    write_audit(
+        lake,
+        "lake_erasure",
+        "lake copies of erased records removed (source deletions and retention purges)",
+        details={
+            "records": [r[0] for r in rows if r[0] is not None],
+            "files": sorted({f for fs in record_files.values() for f in fs}),
+            "gold_files": gold_files,
+            "reports": report.reports_erased,
+            "tombstone_files": report.tombstone_files,
+        },
+    )
+
+
+def _batches_of(lake: Lake, files: list[str]) -> list[str]:
+    """The validation batches the rewritten bronze and quarantine files belonged to."""
+    batches = set()
+    for rel in files:
+        if not rel.startswith((BRONZE, QUARANTINE)):
+            continue
+        marker = validation_marker(rel)
+        if lake.exists(marker):
+            batch = json.loads(lake.read_bytes(marker)).get("batch_id")
+            if batch:
+                batches.add(batch)
+    return sorted(batches)
 
 
 # -- the notice ----------------------------------------------------------------------------------

@@ -21,7 +21,10 @@ The modules, one responsibility each:
   commit) on which the guarantee rests;
 - `dispatch`: the checks in worker processes, verdicts back in offset order;
 - `batches`: partition batches and bronze landing (file names, replacing an interrupted run's);
-- `deletes`: the index of records already received, for the delete rule;
+- `seen`: the message ids and record ids already landed, kept in the lake (replays are receipted
+  `duplicate`, never landed twice; the delete rule);
+- `erased`: the lake's tombstones (an erased record never lands again);
+- `deletes`: the delete rule's rejection;
 - `receipts`: receipts as `contracts.Receipt` declares them;
 - `metrics`: the run's report, lag and the per-batch log line.
 The lake layout and the bronze schema are `contracts.lake`'s; the DLQ headers `streams.dlq`'s.

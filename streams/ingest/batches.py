@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 RECORD_ID = BRONZE_ENVELOPE_COLUMNS.index("record_id")
 """Position of the record id in a batch's `envelopes` tuples."""
+MESSAGE_ID = BRONZE_ENVELOPE_COLUMNS.index("message_id")
+"""Position of the message id in a batch's `envelopes` tuples."""
 
 
 @dataclass
@@ -99,12 +101,15 @@ class Pending:
         started = self.started
         return started is not None and time.monotonic() - started >= self.max_seconds
 
-    def accepted_records(self, feed: str, country: str) -> Iterator[tuple[str, int, int]]:
-        """(record_id, partition, offset) of the accepted messages of one (feed, country)."""
+    def accepted_messages(
+        self, feed: str, country: str
+    ) -> Iterator[tuple[str | None, str, int, int]]:
+        """(message_id, record_id, partition, offset) of the accepted messages of one (feed,
+        country)."""
         for batch in self.partitions.values():
             if batch.feed == feed and batch.country == country:
                 for values, offset in zip(batch.envelopes, batch.offsets, strict=True):
-                    yield values[RECORD_ID], batch.partition, offset
+                    yield values[MESSAGE_ID], values[RECORD_ID], batch.partition, offset
 
 
 class Bronze:

@@ -22,13 +22,15 @@ import pyarrow as pa
 
 from contracts import Envelope
 from streams.brokers import TANSU, BrokerTraits
-from streams.checking import Checker, default_workers
+from streams.checking import Checker, Verdict, default_workers, message_id_of
 from streams.ingest import receipts
 from streams.ingest.batches import Bronze, PartitionBatch, Pending
-from streams.ingest.deletes import DeleteIndex
+from streams.ingest.corrupt import Probe, unreadable_batches
 from streams.ingest.dispatch import CheckQueue
+from streams.ingest.erased import ErasedIndex
 from streams.ingest.intake import Intake
 from streams.ingest.metrics import IngestReport, Lag, caught_up, log_batch
+from streams.ingest.seen import SeenIndex
 from streams.keys import KeyRegistry
 from streams.topics import (
     DLQ_REQUEST_BYTES,
@@ -107,6 +109,7 @@ class Ingest:
         self.lag = Lag(self.pending.positions)
         self.bronze = Bronze(lake)
         self._topics = TopicCreator(bootstrap, client_options=self.client_options, partitions=1)
+        self._probe = Probe(bootstrap, self.client_options, FETCH_PARTITION_BYTES)
         self._consumer: Any = None
         self._producer: Any = None
         self._stop = threading.Event()
@@ -114,7 +117,8 @@ class Ingest:
         self.intake = Intake(
             self.checker,
             self.pending,
-            DeleteIndex(lake),
+            SeenIndex(lake),
+            ErasedIndex(lake),
             self.report,
             self._topics,
             lambda: self.producer,
@@ -169,6 +173,33 @@ class Ingest:
             if self.batch_full():
                 # Only what was applied lands: later chunks go to the next batch.
                 self._land_pending()
+
+    def _read_unreadable(self, error: Exception) -> None:
+        """After a poll raised on a record batch the client cannot read: check its readable
+        records, dead-letter the others with their coordinates, and seek past it
+        (`streams.ingest.corrupt`). Re-raises `error` when no such batch is found."""
+        self._collect(wait_all=True)  # verdicts of earlier offsets apply first
+        found = unreadable_batches(self._consumer, self._probe)
+        if not found:
+            raise error
+        for tp, position, batch in found:
+            for record in batch.records:
+                if record.offset < position:
+                    continue  # already read before the poll raised
+                if record.problem is None:
+                    self.handle(record)
+                else:
+                    verdict = Verdict(
+                        None,
+                        record.error_class or "kafka.corrupt_record",
+                        record.problem,
+                        "kafka.errors.CorruptRecordError",
+                        message_id_of(record.value),
+                    )
+                    self.intake.apply(record, verdict)
+                if self.batch_full():
+                    self._land_pending()
+            self._consumer.seek(tp, batch.next_offset)
 
     # -- landing ------------------------------------------------------------------------------
     def batch_full(self) -> bool:
@@ -260,6 +291,8 @@ class Ingest:
     ) -> IngestReport:
         """Consume until `until_idle` seconds pass without a message, `max_messages` were
         processed, or `stop()` (SIGTERM/SIGINT) is called; then flush, commit and leave."""
+        from kafka.errors import CorruptRecordError
+
         t0 = time.monotonic()
         if join_grace is None:
             join_grace = self.broker.join_grace
@@ -275,10 +308,15 @@ class Ingest:
         try:
             while not self._stop.is_set():
                 budget = None if max_messages is None else max_messages - processed
-                polled = self._consumer.poll(
-                    timeout_ms=int(poll_timeout * 1000),
-                    max_records=min(budget, 2000) if budget is not None else None,
-                )
+                try:
+                    polled = self._consumer.poll(
+                        timeout_ms=int(poll_timeout * 1000),
+                        max_records=min(budget, 2000) if budget is not None else None,
+                    )
+                except CorruptRecordError as exc:
+                    self._read_unreadable(exc)
+                    last_activity = time.monotonic()
+                    continue
                 if self._consumer.assignment():
                     if not assigned_once:
                         last_activity = time.monotonic()
@@ -324,6 +362,7 @@ class Ingest:
 
     def _close(self) -> None:
         self.checks.close()
+        self._probe.close()
         if self._consumer is not None:
             with contextlib.suppress(Exception):
                 self._consumer.close(autocommit=False)

@@ -1,7 +1,9 @@
 """Applying the checks' verdicts, in offset order: an accepted message joins its partition's
 batch (with its receipt), anything else goes to the DLQ with Kafka Connect style headers (and a
-rejected receipt). The one rule that needs state is applied here: a delete must name a record
-received before it (`deletes`).
+rejected receipt). The rules that need state are applied here, in this order: a record erased at
+this version or a later one never lands again (`erased`: dropped, receipt `record.erased`, no DLQ
+copy); a message id already landed is a replay (`seen`: receipt `duplicate`, not landed twice); a
+delete must name a record received before it (`deletes`).
 """
 
 from __future__ import annotations
@@ -12,18 +14,19 @@ from typing import Any
 
 from contracts import Envelope
 from contracts.lake import BRONZE_ENVELOPE_COLUMNS
-from streams.checking import Checker, Rejected, Verdict
-from streams.dlq import dead_letter_headers
+from streams.checking import Checker, Rejected, Verdict, kafka_rejection
+from streams.dlq import dead_letter, dead_letter_headers
 from streams.errors import UnknownTopic
 from streams.ingest import receipts
-from streams.ingest.batches import RECORD_ID, Pending
-from streams.ingest.deletes import DeleteIndex, unknown_delete
+from streams.ingest.batches import MESSAGE_ID, RECORD_ID, Pending
+from streams.ingest.deletes import unknown_delete
+from streams.ingest.erased import ErasedIndex, erased
 from streams.ingest.metrics import IngestReport
+from streams.ingest.seen import SeenIndex, before
 from streams.topics import DLQ_TOPIC, TopicCreator, parse_feed_topic
 
 log = logging.getLogger(__name__)
 
-_MESSAGE_ID = BRONZE_ENVELOPE_COLUMNS.index("message_id")
 _RECORD_VERSION = BRONZE_ENVELOPE_COLUMNS.index("record_version")
 _OPERATION = BRONZE_ENVELOPE_COLUMNS.index("operation")
 _REJECTED_CLASS = f"{Rejected.__module__}.{Rejected.__name__}"
@@ -36,14 +39,16 @@ class Intake:
         self,
         checker: Checker,
         pending: Pending,
-        deletes: DeleteIndex,
+        seen: SeenIndex,
+        erased: ErasedIndex,
         report: IngestReport,
         topics: TopicCreator,
         producer: Callable[[], Any],
     ) -> None:
         self.checker = checker
         self.pending = pending
-        self.deletes = deletes
+        self.seen = seen
+        self.erased = erased
         self.report = report
         self._topics = topics
         self._producer = producer
@@ -76,8 +81,8 @@ class Intake:
         return info
 
     def _known(self, feed: str, country: str, record_id: str, partition: int, offset: int) -> bool:
-        pending = self.pending.accepted_records(feed, country)
-        return self.deletes.known(feed, country, record_id, partition, offset, pending)
+        landed = self.seen.landed(feed, country, self.pending.accepted_messages(feed, country))
+        return before(landed.records.get(record_id), partition, offset)
 
     def handle(self, message: Any) -> bool:
         """Check one consumed message in this process and add it to the batch or the DLQ; True
@@ -94,9 +99,36 @@ class Intake:
             self._reject(message, country, verdict)
             return False
         assert country is not None  # the checker rejects topics without a country
-        message_id, record_id = values[_MESSAGE_ID], values[RECORD_ID]
+        message_id, record_id = values[MESSAGE_ID], values[RECORD_ID]
+        late = kafka_rejection(message.timestamp, message_id)
+        if late is not None:
+            self._reject(message, country, late)
+            return False
         record_version, operation = values[_RECORD_VERSION], values[_OPERATION]
-        if operation == "delete" and not self._known(feed, country, record_id, partition, offset):
+        upto = self.erased.erased_upto(feed, country, record_id)
+        if upto is not None and record_version <= upto:
+            self._drop_erased(message, country, feed, record_id, record_version, upto, message_id)
+            return False
+        landed = self.seen.landed(feed, country, self.pending.accepted_messages(feed, country))
+        first = landed.messages.get(message_id)
+        if before(first, partition, offset):
+            assert first is not None
+            batch.receipts.append(
+                receipts.duplicate(
+                    message_id,
+                    country,
+                    feed,
+                    record_id,
+                    record_version,
+                    topic,
+                    partition,
+                    offset,
+                    first,
+                )
+            )
+            self.report.duplicates += 1
+            return False
+        if operation == "delete" and not before(landed.records.get(record_id), partition, offset):
             exc = unknown_delete(feed, country, record_id)
             self._reject(
                 message,
@@ -113,8 +145,30 @@ class Intake:
                 message_id, country, feed, record_id, record_version, topic, partition, offset
             )
         )
-        self.deletes.accepted(feed, country, record_id, partition, offset)
+        self.seen.accepted(feed, country, message_id, record_id, partition, offset)
         return True
+
+    def _drop_erased(
+        self, message: Any, country: str, feed: str, record_id: str, version: int, upto: int,
+        message_id: str | None,
+    ) -> None:  # fmt: skip
+        """A message of an erased record: a receipt says why, and no copy is kept anywhere (not
+        even in the DLQ: it holds the very data that was erased)."""
+        exc = erased(feed, country, record_id, version, upto)
+        batch = self.pending.partitions[(message.topic, message.partition)]
+        batch.receipts.append(
+            receipts.rejected(
+                message_id,
+                country,
+                exc.error_class,
+                str(exc),
+                message.topic,
+                message.partition,
+                message.offset,
+            )
+        )
+        self.report.count_rejected(country, exc.error_class)
+        self.pending.rejected[exc.error_class] += 1
 
     def _reject(self, message: Any, country: str | None, verdict: Verdict) -> None:
         _columns, error_class, reason, exception, message_id = verdict
@@ -126,8 +180,9 @@ class Intake:
             exception=exception,
             message_id=message_id,
         )
+        key, value, headers = dead_letter(message, headers)
         self._topics.ensure([DLQ_TOPIC])
-        self._producer().send(DLQ_TOPIC, key=message.key, value=message.value, headers=headers)
+        self._producer().send(DLQ_TOPIC, key=key, value=value, headers=headers)
         batch = self.pending.partitions.get((message.topic, message.partition))
         if country and batch is not None:
             batch.receipts.append(

@@ -19,6 +19,8 @@ class IngestReport:
 
     accepted: int = 0
     rejected: int = 0
+    duplicates: int = 0
+    """Messages whose id had already landed (replays): receipted `duplicate`, not landed."""
     per_country: dict[str, int] = field(default_factory=dict)
     """Accepted messages per source country."""
     rejected_per_country: dict[str, int] = field(default_factory=dict)
@@ -33,7 +35,7 @@ class IngestReport:
 
     @property
     def messages(self) -> int:
-        return self.accepted + self.rejected
+        return self.accepted + self.rejected + self.duplicates
 
     @property
     def records_per_s(self) -> float:
@@ -55,6 +57,7 @@ class IngestReport:
         return {
             "accepted": self.accepted,
             "rejected": self.rejected,
+            "duplicates": self.duplicates,
             "messages": self.messages,
             "per_country": dict(sorted(self.per_country.items())),
             "rejected_per_country": dict(sorted(self.rejected_per_country.items())),

@@ -65,6 +65,34 @@ def accepted(
     )
 
 
+def duplicate(
+    message_id: str,
+    country: str,
+    feed: str,
+    record_id: str,
+    record_version: int,
+    topic: str,
+    partition: int,
+    offset: int,
+    first: tuple[int, int],
+) -> Any:
+    """The receipt of a message whose id already landed (at `first`, a (partition, offset) of
+    the same topic): acknowledged, not landed again."""
+    return WireReceipt(
+        message_id=message_id,
+        status="duplicate",
+        error_class=None,
+        reason=f"message id already accepted at {topic}+{first[0]}+{first[1]}: not landed again",
+        source_country=country,
+        feed=feed,
+        record_id=record_id,
+        record_version=record_version,
+        topic=topic,
+        partition=partition,
+        offset=offset,
+    )
+
+
 def rejected(
     message_id: str | None,
     country: str,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -55,34 +54,30 @@ QUIET_SECONDS = 45.0
 
 
 class Standalone:
-    """`make airflow` (`python -m interlink.airflow_standalone`) in its own process group."""
+    """`make airflow` (`interlink.airflow_standalone.start`), stopped with everything it started."""
 
-    def __init__(self, home: Path, env: dict[str, str]) -> None:
+    def __init__(self, home: Path) -> None:
         self.home = home
-        self.env = env
-        self.log = home / "standalone.log"
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = home / "run" / "airflow-standalone.log"
+        self.settings: Any = None
 
     def __enter__(self) -> Standalone:
-        sink = open(self.log, "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "interlink.airflow_standalone"],
-            env=self.env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        from interlink.airflow_standalone import start
+        from interlink.settings import Settings
+
+        self.settings = Settings()
+        start(self.settings, wait_seconds=STARTUP_TIMEOUT)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        assert self.proc is not None
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=30)
+        from interlink.airflow_standalone import stop
+
+        stop(self.settings)
+
+    def alive(self) -> bool:
+        from interlink.airflow_standalone import running
+
+        return running(self.settings) is not None
 
     def tail(self) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-40:])
@@ -100,10 +95,7 @@ class Standalone:
     def wait_for(self, what: str, check: Any, timeout: float) -> Any:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            assert self.proc is not None and self.proc.poll() is None, (
-                f"airflow standalone exited ({self.proc.returncode if self.proc else '?'}):\n"
-                + self.tail()
-            )
+            assert self.alive(), "airflow standalone exited:\n" + self.tail()
             value = check()
             if value:
                 return value
@@ -147,32 +139,27 @@ def kafka(tmp_path: Path) -> Iterator[str]:
 def _environment(home: Path, broker: str, pg_url: str) -> dict[str, str]:
     from infra.process import free_port
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-    env.update(
-        {
-            "INTERLINK_HOME": str(home),
-            "INTERLINK_LAKE__ROOT": str(home / "lake"),
-            "INTERLINK_WAREHOUSE__URL": pg_url,
-            "INTERLINK_BROKER__BOOTSTRAP_SERVERS": broker,
-            "INTERLINK_BROKER__KIND": "apache-kafka",
-            "INTERLINK_AIRFLOW__HOME": str(home / "airflow"),
-            "INTERLINK_KEYS__PRIVATE_DIR": str(home / "keys"),
-            "INTERLINK_INGEST__UNTIL_IDLE_SECONDS": "3",
-            "INTERLINK_INGEST__GROUP_ID": f"standalone-{home.name}",
-            "INTERLINK_SPARK__MASTER": "local[2]",
-            # Yearly: only its one run at deployment (catchup off runs the latest at once) may
-            # happen during the test, so every later ingest run is the watcher's doing.
-            "INTERLINK_AIRFLOW__INGEST_SAFETY_NET_CRON": "0 0 1 1 *",
-            "AIRFLOW__API__PORT": str(free_port()),
-            # Find the DAG files at once and look for asset events often: the defaults are
-            # tuned for large deployments, not for a test that waits on them.
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
-            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
-            "AIRFLOW__CORE__PARALLELISM": "4",
-            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
-        }
-    )
-    return env
+    return {
+        "INTERLINK_HOME": str(home),
+        "INTERLINK_LAKE__ROOT": str(home / "lake"),
+        "INTERLINK_WAREHOUSE__URL": pg_url,
+        "INTERLINK_BROKER__BOOTSTRAP_SERVERS": broker,
+        "INTERLINK_BROKER__KIND": "apache-kafka",
+        "INTERLINK_AIRFLOW__HOME": str(home / "airflow"),
+        "INTERLINK_AIRFLOW__PORT": str(free_port()),
+        "INTERLINK_KEYS__PRIVATE_DIR": str(home / "keys"),
+        "INTERLINK_INGEST__UNTIL_IDLE_SECONDS": "3",
+        "INTERLINK_INGEST__GROUP_ID": f"standalone-{home.name}",
+        "INTERLINK_SPARK__MASTER": "local[2]",
+        # Yearly: only its one run at deployment (catchup off runs the latest at once) may
+        # happen during the test, so every later ingest run is the watcher's doing.
+        "INTERLINK_AIRFLOW__INGEST_SAFETY_NET_CRON": "0 0 1 1 *",
+        # Find the DAG files at once and look for asset events often: the defaults are
+        # tuned for large deployments, not for a test that waits on them.
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+    }
 
 
 def _ingest_summary(airflow: Standalone, run_id: str) -> dict[str, Any]:
@@ -190,16 +177,17 @@ def _ingest_summary(airflow: Standalone, run_id: str) -> dict[str, Any]:
 def test_a_published_message_runs_the_chain_and_an_idle_ingest_wakes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kafka: str, pg_url: str
 ) -> None:
+    from interlink.airflow_standalone import standalone_env
     from interlink.demo import publish_world
     from interlink.settings import Settings
     from streams.simulate import write_feeds
 
-    env = _environment(tmp_path, kafka, pg_url)
-    for key, value in env.items():
-        if key.startswith("INTERLINK_"):
-            monkeypatch.setenv(key, value)
+    for key in [k for k in os.environ if k.startswith("AIRFLOW")]:
+        monkeypatch.delenv(key)  # another test's Airflow home must not leak into this one's
+    for key, value in _environment(tmp_path, kafka, pg_url).items():
+        monkeypatch.setenv(key, value)
 
-    with Standalone(tmp_path, env) as airflow:
+    with Standalone(tmp_path) as airflow:
         # The DAGs appear unpaused on their own: nobody clicks anything in this deployment.
         airflow.wait_for(
             "the chain's DAGs, unpaused",
@@ -261,7 +249,7 @@ def test_a_published_message_runs_the_chain_and_an_idle_ingest_wakes_nothing(
         before = {d: len(airflow.runs(d)) for d in CHAIN[1:]}
         subprocess.run(
             [str(Path(sys.executable).parent / "airflow"), "dags", "trigger", "feeds_ingest"],
-            env={**env, "AIRFLOW_HOME": str(tmp_path / "airflow")},
+            env=standalone_env(Settings()),
             check=True,
             capture_output=True,
             timeout=180,

@@ -53,7 +53,7 @@ def _warehouse_state(url: str) -> dict[str, tuple[int, str]]:
 
 
 def _run_skeleton(
-    tmp_path: Path, monkeypatch, broker: str, url: str, airflow_home: Path
+    tmp_path: Path, monkeypatch, broker: str, url: str, airflow_home: Path, capfd
 ) -> dict[str, Any]:
     from interlink.airflow_runner import run_dag
     from interlink.demo import publish_bad_messages, publish_world
@@ -67,7 +67,19 @@ def _run_skeleton(
     sent = sum(published["sent"].values())
     assert sent > 0
     assert publish_bad_messages(broker) == 2
+    capfd.readouterr()
     first = run_dag("interlink_pipeline", airflow_home=airflow_home)
+    # The operator watched it: each stage's start, then its end with its own counts, in order.
+    progress = [
+        line.split("] ", 1)[1] for line in capfd.readouterr().err.splitlines() if "] " in line
+    ]
+    stages = [line.split(" ")[0] for line in progress if " started" in line or " done in " in line]
+    assert stages == [
+        s for t in ("ingest", "validate", "resolve", "load", "report") for s in (t, t)
+    ]
+    ingest_done = next(line for line in progress if line.startswith("ingest done in "))
+    assert ingest_done.endswith(f": accepted {sent}, rejected 2")
+    assert "resolve › cluster …" in progress
     # The broker is this test's own, so the counts are exact: every good message lands and both
     # crafted bad ones are rejected, each for its own reason.
     assert first["ingest"]["accepted"] == sent
@@ -90,14 +102,14 @@ def _run_skeleton(
 
 @pytest.mark.postgres
 def test_skeleton_path_into_postgres(
-    tmp_path: Path, monkeypatch, pg_url: str, airflow_home: Path, spark
+    tmp_path: Path, monkeypatch, pg_url: str, airflow_home: Path, spark, capfd
 ) -> None:
     from infra.broker import EmbeddedBroker
 
     # A broker of its own: on the session's shared one, other tests' messages would make the
     # accepted and rejected counts pass even with the crafted bad messages lost or accepted.
     with EmbeddedBroker(state_dir=tmp_path / "broker", storage="memory://tansu/") as own:
-        _run_skeleton(tmp_path, monkeypatch, own.bootstrap, pg_url, airflow_home)
+        _run_skeleton(tmp_path, monkeypatch, own.bootstrap, pg_url, airflow_home, capfd)
 
 
 @pytest.mark.browser

@@ -89,3 +89,39 @@ def test_mounted_under_interlink_warehouse_without_traceback(env: dict[str, str]
     assert "Traceback" not in out.stderr
     assert out.stderr.strip().splitlines() == [out.stderr.strip()]
     assert "is not answering" in out.stderr
+
+
+def test_a_row_the_warehouse_refuses_is_reported_and_the_rest_loads(env: dict[str, str]) -> None:
+    world_module = _world_module()
+    world = world_module.world()
+    cases = world["silver"]["case"]
+    cases.append(dict(cases[0], record_id="FRA-C-99", handling_code="H7"))
+    world_module.write_lake(Lake(env["INTERLINK_LAKE__ROOT"]), world, only=["silver/case"])
+    runner = CliRunner()
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    loaded = runner.invoke(app, ["load"])
+    assert loaded.exit_code == 0, loaded.output
+    assert "records                     9 rows  +9 ~0 -0 !1 rejected" in loaded.output
+    assert "cases                       2 rows  +2 ~0 -0 !1 rejected" in loaded.output
+    assert "set aside in interlink.rejected_rows: 2 (the rest loaded" in loaded.output
+    import duckdb
+
+    with duckdb.connect(env["INTERLINK_WAREHOUSE__URL"].removeprefix("duckdb:///")) as con:
+        rows = con.execute(
+            "SELECT table_name, row_identity, reason FROM interlink.rejected_rows ORDER BY 1"
+        ).fetchall()
+    assert rows == [
+        (
+            "cases",
+            '{"source_country":"FRA","record_id":"FRA-C-99"}',
+            "handling_code H7 is not one of H0-H3",
+        ),
+        (
+            "records",
+            '{"source_country":"FRA","feed":"case","record_id":"FRA-C-99"}',
+            "handling_code H7 is not one of H0-H3",
+        ),
+    ]
+    # A second load finds the row still bad: still set aside, still listed once.
+    again = runner.invoke(app, ["load", "--full"])
+    assert again.exit_code == 0 and "!1 rejected" in again.output

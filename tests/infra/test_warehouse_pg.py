@@ -8,27 +8,21 @@ cluster-wide), dropped afterwards, so parallel workers never meet.
 from __future__ import annotations
 
 import json
-import os
-import threading
-import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import psycopg
-import pyarrow as pa
 import pytest
+import warehouse_world as W
+from warehouse_pg_world import Roles, admin_q, as_role, world_db
 
 from infra.lake import Lake
 from infra.warehouse import (
     InvalidRecipient,
-    LoadFailed,
     grant_recipient,
     load,
-    migrate,
     purge_expired,
     revoke_recipient,
     set_networks,
@@ -37,67 +31,7 @@ from infra.warehouse.catalog import TABLES
 
 pytestmark = pytest.mark.postgres
 
-REPO = Path(__file__).resolve().parents[2]
-ADMIN = os.environ.get("INTERLINK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TODAY = date(2026, 11, 28)
-
-
-def _world_module() -> Any:
-    # tests/data/warehouse is on pytest's pythonpath (pyproject.toml).
-    import warehouse_world
-
-    return warehouse_world
-
-
-W = _world_module()
-
-
-class Roles:
-    """Recipient role names unique to this test: FRA (no networks, no victim access), DEU (in
-    HTEG, with victim access) and the HTEG network itself."""
-
-    def __init__(self) -> None:
-        tag = uuid.uuid4().hex[:8]
-        self.fra = f"it_{tag}_fra"
-        self.deu = f"it_{tag}_deu"
-        self.hteg = f"it_{tag}_hteg"
-
-    @property
-    def all(self) -> list[str]:
-        return [self.fra, self.deu, self.hteg]
-
-
-@contextmanager
-def world_db(root: Path) -> Iterator[tuple[str, Lake, Roles]]:
-    """A fresh database with the world loaded and three recipients granted; dropped after."""
-    name = f"interlink_test_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect(ADMIN, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is not answering at {ADMIN} ({exc})")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    roles = Roles()
-    try:
-        migrate(url)
-        lake = Lake(str(root / "lake"))
-        W.write_lake(lake)
-        load(url, lake)
-        grant_recipient(url, roles.fra, scope="FRA", networks=[])
-        grant_recipient(url, roles.deu, scope="DEU", networks=["HTEG"], victim_access=True)
-        grant_recipient(url, roles.hteg, scope="HTEG")
-        yield url, lake, roles
-    finally:
-        with psycopg.connect(ADMIN, autocommit=True) as admin:
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                (name,),
-            )
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            for r in roles.all:
-                admin.execute(f'DROP ROLE IF EXISTS "{r}"')
 
 
 @pytest.fixture(scope="module")
@@ -112,18 +46,6 @@ def pg(tmp_path: Path) -> Iterator[tuple[str, Lake, Roles]]:
     """A loaded world of its own, for a test that changes it."""
     with world_db(tmp_path) as w:
         yield w
-
-
-def as_role(url: str, role: str, sql: str) -> list[tuple[Any, ...]]:
-    """Run a query as a recipient role (SET ROLE inside one transaction)."""
-    with psycopg.connect(url) as con:
-        con.execute(f'SET ROLE "{role}"')
-        return con.execute(sql).fetchall()
-
-
-def admin_q(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with psycopg.connect(url) as con:
-        return con.execute(sql, params).fetchall()
 
 
 def ids(rows: list[tuple[Any, ...]]) -> set[Any]:
@@ -191,12 +113,13 @@ def test_entity_shows_each_recipient_only_the_records_it_may_see(
         "SELECT n_records, countries, names, has_masked_identity, handling_code "
         "FROM interlink.entities WHERE entity_id = 'E1'"
     )
-    # E1 = FRA's victim record (all members) + DEU's suspect record (DEU, HTEG).
-    assert as_role(url, roles.fra, sql) == [(1, ["FRA"], None, True, "H0")]
+    # E1 = FRA's victim record (all members) + DEU's suspect record (DEU, HTEG). Without victim
+    # access the victim's record is no part of any entity (test_warehouse_masking.py).
+    assert as_role(url, roles.fra, sql) == []
     assert as_role(url, roles.deu, sql) == [
         (2, ["DEU", "FRA"], ["Anna Petrova", "Иван Петров"], False, "H1")
     ]
-    assert as_role(url, roles.hteg, sql) == [(2, ["DEU", "FRA"], ["Иван Петров"], True, "H1")]
+    assert as_role(url, roles.hteg, sql) == [(1, ["DEU"], ["Иван Петров"], False, "H1")]
 
 
 def test_h1_h2_caveats_travel_with_rows_and_exports(world: tuple[str, Lake, Roles]) -> None:
@@ -299,105 +222,76 @@ def test_deletion_and_purge_disappear_from_every_table_with_audit_rows(
         con.execute("DELETE FROM interlink.audit_log")
 
 
-def _big_records(n: int) -> pa.Table:
-    now = datetime(2026, 11, 1, tzinfo=UTC)
-    ids_ = [f"NLD-P-{i:07d}" for i in range(n)]
-    return pa.table(
-        {
-            "source_country": ["NLD"] * n,
-            "feed": ["person"] * n,
-            "record_id": ids_,
-            "record_version": pa.array([1] * n, pa.int64()),
-            "operation": ["upsert"] * n,
-            "source_agency": ["KMar"] * n,
-            "message_id": [f"m-{i}" for i in range(n)],
-            "topic": ["feeds.person.NLD"] * n,
-            "partition": pa.array([i % 3 for i in range(n)], pa.int32()),
-            "offset": pa.array(range(n), pa.int64()),
-            "ingest_time": pa.array([now] * n, pa.timestamp("us", tz="UTC")),
-            "dissemination": pa.array([["NLD", "ISON"]] * n, pa.list_(pa.string())),
-            "handling_code": ["H0"] * n,
-            "review_by": pa.array([date(2031, 1, 1)] * n, pa.date32()),
-        }
-    )
-
-
-def _state(url: str) -> tuple[Any, ...]:
-    return (
-        admin_q(
-            url,
-            "SELECT count(*), md5(string_agg(row_hash, '' ORDER BY row_key)) "
-            "FROM interlink.records",
-        )[0],
-        admin_q(url, "SELECT max(load_id) FROM interlink.load_log")[0][0],
-    )
-
-
-def test_load_killed_mid_copy_leaves_previous_state_and_rerun_completes(
+def test_rows_postgresql_cannot_store_are_set_aside_and_the_rest_loads(
     pg: tuple[str, Lake, Roles],
 ) -> None:
     url, lake, _roles = pg
-    before = _state(url)
-    lake.write_parquet("silver/person/part-00001-big.snappy.parquet", _big_records(60_000))
-    dbname = url.rsplit("/", 1)[1]
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            load(url, lake)
-        except BaseException as exc:
-            errors.append(exc)
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    killed = False
-    with psycopg.connect(ADMIN, autocommit=True) as admin:
-        deadline = time.monotonic() + 120
-        while worker.is_alive() and time.monotonic() < deadline and not killed:
-            rows = admin.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND state = 'active' "
-                "AND query LIKE 'COPY interlink.records %%'",
-                (dbname,),
-            ).fetchall()
-            if rows:
-                admin.execute("SELECT pg_terminate_backend(%s)", (rows[0][0],))
-                killed = True
-            time.sleep(0.005)
-    worker.join(timeout=120)
-    assert killed, "the COPY was never seen running"
-    # The user meets the typed error that says the warehouse is intact and to rerun, not
-    # psycopg's raw "terminating connection" error.
-    assert len(errors) == 1 and type(errors[0]) is LoadFailed, errors
-    assert "rolled back, warehouse unchanged" in str(errors[0])
-    assert str(errors[0]).endswith("fix the cause and rerun the load")
-    assert _state(url) == before  # nothing of the half load is visible
-    report = load(url, lake)
-    assert report.as_dict()["tables"]["records"] == 60_009
-    assert report.tables["records"].inserted == 60_000
-    assert load(url, lake).moved == 0
-
-
-def test_failing_row_late_in_the_load_rolls_everything_back(pg: tuple[str, Lake, Roles]) -> None:
-    url, lake, _roles = pg
-    before = _state(url)
-    persons_before = admin_q(url, "SELECT count(*) FROM interlink.person_records")
     world = W.world()
-    world["silver"]["person"][0]["sex"] = None  # a legitimate change in another table…
+    persons = {p["record_id"]: p for p in world["silver"]["person"]}
+    persons["FRA-P-1"]["sex"] = None  # a legitimate change…
+    persons["ESP-P-2"]["primary_name_original"] = "Luc\x00ía García"  # …a NUL in a name…
+    persons["ESP-P-2"]["record_version"] += 1
     cases = world["silver"]["case"]
-    cases.append(dict(cases[0], record_id="FRA-C-99", handling_code="H7"))  # …and a bad row
-    W.write_lake(lake, world, only=["silver/case", "gold/person_entities"])
-    with pytest.raises(LoadFailed, match=r"rolled back, warehouse unchanged.*handling_code"):
-        load(url, lake)
-    assert _state(url) == before
-    assert admin_q(url, "SELECT count(*) FROM interlink.person_records") == persons_before
-    assert admin_q(url, "SELECT sex FROM interlink.person_records WHERE record_id = 'FRA-P-1'") == [
-        ("F",)
+    cases.append(dict(cases[0], record_id="FRA-C-99", handling_code="H7"))  # …an unknown code
+    W.write_lake(lake, world, only=["silver/case", "silver/person", "gold/person_entities"])
+    report = load(url, lake)  # used to roll back on the first of them, every time
+    assert report.as_dict()["rejected"] == {
+        "person_identities": 1,
+        "records": 1,
+        "cases": 1,
+    }
+    rejected = admin_q(
+        url,
+        "SELECT table_name, row_identity, reason, load_id FROM interlink.rejected_rows "
+        "ORDER BY table_name",
+    )
+    h7 = "handling_code H7 is not one of H0-H3"
+    nul = "primary_name contains U+0000 (NUL), which PostgreSQL cannot store"
+    assert rejected == [
+        ("cases", '{"source_country":"FRA","record_id":"FRA-C-99"}', h7, report.load_id),
+        (
+            "person_identities",
+            '{"source_country":"ESP","record_id":"ESP-P-2"}',
+            nul,
+            report.load_id,
+        ),
+        (
+            "records",
+            '{"source_country":"FRA","feed":"case","record_id":"FRA-C-99"}',
+            h7,
+            report.load_id,
+        ),
     ]
+    # The rest loaded: the change in person_records and ESP-P-2's new version in the tables
+    # that could store it; the identity PostgreSQL refused keeps its previous version.
+    assert admin_q(url, "SELECT sex FROM interlink.person_records WHERE record_id = 'FRA-P-1'") == [
+        (None,)
+    ]
+    assert admin_q(
+        url, "SELECT record_version FROM interlink.records WHERE record_id = 'ESP-P-2'"
+    ) == [(persons["ESP-P-2"]["record_version"],)]
+    assert admin_q(
+        url, "SELECT primary_name FROM interlink.person_identities WHERE record_id = 'ESP-P-2'"
+    ) == [("Lucía García",)]
+    assert admin_q(url, "SELECT count(*) FROM interlink.cases WHERE record_id = 'FRA-C-99'") == [
+        (0,)
+    ]
+    # A full reload too rewrites every row but the refused one's previous version.
+    assert load(url, lake, full=True).as_dict()["rejected"] == report.as_dict()["rejected"]
+    assert admin_q(
+        url, "SELECT primary_name FROM interlink.person_identities WHERE record_id = 'ESP-P-2'"
+    ) == [("Lucía García",)]
+    # The source resends them clean: they load and leave rejected_rows.
+    persons["ESP-P-2"]["primary_name_original"] = "Lucía García-Ruiz"
     cases[-1]["handling_code"] = "H2"
-    W.write_lake(lake, world, only=["silver/case"])
+    W.write_lake(lake, world, only=["silver/case", "silver/person", "gold/person_entities"])
     done = load(url, lake)
-    assert done.tables["records"].inserted == 1 and done.tables["cases"].inserted == 1
-    assert done.tables["person_records"].updated == 1
+    assert done.as_dict()["rejected"] == {}
+    assert done.tables["cases"].inserted == 1 and done.tables["person_identities"].updated == 1
+    assert admin_q(url, "SELECT count(*) FROM interlink.rejected_rows") == [(0,)]
+    assert admin_q(
+        url, "SELECT primary_name FROM interlink.person_identities WHERE record_id = 'ESP-P-2'"
+    ) == [("Lucía García-Ruiz",)]
 
 
 def test_grant_is_idempotent_and_network_membership_changes_visibility(

@@ -53,9 +53,10 @@ def test_port_in_use_is_one_line_without_traceback(tmp_path: Path) -> None:
 
 
 def test_doctor_names_missing_java_and_missing_broker(tmp_path: Path) -> None:
+    """`doctor` is the former name of `interlink preflight`: the same checks, the same lines."""
     out = _cli("doctor", home=tmp_path, env={"JAVA_HOME": str(tmp_path / "no-java")})
     assert out.returncode == 1
-    assert "FAIL  java: JAVA_HOME=" in out.stdout and "Java 17" in out.stdout
+    assert "FAIL  spark: JAVA_HOME=" in out.stdout and "Java 17" in out.stdout
     assert "FAIL  broker: no broker" in out.stdout
     assert "Traceback" not in out.stdout + out.stderr
 
@@ -71,3 +72,25 @@ def test_doctor_names_an_unreachable_postgres(tmp_path: Path) -> None:
     )
     assert "FAIL  warehouse:" in out.stdout and str(free) in out.stdout
     assert "Traceback" not in out.stdout + out.stderr
+
+
+@pytest.mark.postgres
+def test_doctor_never_prints_the_warehouse_password(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        free = s.getsockname()[1]
+    # A server that answers (trust auth ignores the password) and one that does not, with the
+    # password in the user info and in the query: doctor's line for each names the server only.
+    for url, line in (
+        (
+            "postgresql://postgres:Sup3r-S3cret@127.0.0.1:5432/test",
+            "ok    warehouse: postgresql://postgres:***@127.0.0.1:5432/test",
+        ),
+        (
+            f"postgresql://postgres@127.0.0.1:{free}/test?password=Sup3r-S3cret",
+            f"FAIL  warehouse: warehouse postgresql://postgres@127.0.0.1:{free}/test?password=***",
+        ),
+    ):
+        out = _cli("doctor", home=tmp_path, env={"INTERLINK_WAREHOUSE__URL": url})
+        assert line in out.stdout, out.stdout
+        assert "Sup3r-S3cret" not in out.stdout + out.stderr

@@ -36,3 +36,14 @@ def test_reading_settings_imports_no_spark() -> None:
         check=True,
     )
     assert out.stdout.strip() == "False"
+
+
+def test_settings_repr_shows_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INTERLINK_WAREHOUSE__URL", "postgresql://loader:Sup3r-S3cret@db:5432/il")
+    monkeypatch.setenv("INTERLINK_BROKER__SASL_PASSWORD", "Kafka-S3cret")
+    s = Settings()
+    for text in (repr(s), str(s), repr(s.warehouse), str(s.broker)):
+        assert "Sup3r-S3cret" not in text and "Kafka-S3cret" not in text
+    assert "url='postgresql://loader:***@db:5432/il'" in repr(s.warehouse)
+    # The code that connects still gets the real URL.
+    assert s.warehouse.url == "postgresql://loader:Sup3r-S3cret@db:5432/il"

@@ -95,3 +95,26 @@ def test_invalid_record_raises_before_sending(offline: FeedPublisher) -> None:
     with pytest.raises(ContractError, match="signs for NLD"):
         offline.publish("person", {**person(1, "NLD"), "source_country": "DEU"})
     assert offline.sent == 0
+
+
+def test_dry_run_refuses_values_no_stage_can_store(offline: FeedPublisher, tmp_path: Path) -> None:
+    # Each was accepted by `publish --dry-run` and then stopped the ingest or the warehouse load.
+    big_version = person(2, "NLD", version=2**63)
+    nul = person(3, "NLD")
+    nul["payload"]["primary_name"]["family"] = "Fam\x00ily"
+    lines = [
+        json.dumps(person(1, "NLD")),
+        json.dumps(big_version),
+        json.dumps(nul),
+        '{"record_id": "NLD-P-4", "record_version": ' + "9" * 5000 + "}",
+    ]
+    path = tmp_path / "records.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = publish_file(offline, "person", path, dry_run=True)
+    assert (summary.sent, summary.invalid) == (1, 3)
+    reasons = {f.line: f.reason for f in summary.failures}
+    assert "record_version" in reasons[2] and "less_than_equal" in reasons[2]
+    assert "primary_name.family" in reasons[3] and "text.control_character" in reasons[3]
+    assert "not a JSON number" in reasons[4]
+    with pytest.raises(ContractError, match="less_than_equal"):
+        offline.envelope("person", big_version)

@@ -193,10 +193,14 @@ def test_good_batch_passes_and_writes_result_docs_and_history(spark: Any, tmp_pa
 
 @pytest.mark.spark
 def test_bad_batch_fails_naming_the_broken_expectations(spark: Any, tmp_path: Path) -> None:
-    rows = person_rows(4)
+    rows = person_rows(5)
     rows[1]["record_id"] = rows[0]["record_id"]  # same (record_id, record_version) twice
     rows[2]["payload"] = json.dumps(dict(json.loads(rows[2]["payload"]), role="boss"))
     rows[3]["handling_code"] = "H3"  # without a handling note
+    # A NUL in a name, as landed before the contract refused it: no warehouse stores it.
+    named = json.loads(rows[4]["payload"])
+    named["primary_name"]["family"] = "Pet\x00rov"
+    rows[4]["payload"] = json.dumps(named)
     df = spark.createDataFrame(rows, BRONZE_DDL)
     result = validate_batch(
         spark, df, feed="person", country="FRA", batch_id="bad-batch",
@@ -207,6 +211,7 @@ def test_bad_batch_fails_naming_the_broken_expectations(spark: Any, tmp_path: Pa
         "expect_compound_columns_to_be_unique(record_id,record_version)",
         "expect_column_values_to_be_in_set(role)",
         "expect_column_values_to_be_in_set(handling_note_ok)",
+        "expect_column_values_to_be_in_set(text_printable)",
     }
     saved = json.loads(Path(result.result_json_path).read_text())
     assert saved["success"] is False

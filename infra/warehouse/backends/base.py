@@ -11,12 +11,12 @@ carries the changes back (`replace_rows`). During a load the engine holds, per c
 `stg_<t>` (the rows gold has now), `cur_<t>` (row_key, row_hash of what the warehouse holds),
 `chg_<t>` (rows to write) and `del_<t>` (rows to remove).
 
-Shaped for what comes next: every call the loader, retention and migrations make to the database
-goes through a backend method, so a timeout on each is a setting of `connect` (PostgreSQL's
-statement_timeout) plus the COPY pipe, which lives in one function (`pgcopy.copy_query`, where
-opening the pipe must never wait for a writer that failed); and `_write_rows` is the one door
-rows enter a curated table by, where a bad row can be set aside in a rejected-rows table instead
-of failing the load.
+Failing fast and failing small (issue 16): every call the loader, retention and migrations make
+to the database goes through a backend method, so its timeouts are the connection's
+(`PostgresBackend.connect`: connect, statement, lock and idle timeouts, TCP keepalives) plus the
+COPY pipe, which lives in one function (`pgcopy.stream_fifo`, which never waits without a bound);
+and before any row is written, `unstorable` names the rows this database would refuse, which
+the diff sets aside in rejected_rows instead of failing the load.
 """
 
 from __future__ import annotations
@@ -26,7 +26,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
+from infra.warehouse.catalog import CAVEATS, Table
 from infra.warehouse.errors import NotMigrated
+
+HANDLING_CODES = tuple(CAVEATS)
 
 # One writer per warehouse at a time: loads and purges hold it (PostgreSQL's advisory lock id).
 WRITER_LOCK = 0x1A7E_0002
@@ -192,14 +195,24 @@ class Backend(ABC):
 
     # -- rows ---------------------------------------------------------------------------------
     def replace_rows(
-        self, duck: Any, table: str, *, load_id: int, full: bool, removes: bool, writes: bool
+        self,
+        duck: Any,
+        table: str,
+        *,
+        load_id: int,
+        full: bool,
+        removes: bool,
+        writes: bool,
+        keep: Sequence[str] = (),
     ) -> None:
         """Apply the staged diff of one curated table (inside the load's transaction): remove
-        `del_<t>` and the old versions of `chg_<t>` (every row with full), then write `chg_<t>`
+        `del_<t>` and the old versions of `chg_<t>` (every row with full, but those whose
+        row_key is in `keep`: rows set aside keep their previous version), then write `chg_<t>`
         stamped with load_id. `removes` / `writes` say whether anything is to be removed /
         written, so that nothing is sent for nothing."""
         if full:
-            self.execute(f"DELETE FROM interlink.{table}")
+            spare = f" WHERE row_key NOT IN ({', '.join(['{p}'] * len(keep))})" if keep else ""
+            self.execute(f"DELETE FROM interlink.{table}{spare}", list(keep))
         elif removes:
             self._remove_rows(duck, table)
         if writes:
@@ -216,6 +229,31 @@ class Backend(ABC):
     @abstractmethod
     def delete_naming(self, table: str, record_keys: list[str]) -> int:
         """Delete the rows of a curated table built from any of these records; how many."""
+
+    def unstorable(self, t: Table) -> list[tuple[str, str]]:
+        """(DuckDB condition over a chg_<t> row, DuckDB expression giving the reason) for each
+        kind of row this database refuses: such a row is set aside in rejected_rows instead of
+        failing the load. Every database enforces the handling-code CHECK of the migrations."""
+        if "handling_code" not in t.column_names:
+            return []
+        codes = ", ".join(f"'{c}'" for c in HANDLING_CODES)
+        return [
+            (
+                f"handling_code NOT IN ({codes})",
+                "'handling_code ' || handling_code || ' is not one of H0-H3'",
+            )
+        ]
+
+    def record_rejected(self, load_id: int, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Replace the table's rejected rows with this load's (row_key, key, reason): what is
+        listed is what the latest load of the table could not store."""
+        self.execute("DELETE FROM interlink.rejected_rows WHERE table_name = {p}", [table])
+        if rows:
+            self.executemany(
+                "INSERT INTO interlink.rejected_rows (load_id, table_name, row_key, row_identity, "
+                "reason) VALUES ({p}, {p}, {p}, {p}, {p})",
+                [(load_id, table, *r) for r in rows],
+            )
 
     # -- audit --------------------------------------------------------------------------------
     def audit(self, action: str, rows: Sequence[AuditRow]) -> None:

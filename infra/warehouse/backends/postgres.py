@@ -11,21 +11,53 @@ from typing import Any, ClassVar
 
 import duckdb
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 from infra.errors import WarehouseUnreachable
 from infra.warehouse.backends.base import MIGRATION_LOCK, WRITER_LOCK, Backend, first_line
 from infra.warehouse.backends.pgcopy import copy_query, copy_select
-from infra.warehouse.catalog import TABLES_BY_NAME
+from infra.warehouse.catalog import TABLES_BY_NAME, Table
 from infra.warehouse.ddl import PG_TYPES, q
-from infra.warehouse.errors import redact
+from infra.warehouse.errors import WarehouseBusy, redact
 
 log = logging.getLogger("infra.warehouse.backends.postgres")
+
+
+# Every wait on the server is bounded (issue 16: a load must fail fast, never hang). Each can be
+# overridden in the URL (`?connect_timeout=5&options=-c%20statement_timeout%3D10min`).
+CONNECT_DEFAULTS: dict[str, Any] = {
+    "connect_timeout": 10,
+    # A dead peer (no RST: a cut network, a frozen host) is noticed within about a minute.
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 60_000,
+}
+SERVER_TIMEOUTS: dict[str, str] = {
+    # One statement (the largest table's COPY of a full reload included).
+    "statement_timeout": "30min",
+    # Waiting for a table lock or the writer lock held by another load or purge.
+    "lock_timeout": "2min",
+    # A session left in a transaction by a client that died holds its locks no longer.
+    "idle_in_transaction_session_timeout": "10min",
+}
+
+
+def connect_kwargs(url: str) -> dict[str, Any]:
+    """libpq parameters for url: our timeouts, unless the URL sets its own."""
+    given = conninfo_to_dict(url)
+    kwargs = {k: v for k, v in CONNECT_DEFAULTS.items() if k not in given}
+    server = " ".join(f"-c {k}={v}" for k, v in SERVER_TIMEOUTS.items())
+    # Later `-c` settings win: the URL's own options come after ours.
+    kwargs["options"] = f"{server} {given.get('options') or ''}".strip()
+    return kwargs
 
 
 def pg_connect(url: str, **kwargs: Any) -> Any:
     """A psycopg connection, or WarehouseUnreachable naming the server and what to do."""
     try:
-        return psycopg.connect(url, connect_timeout=10, **kwargs)
+        return psycopg.connect(url, **connect_kwargs(url), **kwargs)
     except psycopg.OperationalError as exc:
         raise WarehouseUnreachable(
             f"warehouse {redact(url)} is not answering ({first_line(exc)}); start PostgreSQL or "
@@ -86,7 +118,15 @@ class PostgresBackend(Backend):
 
     @contextmanager
     def writer_lock(self) -> Iterator[None]:
-        self.execute("SELECT pg_advisory_lock(%s)", [WRITER_LOCK])
+        try:
+            self.execute("SELECT pg_advisory_lock(%s)", [WRITER_LOCK])
+        except psycopg.errors.LockNotAvailable as exc:
+            self.con.rollback()
+            raise WarehouseBusy(
+                f"another load or purge has held the warehouse's writer lock for longer than "
+                f"lock_timeout ({SERVER_TIMEOUTS['lock_timeout']}); nothing was changed: rerun "
+                "when it has finished (pg_stat_activity shows it)"
+            ) from exc
         self.con.commit()
         try:
             yield
@@ -152,6 +192,24 @@ class PostgresBackend(Backend):
             "excluded.fingerprint, load_id = excluded.load_id, updated_at = now()",
             [fingerprint, load_id],
         )
+
+    def unstorable(self, t: Table) -> list[tuple[str, str]]:
+        # U+0000 passes every earlier stage (DuckDB stores it) but PostgreSQL's text and jsonb
+        # cannot hold it: one such row used to roll every load back (issue 16).
+        out = super().unstorable(t)
+        for c in t.columns:
+            col = q(c.name)
+            if c.type == "text":
+                cond = f"strpos({col}, chr(0)) > 0"
+            elif c.type == "text[]":
+                cond = f"len(list_filter({col}, lambda e: strpos(e, chr(0)) > 0)) > 0"
+            elif c.type == "json":
+                # jsonb refuses the escape \u0000 too (an escaped backslash before u0000 is fine).
+                cond = rf"regexp_matches(CAST({col} AS VARCHAR), '(^|[^\\])(\\\\)*\\u0000')"
+            else:
+                continue
+            out.append((cond, f"'{c.name} contains U+0000 (NUL), which PostgreSQL cannot store'"))
+        return out
 
     # -- rows ---------------------------------------------------------------------------------
     def _remove_rows(self, duck: Any, table: str) -> None:
