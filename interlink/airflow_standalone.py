@@ -19,6 +19,7 @@ the stop ends every process of that session or carrying that token (SIGTERM, the
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import signal
@@ -27,8 +28,6 @@ import sys
 import time
 import uuid
 from pathlib import Path
-
-import logging
 
 from infra.errors import BrokerNotRunning, ServiceError
 from infra.process import ServiceState, ensure_port_free, pid_alive, port_answers
