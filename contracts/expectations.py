@@ -1,7 +1,8 @@
 """Great Expectations suites for landed bronze batches, built from the same definitions as the
 pydantic models (enums, required fields), so per-record and per-batch rules cannot drift apart.
 
-A suite runs on the bronze DataFrame of one (feed, country) batch (columns in
+A suite runs on the bronze DataFrame of one (feed, country) batch, or of many batches of one feed
+at once (`batched`: the rows carry `BATCH_COLUMN` and `BATCH_COUNTRY_COLUMN`) (columns in
 docs/wire-format.md, "Bronze columns") plus helper columns that the runner derives from the
 payload JSON: `PAYLOAD_COLUMNS` (plain fields, null for deletes) and `DERIVED_COLUMNS`
 (booleans computed from several fields). Their names and meaning are defined here; how they are
@@ -109,32 +110,51 @@ ENVELOPE_REQUIRED = (
     "source_reliability", "information_assessment", "review_by",
 )  # fmt: skip
 
-_UPSERTS = Column("operation") == "upsert"
+UPSERTS_ONLY = Column("operation") == "upsert"
+"""The row condition of the null ceilings: deletes carry no payload by contract."""
+
+BATCH_COLUMN = "batch"
+"""In a batched validation: the id of a row's batch; per-batch rules are scoped to it."""
+BATCH_COUNTRY_COLUMN = "country"
+"""In a batched validation: the country of the row's batch (its topic's), which `source_country`
+must equal."""
 
 
-def suite_name(feed: str, *, country: str | None = None) -> str:
+def suite_name(feed: str, *, country: str | None = None, batched: bool = False) -> str:
     """Name of a feed's suite (per country when pinned to one) in a GX context."""
-    return f"interlink.{feed}" + (f".{country}" if country else "")
+    return (
+        f"interlink.{feed}" + (f".{country}" if country else "") + (".batches" if batched else "")
+    )
 
 
 def _null_ceiling(column: str, ceiling: float) -> Any:
     # Measured on upserts only: deletes carry no payload by contract.
     if ceiling <= 0:
-        return gx.expectations.ExpectColumnValuesToNotBeNull(column=column, row_condition=_UPSERTS)
+        return gx.expectations.ExpectColumnValuesToNotBeNull(
+            column=column, row_condition=UPSERTS_ONLY
+        )
     return gx.expectations.ExpectColumnValuesToNotBeNull(
-        column=column, mostly=round(1.0 - ceiling, 6), row_condition=_UPSERTS
+        column=column, mostly=round(1.0 - ceiling, 6), row_condition=UPSERTS_ONLY
     )
 
 
-def expectations_for(feed: str, *, country: str | None = None) -> list[Any]:
-    """The expectations of a feed's suite (a fresh list of GX Expectation objects)."""
+def expectations_for(feed: str, *, country: str | None = None, batched: bool = False) -> list[Any]:
+    """The expectations of a feed's suite (a fresh list of GX Expectation objects).
+
+    `batched`: for many batches at once; uniqueness holds per batch and each row's
+    `source_country` must be its batch's country. A batched run that passes means every batch
+    passes, except for the `mostly` expectations, which a share over all batches can hide: the
+    runner judges those per batch (`transforms.quality_batches`)."""
     check_feed(feed)
     exp = gx.expectations
     versions = sorted(v for f, v in PAYLOAD_MODELS if f == feed)
+    scope = [BATCH_COLUMN] if batched else []
     out: list[Any] = [
         exp.ExpectTableRowCountToBeBetween(min_value=1, max_value=MAX_BATCH_ROWS),
-        exp.ExpectCompoundColumnsToBeUnique(column_list=["record_id", "record_version"]),
-        exp.ExpectColumnValuesToBeUnique(column="message_id"),
+        exp.ExpectCompoundColumnsToBeUnique(column_list=[*scope, "record_id", "record_version"]),
+        exp.ExpectCompoundColumnsToBeUnique(column_list=[*scope, "message_id"])
+        if batched
+        else exp.ExpectColumnValuesToBeUnique(column="message_id"),
         # One derived column instead of 14 not-null expectations: ingest already enforces
         # them per message, and each expectation costs Spark jobs on every batch.
         exp.ExpectColumnValuesToBeInSet(column="feed", value_set=[feed]),
@@ -154,6 +174,12 @@ def expectations_for(feed: str, *, country: str | None = None) -> list[Any]:
     ]
     if country is not None:
         out.append(exp.ExpectColumnValuesToBeInSet(column="source_country", value_set=[country]))
+    if batched:
+        out.append(
+            exp.ExpectColumnPairValuesToBeEqual(
+                column_A="source_country", column_B=BATCH_COUNTRY_COLUMN
+            )
+        )
     for column, values in VALUE_SETS[feed].items():
         out.append(exp.ExpectColumnValuesToBeInSet(column=column, value_set=list(values)))
     for column, ceiling in NULL_CEILINGS[feed].items():
@@ -179,12 +205,15 @@ def expectations_for(feed: str, *, country: str | None = None) -> list[Any]:
     return out
 
 
-def suite_for(feed: str, *, country: str | None = None) -> gx.ExpectationSuite:
-    """The Expectation Suite of a feed's bronze batches (optionally pinned to one country)."""
+def suite_for(
+    feed: str, *, country: str | None = None, batched: bool = False
+) -> gx.ExpectationSuite:
+    """The Expectation Suite of a feed's bronze batches (optionally pinned to one country, or
+    for many batches at once)."""
     # Built detached from any Data Context; the runner adds it to its own context.
     return gx.ExpectationSuite(
-        name=suite_name(feed, country=country),
-        expectations=expectations_for(feed, country=country),
+        name=suite_name(feed, country=country, batched=batched),
+        expectations=expectations_for(feed, country=country, batched=batched),
     )
 
 

@@ -1,21 +1,28 @@
 """The pipeline as asset-driven DAGs for continuous operation under `airflow standalone`.
 
-feeds_ingest (every 5 minutes) → contracts_validate → entities_resolve → warehouse_load →
-quality_report, each triggered by the asset its predecessor updates; retention_review runs daily.
-Each task calls one idempotent function of `interlink.pipeline` on whatever is new, so a retry or a
-second trigger changes nothing. The DAGs' common shape is `interlink.dag_factory.asset_dag`.
+feeds_ingest (woken by a feed message, `interlink.feed_watch`; a slow cron as a safety net) →
+contracts_validate → entities_resolve → warehouse_load → quality_report, each triggered by the asset
+its predecessor updates; a step that found nothing new ends skipped and wakes nobody;
+retention_review runs daily. Each task calls one idempotent function of `interlink.pipeline` on
+whatever is new, so a retry or a second trigger changes nothing. The DAGs' common shape is
+`interlink.dag_factory.asset_dag`; docs/operations.md says what the safety net is for.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable
+
 from interlink import pipeline
-from interlink.dag_factory import BRONZE, GOLD, VALIDATED, WAREHOUSE, asset_dag
+from interlink.dag_factory import BRONZE, FEED_MESSAGES, GOLD, VALIDATED, WAREHOUSE, asset_dag
+from interlink.settings import load_settings
+
+SAFETY_NET = CronTriggerTimetable(load_settings().airflow.ingest_safety_net_cron, timezone="UTC")
 
 feeds_ingest = asset_dag(
     "feeds_ingest",
-    schedule="*/5 * * * *",
+    schedule=AssetOrTimeSchedule(timetable=SAFETY_NET, assets=[FEED_MESSAGES]),
     task_id="ingest_until_idle",
     step=pipeline.ingest_step,
     outlets=[BRONZE],

@@ -3,7 +3,8 @@
 
 The same DAGs that `interlink run` executes in-process appear in the UI at http://127.0.0.1:8080;
 the admin password is in `<airflow home>/simple_auth_manager_passwords.json.generated`. Settings
-reach the tasks through the same INTERLINK_* environment variables.
+reach the tasks through the same INTERLINK_* environment variables; the broker also reaches the
+triggerer's feed watcher as the Airflow connection `interlink_kafka` (`interlink.feed_watch`).
 
 Two things a bare `airflow standalone` gets wrong on a shared laptop are set here: the API server
 listens on loopback only (its default, 0.0.0.0, shows the UI to the whole network), and the
@@ -18,6 +19,7 @@ the stop ends every process of that session or carrying that token (SIGTERM, the
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import signal
@@ -27,10 +29,13 @@ import time
 import uuid
 from pathlib import Path
 
-from infra.errors import ServiceError
+from infra.errors import BrokerNotRunning, ServiceError
 from infra.process import ServiceState, ensure_port_free, pid_alive, port_answers
 from interlink.airflow_runner import airflow_env
+from interlink.feed_watch import kafka_connection_env
 from interlink.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
 
 NAME = "airflow"
 """Name of the state file (`<state dir>/airflow.json`) a started standalone leaves behind."""
@@ -60,6 +65,16 @@ def standalone_env(s: Settings, cores: int | None = None) -> dict[str, str]:
     env["PATH"] = os.pathsep.join([bin_dir, env.get("PATH", "")])
     for key, value in sized.items():
         env.setdefault(key, value)
+    # Task processes report to the API server's execution API, whose default URL assumes 8080.
+    env.setdefault(
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
+        f"http://{env['AIRFLOW__API__HOST']}:{env['AIRFLOW__API__PORT']}/execution/",
+    )
+    try:
+        for key, value in kafka_connection_env(s).items():
+            env.setdefault(key, value)
+    except BrokerNotRunning as exc:
+        log.warning("no feed watcher (%s): feeds_ingest runs only on its safety-net cron", exc)
     return env
 
 

@@ -1,9 +1,12 @@
 """The asset-driven DAGs' one constructor, and the assets that connect them.
 
 Every asset DAG is the same shape: one idempotent task calling one step of `interlink.pipeline`,
-scheduled on a cron or on the asset its predecessor updates, never two runs at once, retried.
-Declaring that shape once keeps the DAG files to what differs (id, schedule, step, outlets,
-timeout). Only Airflow's SDK is imported here, so parsing a DAG file stays light.
+scheduled on a cron or on the asset its predecessor updates, never two runs at once, retried,
+unpaused from the start (a deployment that runs nothing until someone clicks is not event-driven).
+A step whose summary says `nothing_new` ends its task skipped, so its outlets get no asset event and
+nothing downstream runs on nothing. Declaring that shape once keeps the DAG files to what differs
+(id, schedule, step, outlets, timeout). Only Airflow's SDK and the message-queue trigger are
+imported here (no Kafka client, no Spark), so parsing a DAG file stays light.
 """
 
 from __future__ import annotations
@@ -13,7 +16,31 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.providers.common.messaging.triggers.msg_queue import MessageQueueTrigger
+from airflow.sdk import Asset, AssetWatcher, dag, task
+from airflow.sdk.bases.timetable import BaseTimetable
+from airflow.sdk.exceptions import AirflowSkipException
+
+from interlink.feed_watch import KAFKA_CONN_ID
+from streams.topics import FEED_TOPIC_PATTERN
+
+FEED_MESSAGES = Asset(
+    "interlink://broker/feeds",
+    watchers=[
+        AssetWatcher(
+            name="feed_messages",
+            trigger=MessageQueueTrigger(
+                scheme="kafka",
+                topics=[FEED_TOPIC_PATTERN],
+                kafka_config_id=KAFKA_CONN_ID,
+                apply_function="interlink.feed_watch.unlanded_message",
+                # Sleep after a message already landed: short, so a backlog is skipped quickly.
+                poll_interval=0.05,
+            ),
+        )
+    ],
+)
+"""Updated by the triggerer: a feed message not landed yet (`interlink.feed_watch`)."""
 
 BRONZE = Asset("interlink://lake/bronze")
 """Updated by ingest: new bronze files landed."""
@@ -33,7 +60,7 @@ ASSET_DAG_DEFAULTS: dict[str, Any] = {"retries": 2, "retry_delay": timedelta(sec
 def asset_dag(
     dag_id: str,
     *,
-    schedule: str | Sequence[Asset],
+    schedule: str | Sequence[Asset] | BaseTimetable,
     task_id: str,
     step: Callable[[], Any],
     timeout: timedelta,
@@ -50,17 +77,22 @@ def asset_dag(
 
     @dag(
         dag_id=dag_id,
-        schedule=list(schedule) if not isinstance(schedule, str) else schedule,
+        schedule=schedule if isinstance(schedule, str | BaseTimetable) else list(schedule),
         start_date=START,
         catchup=False,
         max_active_runs=1,
+        is_paused_upon_creation=False,
         default_args=ASSET_DAG_DEFAULTS,
         tags=list(tags),
         doc_md=doc,
     )
     def build() -> None:
         def run() -> Any:
-            return step()
+            out = step()
+            if isinstance(out, dict) and out.get("nothing_new"):
+                # Skipped, not succeeded: the outlets get no event, downstream stays asleep.
+                raise AirflowSkipException(f"{dag_id}: nothing new ({out})")
+            return out
 
         task(
             task_id=task_id,

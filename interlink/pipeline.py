@@ -1,7 +1,9 @@
 """The pipeline's steps as plain functions: the DAGs and the CLI call these and nothing else.
 
 Each step reads settings, does one idempotent unit of work on the lake or warehouse, and returns a
-small JSON-able summary (it becomes the Airflow task's XCom and the demo's printout). Heavy imports
+small JSON-able summary (it becomes the Airflow task's XCom and the demo's printout). A summary's
+`nothing_new` says the step found nothing for the next one (no bronze landed, no batch passed, no
+warehouse row moved): the asset DAGs then skip instead of waking the next stage. Heavy imports
 stay inside the functions so that Airflow's DAG parsing stays fast.
 """
 
@@ -68,7 +70,7 @@ def ingest_step(
         broker=s.broker.traits(),
         workers=s.ingest.workers,
     )
-    return report.as_dict()
+    return report.as_dict() | {"nothing_new": report.accepted == 0}
 
 
 # -- contracts: Great Expectations per landed batch ------------------------------------------
@@ -79,7 +81,8 @@ def validate_step(settings: Settings | None = None) -> dict[str, Any]:
     from transforms.quarantine import validate_pending
 
     s = _settings(settings)
-    return validate_pending(lambda: spark_session(s), lake_of(s))
+    summary = validate_pending(lambda: spark_session(s), lake_of(s))
+    return summary | {"nothing_new": summary["passed"] == 0}
 
 
 # -- transforms ------------------------------------------------------------------------------
@@ -121,7 +124,7 @@ def load_step(settings: Settings | None = None, *, full: bool = False) -> dict[s
     s = _settings(settings)
     migrate(s.warehouse.url)
     report = load(s.warehouse.url, lake_of(s), full=full)
-    return report.as_dict()
+    return report.as_dict() | {"nothing_new": report.moved == 0}
 
 
 @_timed_step

@@ -138,6 +138,9 @@ class KeysSettings(BaseModel):
 class AirflowSettings(BaseModel):
     home: str = str(DEFAULT_HOME / "airflow")
     """AIRFLOW_HOME for in-process `dag.test()` runs (SQLite metadata) and `make airflow`."""
+    ingest_safety_net_cron: str = "17 * * * *"
+    """When feeds_ingest also runs without a feed message (UTC cron): the safety net that lands
+    what a lost trigger event left waiting (docs/operations.md)."""
     host: str = "127.0.0.1"
     """Address the UI of `make airflow` listens on: loopback, so the UI is not on the network
     (a production UI sits behind a TLS proxy instead, docs/deployment.md)."""

@@ -205,16 +205,24 @@ def add_helper_columns(df: DataFrame, feed: str) -> DataFrame:
 
 
 # -- profile and anomalies --------------------------------------------------------------------
+def profile_aggregates(feed: str) -> list[Column]:
+    """The Spark aggregates `profile_from_row` reads: rows, upserts, nulls among upserts."""
+    upsert = F.col("operation") == "upsert"
+    aggs = [F.count(F.lit(1)).alias("rows"), F.sum(upsert.cast("long")).alias("upserts")]
+    aggs += [F.sum((upsert & F.col(c).isNull()).cast("long")).alias(c) for c in NULL_CEILINGS[feed]]
+    return aggs
+
+
+def profile_from_row(row: dict[str, Any], feed: str) -> dict[str, Any]:
+    """A batch profile (row count, upsert count, null rates among upserts) from the aggregates."""
+    upserts = int(row["upserts"] or 0)
+    rates = {c: (int(row.get(c) or 0) / upserts if upserts else 0.0) for c in NULL_CEILINGS[feed]}
+    return {"row_count": int(row["rows"]), "upsert_count": upserts, "null_rates": rates}
+
+
 def batch_profile(df: DataFrame, feed: str) -> dict[str, Any]:
     """Row count, upsert count and per-field null rates among upserts, in one Spark pass."""
-    upsert = F.col("operation") == "upsert"
-    tracked = list(NULL_CEILINGS[feed])
-    aggs = [F.count(F.lit(1)).alias("rows"), F.sum(upsert.cast("long")).alias("upserts")]
-    aggs += [F.sum((upsert & F.col(c).isNull()).cast("long")).alias(c) for c in tracked]
-    row = df.agg(*aggs).collect()[0].asDict()
-    upserts = int(row["upserts"] or 0)
-    rates = {c: (int(row[c] or 0) / upserts if upserts else 0.0) for c in tracked}
-    return {"row_count": int(row["rows"]), "upsert_count": upserts, "null_rates": rates}
+    return profile_from_row(df.agg(*profile_aggregates(feed)).collect()[0].asDict(), feed)
 
 
 def detect_anomalies(
@@ -319,33 +327,37 @@ def _describe(result: Any) -> str:
     return f"{config.type}({target})"
 
 
-def _run_checkpoint(
+def run_checkpoint(
     df: DataFrame,
     *,
-    feed: str,
-    country: str,
+    suite: Any,
+    asset: str,
     batch_id: str,
     reports_dir: Path,
     build_docs: bool = True,
+    detail_on_failure: bool = True,
 ) -> tuple[Any, str | None]:
+    """Run `suite` on `df` as GX asset `asset`; return (validation result, Data Docs index).
+
+    With `detail_on_failure`, a failing run is run again with unexpected counts and samples."""
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
     from great_expectations.core.run_identifier import RunIdentifier
 
     context = _context(reports_dir)
     source = context.data_sources.add_or_update_spark(name="bronze")
-    asset_name = _safe(f"{feed}.{country}")
+    asset_name = _safe(asset)
     try:
-        asset = source.get_asset(asset_name)
+        gx_asset = source.get_asset(asset_name)
     except LookupError:
-        asset = source.add_dataframe_asset(name=asset_name)
+        gx_asset = source.add_dataframe_asset(name=asset_name)
     try:
-        batch_definition = asset.get_batch_definition("whole")
+        batch_definition = gx_asset.get_batch_definition("whole")
     except (KeyError, LookupError):
-        batch_definition = asset.add_batch_definition_whole_dataframe("whole")
-    suite = context.suites.add_or_update(suite_for(feed, country=country))
+        batch_definition = gx_asset.add_batch_definition_whole_dataframe("whole")
+    stored_suite = context.suites.add_or_update(suite)
     definition = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=asset_name, data=batch_definition, suite=suite)
+        gx.ValidationDefinition(name=asset_name, data=batch_definition, suite=stored_suite)
     )
     # Pass/fail needs only booleans (about half the Spark jobs); a failing batch is run again
     # with unexpected counts and sample values, which is what a person inspecting the
@@ -369,7 +381,7 @@ def _run_checkpoint(
             ),
         )
         (validation,) = run.run_results.values()
-        if validation.success:
+        if validation.success or not detail_on_failure:
             break
     index = reports_dir / "data_docs" / "index.html"
     if build_docs:
@@ -415,16 +427,44 @@ def validate_batch(
         profile = batch_profile(prepared, feed)
         previous = read_history(root, feed, country) if history is None else history
         anomalies, warnings = detect_anomalies(profile, previous)
-        validation, docs_index = _run_checkpoint(
+        validation, docs_index = run_checkpoint(
             prepared,
-            feed=feed,
-            country=country,
+            suite=suite_for(feed, country=country),
+            asset=f"{feed}.{country}",
             batch_id=batch_id,
             reports_dir=root,
             build_docs=build_docs,
         )
     finally:
         prepared.unpersist()
+    return record_result(
+        root,
+        feed=feed,
+        country=country,
+        batch_id=batch_id,
+        validation=validation,
+        profile=profile,
+        anomalies=anomalies,
+        warnings=warnings,
+        docs_index=docs_index,
+    )
+
+
+def record_result(
+    root: Path,
+    *,
+    feed: str,
+    country: str,
+    batch_id: str,
+    validation: Any,
+    profile: dict[str, Any],
+    anomalies: list[str],
+    warnings: list[str],
+    docs_index: str | None = None,
+    suite: str | None = None,
+) -> QualityResult:
+    """One batch's verdict from its GX validation and anomalies: written to
+    `results/<batch_id>.json`, its profile appended to the (feed, country) history."""
     failed = [_describe(r) for r in validation.results if not r.success]
     success = bool(validation.success) and not anomalies
     stats = dict(validation.statistics) | {"profile": profile}
@@ -442,7 +482,7 @@ def validate_batch(
     document = {
         "feed": feed,
         "country": country,
-        "suite": suite_name(feed, country=country),
+        "suite": suite or suite_name(feed, country=country),
         "validated_at": datetime.now(UTC).isoformat(),
         **asdict(outcome),
         "gx_validation_result": validation.to_json_dict(),

@@ -2,10 +2,11 @@
 
 A batch is everything one ingest run landed for one (feed, country): the bronze files without a
 validation marker. Each file's marker (`reports/quality/validated/<file>.json`) names its batch, so
-a rerun validates only new files (idempotent). A batch runs its feed's Great Expectations suite
-(`transforms.quality.validate_batch`); a failing batch's files move to `quarantine/` under the
-same names, next to the result JSON that says why, so silver never reads them. The orchestration
-(`interlink.pipeline.validate_step`) only calls `validate_pending`.
+a rerun validates only new files (idempotent). All new batches of a feed are validated in one
+Great Expectations run with a verdict per batch (`transforms.quality_batches`); a failing batch's
+files move to `quarantine/` under the same names, next to the result JSON that says why, so silver
+never reads them. The orchestration (`interlink.pipeline.validate_step`) only calls
+`validate_pending`.
 
 An operator who judged a quarantined batch sound (`interlink quality list`, then `interlink
 quality release BATCH --reason …`) moves its files back to bronze under their names; their
@@ -70,7 +71,8 @@ def validate_pending(spark: Callable[[], SparkSession], lake: Lake) -> dict[str,
     Returns the step's JSON-able summary: batches validated and passed, files, the quarantined
     batches with their failed expectations, and the Data Docs index.
     """
-    from transforms.quality import build_data_docs, validate_batch
+    from transforms.quality import build_data_docs
+    from transforms.quality_batches import Batch, run_name, validate_feed_batches
 
     groups = pending_batches(lake)
     summary: dict[str, Any] = {
@@ -87,32 +89,33 @@ def validate_pending(spark: Callable[[], SparkSession], lake: Lake) -> dict[str,
     # works on a driver-side copy of reports/quality (not of the lake) that is published back.
     reports_root = lake.local_mirror(QUALITY_DIR) if lake.is_s3 else lake.path(QUALITY_DIR)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    files_of: dict[str, list[str]] = {}
+    by_feed: dict[str, list[Batch]] = {}
     for (feed, country), files in sorted(groups.items()):
         batch_id = f"{feed}-{country}-{stamp}-{Path(files[0]).stem.rsplit('+', 2)[-1]}"
         # Spark reads the bronze files where they are (s3a:// on S3): executors fetch them.
         paths = [lake.spark_uri(f) for f in files]
-        result = validate_batch(
-            session,
-            session.read.parquet(*paths),
-            feed=feed,
-            country=country,
-            batch_id=batch_id,
-            reports_dir=str(reports_root),
-            build_docs=False,
+        files_of[batch_id] = files
+        by_feed.setdefault(feed, []).append(Batch(batch_id, country, session.read.parquet(*paths)))
+    for feed, batches in by_feed.items():
+        results = validate_feed_batches(
+            batches, feed=feed, run_id=run_name(), reports_dir=str(reports_root)
         )
-        summary["validated"] += 1
-        summary["files"] += len(files)
-        if result.success:
-            summary["passed"] += 1
-        else:
-            quarantine(lake, files)
-            summary["quarantined"].append(
-                {"batch": batch_id, "files": len(files), "failed": list(result.failed_expectations)}
-            )
-            log.warning("batch %s quarantined: %s", batch_id, result.failed_expectations)
-        marker = json.dumps({"batch_id": batch_id, "success": result.success}).encode()
-        for rel in files:
-            lake.write_bytes(validation_marker(rel), marker)
+        for batch_id, result in results.items():
+            files = files_of[batch_id]
+            summary["validated"] += 1
+            summary["files"] += len(files)
+            if result.success:
+                summary["passed"] += 1
+            else:
+                quarantine(lake, files)
+                summary["quarantined"].append(
+                    {"batch": batch_id, "files": len(files), "failed": result.failed_expectations}
+                )
+                log.warning("batch %s quarantined: %s", batch_id, result.failed_expectations)
+            marker = json.dumps({"batch_id": batch_id, "success": result.success}).encode()
+            for rel in files:
+                lake.write_bytes(validation_marker(rel), marker)
     summary["data_docs"] = build_data_docs(reports_root)
     if lake.is_s3:
         lake.upload_dir(Path(reports_root), QUALITY_DIR)

@@ -79,3 +79,28 @@ def test_parsing_the_dag_files_imports_no_spark_gx_or_kafka(airflow_home: Path) 
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip() == "", out.stdout
+
+
+def test_feeds_ingest_is_woken_by_feed_messages_with_a_cron_only_as_safety_net(
+    airflow_home: Path,
+) -> None:
+    """The ingest waits on the feed watcher's asset (the triggerer's Kafka trigger on every feed
+    topic) or the safety-net cron; every asset DAG starts unpaused."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    from interlink.airflow_runner import DAGS_FOLDER
+    from interlink.settings import Settings
+    from streams.topics import FEED_TOPIC_PATTERN
+
+    bag = DagBag(str(DAGS_FOLDER))
+    timetable = bag.dags["feeds_ingest"].timetable
+    (asset,) = timetable.asset_condition.objects
+    assert asset.uri == "interlink://broker/feeds"
+    (watcher,) = asset.watchers
+    trigger = watcher.trigger.trigger  # MessageQueueTrigger -> the Kafka provider's trigger
+    assert trigger.topics == [FEED_TOPIC_PATTERN]
+    assert trigger.apply_function == "interlink.feed_watch.unlanded_message"
+    assert trigger.kafka_config_id == "interlink_kafka"
+    assert timetable.timetable.expression == Settings().airflow.ingest_safety_net_cron
+    for dag_id in ["feeds_ingest", "contracts_validate", "entities_resolve", "warehouse_load"]:
+        assert bag.dags[dag_id].is_paused_upon_creation is False, dag_id
