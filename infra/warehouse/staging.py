@@ -168,6 +168,16 @@ def stage_table(duck: Any, lake: Lake, t: Table, staged: set[str], notes: list[s
         join = ""
         note_col = "m.handling_note" if "handling_note" in names else "NULL"
         gov = {"caveat": caveat_sql("m.handling_code", note_col)}
+    if t.holder_ref is not None:
+        # The holder's role decides who may read the row (a victim's document): taken from the
+        # person records staged before, NULL when the holder's record is not held.
+        country, ref = (q(c) for c in t.holder_ref)
+        gov["holder_role"] = (
+            f"(SELECT any_value(p.role) FROM stg_person_records p WHERE p.source_country = "
+            f"m.{country} AND p.record_id = m.{ref})"
+            if "person_records" in staged
+            else "CAST(NULL AS VARCHAR)"
+        )
     content = [n for n in names if n not in ("row_key", "row_hash", "load_id")]
     final = []
     for n in names:
