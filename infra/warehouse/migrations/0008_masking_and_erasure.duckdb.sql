@@ -4,3 +4,5 @@
 ALTER TABLE interlink.person_records DROP COLUMN IF EXISTS entity_records;
 ALTER TABLE interlink.person_records DROP COLUMN IF EXISTS entity_countries;
 ALTER TABLE interlink.travel_documents ADD COLUMN IF NOT EXISTS holder_role VARCHAR;
+-- The records a rejected row stands on, so that erasing one removes its entry (issue 16).
+ALTER TABLE interlink.rejected_rows ADD COLUMN IF NOT EXISTS record_keys VARCHAR[];

@@ -49,3 +49,7 @@ END $$;
 -- The derived policies look a document up by its record key, as they do person records.
 CREATE INDEX IF NOT EXISTS travel_documents_record_key
     ON interlink.travel_documents ((source_country || '/travel_document/' || record_id));
+
+-- The records a rejected row stands on, so that erasing one (a deletion, a retention purge)
+-- removes its entry too: its key and reason may quote the record's own values.
+ALTER TABLE interlink.rejected_rows ADD COLUMN IF NOT EXISTS record_keys text[];
