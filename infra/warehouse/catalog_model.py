@@ -89,6 +89,10 @@ class Table:
         raise KeyError(name)
 
 
+HOLDER_UNKNOWN = "unknown"
+"""`holder_role` of a row whose holder's person record the warehouse does not hold."""
+
+
 def is_gold(source: str) -> bool:
     return source.startswith("gold/")
 

@@ -207,8 +207,9 @@ RECORD_TABLES: tuple[Table, ...] = (
                 "holder_role",
                 "text",
                 "Role of the holder's person record (same source country), copied from "
-                "person_records at load; a victim's document (its number and her name) is "
-                "hidden from recipients without victim access.",
+                "person_records at load; `unknown` when that record is not held (never sent, "
+                "erased). A victim's document (its number and her name), or an unknown "
+                "holder's, is hidden from recipients without victim access.",
                 technical=True,
             ),
         ),

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.postgres
 
 VICTIM = "FRA-P-1"
 # Values only the victim's record holds (the suspect's passport and phone differ).
-VICTIM_ONLY = ("Anna Petrova", "+380501234567", "VA987654")
+VICTIM_ONLY = ("Anna Petrova", "+380501234567", "VA987654", "Olena Erased", "VB111111")
 
 
 def _world() -> dict[str, Any]:
@@ -75,6 +75,12 @@ def _world() -> dict[str, Any]:
         primary_name_original="Anna Petrova",
     )
     data["silver"]["travel_document"].append(stolen)
+    # A document whose holder's record is not held (erased, say): nothing says she is no victim.
+    data["silver"]["travel_document"].append(
+        dict(stolen, record_id="FRA-D-3", message_id="m-fra-d-3", offset=3,
+             holder_person_ref="FRA-P-404", number="VB111111", number_as_sent="VB111111",
+             doc_key="UKR:VB111111", primary_name_original="Olena Erased")
+    )  # fmt: skip
     # DEU's suspect was seen with it: an alert that would show her number to HTEG.
     carried = dict(
         data["gold"]["document_alerts"][0],
@@ -127,8 +133,13 @@ def test_a_victim_resolved_with_visible_suspects_is_linked_to_nothing_without_vi
     # passport's record FRA-D-2 as provenance only).
     naming = {name for name, rows in seen.items() if any(VICTIM in r for r in rows)}
     assert naming == {"records", "persons"}
-    documents = {name for name, rows in seen.items() if any("FRA-D-2" in r for r in rows)}
-    assert documents == {"records"}
+    for document in ("FRA-D-2", "FRA-D-3"):
+        naming = {name for name, rows in seen.items() if any(document in r for r in rows)}
+        assert naming == {"records"}, document
+    # The visible document is still there: only the ones naming a (possible) victim are hidden.
+    assert as_role(
+        url, getattr(roles, who), "SELECT record_id, holder_role FROM interlink.travel_documents"
+    ) == [("FRA-D-1", None)]
     person = as_role(
         url,
         getattr(roles, who),
@@ -166,6 +177,11 @@ def test_with_victim_access_the_same_rows_are_all_there(world: tuple[str, Lake, 
         "SELECT holder_name, number, holder_role FROM interlink.travel_documents "
         "WHERE record_id = 'FRA-D-2'",
     ) == [("Anna Petrova", "VA987654", "victim")]
+    assert as_role(
+        url,
+        roles.deu,
+        "SELECT holder_role FROM interlink.travel_documents WHERE record_id = 'FRA-D-3'",
+    ) == [("unknown",)]
     assert as_role(
         url,
         roles.deu,

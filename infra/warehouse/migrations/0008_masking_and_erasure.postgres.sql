@@ -6,8 +6,10 @@
 --   how many countries. The columns go: the `entities` view counts what the reader sees.
 -- * travel_documents (and the document alerts built on them) carry the holder's name and the
 --   document number: a victim's stolen passport named her. The loader now copies the holder's
---   role into holder_role; a victim's document is hidden like her identity, and a derived row
---   built on a document the reader cannot see (an alert on it) is hidden with it.
+--   role into holder_role ('unknown' when the holder's record is not held: erased, never
+--   sent; nothing then says she is not a victim); a victim's or an unknown holder's document is
+--   hidden like a victim's identity, and a derived row built on a document the reader cannot
+--   see (an alert on it) is hidden with it.
 ALTER TABLE interlink.person_records DROP COLUMN IF EXISTS entity_records;
 ALTER TABLE interlink.person_records DROP COLUMN IF EXISTS entity_countries;
 ALTER TABLE interlink.travel_documents ADD COLUMN IF NOT EXISTS holder_role text;
@@ -15,7 +17,8 @@ ALTER TABLE interlink.travel_documents ADD COLUMN IF NOT EXISTS holder_role text
 DROP POLICY IF EXISTS recipient_read ON interlink.travel_documents;
 CREATE POLICY recipient_read ON interlink.travel_documents FOR SELECT TO interlink_recipient
     USING (interlink.visible_to(dissemination, (SELECT interlink.my_scopes()))
-           AND (holder_role IS DISTINCT FROM 'victim' OR (SELECT interlink.victim_access())));
+           AND (holder_role IS NULL OR holder_role NOT IN ('victim', 'unknown')
+                OR (SELECT interlink.victim_access())));
 
 -- Derived tables: as in 0007, every source record visible to the reader, a person record among
 -- them visible as a person, and now a travel-document record visible as a document. The
