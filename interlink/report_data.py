@@ -239,12 +239,25 @@ def document_alerts(con: Any, masking: Masking) -> list[dict[str, Any]]:
         "ORDER BY status, issuing_country, number",
     )
     hidden = hidden_records(con, masking)
+    known = {
+        (r["source_country"], r["record_id"])
+        for r in _select(con, "person_entities", ("source_country", "record_id"))
+    }
+    # Hers, or a holder whose record is not held (erased, never sent): as the warehouse reads
+    # `holder_role` unknown, nothing says she is not a victim.
     held = {
         (d["source_country"], d["record_id"])
         for d in _select(
             con, "silver_travel_document", ("source_country", "record_id", "holder_person_ref")
         )
-        if (d["source_country"], d.get("holder_person_ref")) in hidden
+        if d.get("holder_person_ref") is not None
+        and (
+            (d["source_country"], d["holder_person_ref"]) in hidden
+            or (
+                not masking.victim_access
+                and (d["source_country"], d["holder_person_ref"]) not in known
+            )
+        )
     }
     for a in alerts:
         seen = (a.get("seen_in_source_country"), a.get("seen_in_record_id"))

@@ -172,7 +172,8 @@ def _victim_everywhere_lake(root: Path) -> Path:
     """The world, with FRA's victim (FRA-P-1, in E1) reaching every corner of the report: her
     forensic reference and phone shared by the network's two cases (the hover of their edge),
     a yellow notice matched to her record (E1's page), and her own passport reported stolen
-    by FRA with her as its holder, then seen in DEU's suspect record (the alerts)."""
+    by FRA with her as its holder, then seen in DEU's suspect record (the alerts); and another
+    stolen passport whose holder's record is not held (erased), seen there too."""
     import warehouse_world as W
 
     from infra.lake import Lake
@@ -221,6 +222,15 @@ def _victim_everywhere_lake(root: Path) -> Path:
             register_record_id="FRA-D-2",
         )
     )
+    # A document whose holder's record is not held (erased): read as possibly a victim's.
+    data["silver"]["travel_document"].append(
+        dict(data["silver"]["travel_document"][-1], record_id="FRA-D-3", number="VB111111",
+             doc_key="UKR:VB111111", holder_person_ref="FRA-P-404")
+    )  # fmt: skip
+    data["gold"]["document_alerts"].append(
+        dict(data["gold"]["document_alerts"][-1], doc_key="UKR:VB111111", number="VB111111",
+             register_record_id="FRA-D-3")
+    )  # fmt: skip
     W.write_lake(Lake(str(root)), data)
     return root
 
@@ -230,7 +240,15 @@ def test_no_page_label_or_hover_shows_a_victims_name_document_phone_or_birth_dat
 ) -> None:
     lake = _victim_everywhere_lake(tmp_path / "lake")
     # Hers only: DEU's suspect was born 1985-03 and carries FE123456, which stays his.
-    secrets = ("Anna Petrova", "+380501234567", "1999-04", "VA987654", "2026/777", "DNA:FRA-0001")
+    secrets = (
+        "Anna Petrova",
+        "+380501234567",
+        "1999-04",
+        "VA987654",
+        "2026/777",
+        "DNA:FRA-0001",
+        "VB111111",
+    )
     masked = render(lake, RESULTS)
     for secret in secrets:
         assert secret not in masked, secret
