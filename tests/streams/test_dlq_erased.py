@@ -19,9 +19,8 @@ from infra.audit import read_audit
 from infra.lake import Lake
 from interlink.cli_streams import app
 from streams.brokers import BrokerTraits
-from streams.ingest import ingest
 from streams.publisher import FeedPublisher
-from tests.streams.conftest import bronze_table, feed_pattern, group, person
+from tests.streams.conftest import bronze_table, group, person, run_ingest
 
 pytestmark = pytest.mark.kafka
 
@@ -70,16 +69,7 @@ def test_a_dead_letter_of_an_erased_record_is_flagged_and_never_replayed(
     gid = group()
 
     def run(reg: Any) -> Any:
-        return ingest(
-            broker,
-            lake,
-            key_registry=reg,
-            group_id=gid,
-            until_idle=1.5,
-            topic_pattern=feed_pattern("ROU"),
-            broker=broker_traits,
-            workers=0,
-        )
+        return run_ingest(broker, broker_traits, lake, reg, "ROU", group_id=gid, workers=0)
 
     assert run(registry()).per_reason == {"signature.unknown_key": 2}
     # Then its first record is erased (its review_by passed): the DLQ copy stays in Kafka.
