@@ -12,12 +12,18 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import partial
 
+from airflow.sdk import CronTriggerTimetable
+
 from interlink import pipeline
 from interlink.dag_factory import GOLD, asset_dag
 
 entities_retrain = asset_dag(
     "entities_retrain",
-    schedule="30 3 * * *",
+    # Not at deployment: with a start date in the past Airflow would run the latest 03:30 slot at
+    # once, retraining a world just resolved and loading it again; the first retrain is the next
+    # 03:30 UTC.
+    schedule=CronTriggerTimetable("30 3 * * *", timezone="UTC"),
+    start_date=None,
     task_id="retrain_and_resolve",
     step=partial(pipeline.resolve_step, full=True),
     outlets=[GOLD],

@@ -68,17 +68,20 @@ def asset_dag(
     tags: Sequence[str] = ("interlink",),
     multiple_outputs: bool = True,
     doc: str | None = None,
+    start_date: pendulum.DateTime | None = START,
 ) -> Any:
     """A DAG of one task `task_id` that calls `step()` and updates `outlets`.
 
     `multiple_outputs` mirrors Airflow's inference for a task annotated `-> dict` (a step
-    returning its summary dict); pass False for a step returning a string.
+    returning its summary dict); pass False for a step returning a string. `start_date=None` with
+    a `CronTriggerTimetable` makes the first run wait for the next slot instead of running the
+    latest past one at deployment (catchup is off either way).
     """
 
     @dag(
         dag_id=dag_id,
         schedule=schedule if isinstance(schedule, str | BaseTimetable) else list(schedule),
-        start_date=START,
+        start_date=start_date,
         catchup=False,
         max_active_runs=1,
         is_paused_upon_creation=False,

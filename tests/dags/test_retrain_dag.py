@@ -11,6 +11,7 @@ pytestmark = pytest.mark.airflow
 
 def test_daily_retrain_dag_retrains_and_updates_gold(airflow_home: Path) -> None:
     from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk import CronTriggerTimetable
 
     from interlink import pipeline
     from interlink.airflow_runner import DAGS_FOLDER
@@ -19,7 +20,9 @@ def test_daily_retrain_dag_retrains_and_updates_gold(airflow_home: Path) -> None
     bag = DagBag(str(DAGS_FOLDER))
     assert bag.import_errors == {}
     dag = bag.dags["entities_retrain"]
-    assert dag.schedule == "30 3 * * *"
+    # Daily at 03:30 UTC, from the next slot on: never at deployment (no past start date).
+    assert isinstance(dag.timetable, CronTriggerTimetable)
+    assert dag.timetable.expression == "30 3 * * *" and dag.start_date is None
     (task,) = dag.tasks
     assert {a.uri for a in task.outlets} == {GOLD.uri}
     assert task.retries >= 1 and task.execution_timeout is not None

@@ -154,7 +154,9 @@ def test_a_shared_nothing_cluster_on_an_s3_lake_loads_the_same_warehouse_as_loca
         )
     # The cluster really ran the work, on an executor that sees none of the driver's tree.
     assert cluster["master"].startswith("spark://")
-    assert cluster["executor"]["repo_entries"] == []
+    # Hidden either way: an empty tmpfs over the tree ([]), or no tree at all (None) when the
+    # checkout itself lies under the hidden /tmp, as a CI clone may.
+    assert cluster["executor"]["repo_entries"] in ([], None)
     assert "/environment/bin/python" in cluster["executor"]["python"]
     assert "interlink-code.zip" in cluster["executor"]["code"]
     # A write to the driver's own disk "succeeds" on the executors: the lake I/O refuses it.

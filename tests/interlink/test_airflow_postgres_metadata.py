@@ -52,6 +52,7 @@ def test_airflow_metadata_in_postgresql_migrates_and_registers_every_dag(tmp_pat
             "warehouse_load",
             "quality_report",
             "retention_review",
+            "entities_retrain",
         }
         assert not (tmp_path / "airflow" / "airflow.db").exists(), "SQLite was not used"
     finally:
