@@ -93,6 +93,9 @@ class Resolution:
     """Records whose pairs were scored again (None on a full run)."""
     new_vectors: int
     summary: dict[str, Any] = field(default_factory=dict)
+    flipped: DataFrame | None = None
+    """Keys whose status (generic, oversized, shared) changed in this incremental run (None on
+    a full run): their holders' notice hits are scored again (`transforms.links_delta`)."""
 
     @property
     def unusable(self) -> DataFrame:
