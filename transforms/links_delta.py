@@ -315,12 +315,20 @@ def _notice_delta(
     flipped = F.broadcast(res.flipped.select("key"))
     # A key whose status flipped changes the candidate pairs and evidence of its holders.
     n_hold = B.record_keys(notice_records(x.notices, res)).join(flipped, "key").select("rk")
-    p_hold = B.record_keys(res.records).join(flipped, "key").select("rk")
+    plain = res.matching if res.matching is not None else res.records
+    keys = B.record_keys(plain).select("rk", "key").localCheckpoint(eager=True)
+    p_hold = keys.join(flipped, "key").select("rk")
     notices = _keys(dirty, "notice", "rk").unionByName(n_hold).distinct()
     persons = _keys(dirty, "person", "rk").unionByName(p_hold).distinct()
     notices, persons = (d.localCheckpoint(eager=True) for d in (notices, persons))
     fresh = notice_hits(
-        x.notices, x.persons, res, x.assignment, config=config, only=(notices, persons)
+        x.notices,
+        x.persons,
+        res,
+        x.assignment,
+        config=config,
+        only=(notices, persons),
+        person_keys=keys,
     )
     n_rk = record_key(
         F.concat(F.lit(NOTICE_PREFIX), F.col("notice_source_country")), F.col("notice_record_id")

@@ -34,11 +34,13 @@ def notice_hits(
     config: ResolutionConfig | None = None,
     *,
     only: tuple[DataFrame, DataFrame] | None = None,
+    person_keys: DataFrame | None = None,
 ) -> DataFrame:
     """Persons matching an active notice's subject at or above the person threshold.
 
     `only` = (notice rks, person rks), column rk: score only the pairs with a notice or a
-    person among them (an incremental run); None scores every candidate pair.
+    person among them (an incremental run); None scores every candidate pair. `person_keys`:
+    the persons' blocking keys (rk, key) when the caller has them already.
     """
     config = config or ResolutionConfig()
     comparisons = default_comparisons()
@@ -46,7 +48,9 @@ def notice_hits(
     nrec = notice_records(notices, res)
     unusable = res.unusable.select("key")
     nkeys = B.record_keys(nrec).join(unusable, "key", "left_anti")
-    pkeys = B.record_keys(res.records).join(unusable, "key", "left_anti")
+    if person_keys is None:
+        person_keys = B.record_keys(res.records)
+    pkeys = person_keys.join(unusable, "key", "left_anti")
     left = nkeys.select(F.col("rk").alias("l_rk"), "key")
     right = pkeys.select(F.col("rk").alias("r_rk"), "key")
     if only is None:
@@ -63,12 +67,18 @@ def notice_hits(
     pairs = shared.groupBy("l_rk", "r_rk").agg(
         F.array_sort(F.collect_set(F.split("key", ":", 2)[0])).alias("rules")
     )
-    both = res.records.unionByName(nrec.select(*res.records.columns))
     if only is not None:
-        ends = pairs.select(F.col("l_rk").alias("rk")).unionByName(
-            pairs.select(F.col("r_rk").alias("rk"))
+        pairs = pairs.localCheckpoint(eager=True)
+    if only is None:
+        both = res.records.unionByName(nrec.select(*res.records.columns))
+    else:
+        ends = F.broadcast(
+            pairs.select(F.col("r_rk").alias("rk")).distinct().localCheckpoint(eager=True)
         )
-        both = both.join(F.broadcast(ends.distinct()), "rk")
+        # Evidence identifiers for the few persons paired, not for every record.
+        plain = res.matching if res.matching is not None else res.records
+        mine = B.with_evidence_ids(plain.drop(*B.EVIDENCE_COLUMNS).join(ends, "rk"), res.flagged)
+        both = mine.select(*res.records.columns).unionByName(nrec.select(*res.records.columns))
     vectors = FS.comparison_vectors(pairs, both, comparisons)
     # Term frequencies are those of the person records: how common a name is among persons.
     scored = FS.score(vectors, res.tf, comparisons, res.model)

@@ -239,6 +239,7 @@ def resolve_delta(
         new_vectors=new_count,
         summary={"phase_seconds": phase.seconds},
         flipped=flipped,
+        matching=records,
     )
 
 
