@@ -223,9 +223,11 @@ def build_gold(
     previous = (
         None if full else read_previous_links(spark, lake_root, run_seq=run_seq, config=config)
     )
-    links = LD.link_gold(
-        LD.LinkInputs(docs, persons, cases, notices, res, assignment), config, previous
-    )
+    # The per-case facts and the diff against the previous run's are computed here (eagerly).
+    with phases("gold diff" if previous is not None else "gold facts"):
+        links = LD.link_gold(
+            LD.LinkInputs(docs, persons, cases, notices, res, assignment), config, previous
+        )
     # A crash between here and the new meta leaves no meta: the next run builds whole tables
     # rather than merging with a mix of two runs' tables and facts.
     lake_io.delete(lake_root, LINK_STATE, LINK_META)
@@ -237,7 +239,7 @@ def build_gold(
             n = lake_io.write_gold(df, lake_root, name, via_temp=name in links.incremental)
         if name != "network_members":
             out[name] = n
-    with phases("gold facts"):
+    with phases("gold facts written"):
         lake_io.write_table_via_temp(links.facts, lake_root, LINK_STATE, LINK_FACTS)
     lake_io.write_json(
         lake_root, LINK_STATE, LINK_META, {"person_run_seq": run_seq, "threshold": config.threshold}
