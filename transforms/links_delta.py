@@ -190,121 +190,132 @@ def link_gold(
 ) -> LinkGold:
     """The link tables, whole (`previous` None) or merged with the previous run's tables."""
     p = _parts(x)
-    tables: dict[str, DataFrame] = {}
-    done: list[str] = []
     dirty: DataFrame | None = None
-    prev = previous.tables if previous is not None else {}
-    links: DataFrame | None = None
-    graph: LN.NetworkGraph | None = None
     # The facts of every table but networks come from silver alone, so the diff is known before
-    # any table is built; networks' node facts need this run's case links, added below.
+    # any table is built; networks' node facts need this run's case links (`_case_tables`).
     if previous is not None:
         early = silver_facts(x, p)
         if early is not None:
             dirty = changed_facts(previous.facts.where(F.col("family") != "node"), early)
-
-    if p.sight is not None or p.reg is not None:
-        if dirty is not None and "documents" in prev:
-            keys = _keys(dirty, "doc", "doc_key")
-            fresh = LD.documents_from(
-                None if p.sight is None else p.sight.join(keys, "doc_key"),
-                None if p.reg is None else p.reg.join(keys, "doc_key"),
-            )
-            tables["documents"] = _merge(prev["documents"], fresh, keys, ["doc_key"]).orderBy(
-                "doc_key"
-            )
-            done.append("documents")
-        else:
-            tables["documents"] = LD.documents_from(p.sight, p.reg)
-    if p.reg is not None:
-        if dirty is not None and "document_alerts" in prev:
-            keys = _keys(dirty, "doc", "doc_key")
-            fresh = LD.alerts_from(
-                None if p.sight is None else p.sight.join(keys, "doc_key"),
-                p.reg.join(keys, "doc_key"),
-            )
-            tables["document_alerts"] = _merge(
-                prev["document_alerts"], fresh, keys, ["doc_key"]
-            ).orderBy("doc_key", "seen_in_feed", "seen_in_source_country", "seen_in_record_id")
-            done.append("document_alerts")
-        else:
-            tables["document_alerts"] = LD.alerts_from(p.sight, p.reg)
+    delta = None if previous is None or dirty is None else (previous, dirty)
+    tables: dict[str, DataFrame] = {}
+    done: list[str] = []
+    _document_tables(p, delta, tables, done)
     if x.notices is not None and x.res is not None and x.assignment is not None:
         res = x.res
-        if dirty is not None and "notice_hits" in prev and res.flipped is not None:
-            tables["notice_hits"] = _notice_delta(x, res, dirty, prev["notice_hits"], config)
+        if delta is not None and "notice_hits" in delta[0].tables and res.flipped is not None:
+            old = delta[0].tables["notice_hits"]
+            tables["notice_hits"] = _notice_delta(x, res, delta[1], old, config)
             done.append("notice_hits")
         else:
             tables["notice_hits"] = notice_hits(
                 x.notices, x.persons, res, x.assignment, config=config
             )
-    if x.cases is not None:
-        assert p.ev is not None and p.cp is not None and p.trend_cases is not None
-        changed_cases: DataFrame | None = None
-        if dirty is not None and previous is not None and "case_links" in prev:
-            values = _keys(dirty, "evidence")
-            holders = union_all(
-                [
-                    previous.facts.where(F.col("family") == "evidence").select("key", "detail"),
-                    p.ev.select(_value().alias("key"), F.col("case_rk").alias("detail")),
-                ]
-            )
-            changed_cases = (
-                holders.join(values, "key").select(F.col("detail").alias("case_rk")).distinct()
-            ).localCheckpoint(eager=True)
-            fresh = LC.links_from(p.ev, only=changed_cases)
-            old = prev["case_links"]
-            for end in ("a", "b"):
-                rk = record_key(F.col(f"case_{end}_source_country"), F.col(f"case_{end}_record_id"))
-                old = old.join(
-                    F.broadcast(changed_cases.withColumnRenamed("case_rk", "_rk")),
-                    rk == F.col("_rk"),
-                    "left_anti",
-                )
-            links = old.select(*fresh.columns).unionByName(fresh)
-            done.append("case_links")
-        else:
-            links = LC.links_from(p.ev)
-        # Computed on first use (its write) and kept for the networks built on it.
-        links = links.orderBy(
-            "case_a_source_country", "case_a_record_id", "case_b_source_country", "case_b_record_id"
-        ).localCheckpoint(eager=False)
-        tables["case_links"] = links
-        graph = LN.network_graph(x.cases, p.cp, links)
-        if (
-            dirty is not None
-            and previous is not None
-            and changed_cases is not None
-            and "networks" in prev
-            and "network_members" in prev
-        ):
-            moved = changed_facts(
-                previous.facts.where(F.col("family") == "node"), node_facts(graph)
-            ).select("key")
-            nodes = moved.unionByName(
-                changed_cases.select(F.concat(F.lit("C:"), "case_rk").alias("key"))
-            ).distinct()
-            tables["networks"], tables["network_members"] = _network_delta(
-                graph, nodes, prev["networks"], prev["network_members"]
-            )
-            done += ["networks", "network_members"]
-        else:
-            tables["networks"], tables["network_members"] = LN.networks(graph)
-        if dirty is not None and "trends" in prev:
-            groups = _keys(dirty, "trend", "trend_group")
-            fresh = LC.trends_from(p.trend_cases.join(groups, "trend_group"))
-            old = prev["trends"].withColumn("trend_group", LC.trend_group())
-            tables["trends"] = _merge(old, fresh, groups, ["trend_group"]).orderBy(*LC.TREND_KEYS)
-            done.append("trends")
-        else:
-            tables["trends"] = LC.trends_from(p.trend_cases)
+    graph = _case_tables(x, p, delta, tables, done) if x.cases is not None else None
     parts = [
         f
         for f in (silver_facts(x, p), None if graph is None else node_facts(graph))
         if f is not None
     ]
     facts = union_all(parts) if parts else _empty_facts(x)
-    return LinkGold(tables, facts, tuple(done), dirty)
+    return LinkGold({n: tables[n] for n in LINK_TABLES if n in tables}, facts, tuple(done), dirty)
+
+
+_Delta = tuple[PreviousLinks, DataFrame] | None
+"""The previous run's tables and facts, and the (family, key) of the facts that changed."""
+
+
+def _document_tables(
+    p: _Parts, delta: _Delta, tables: dict[str, DataFrame], done: list[str]
+) -> None:
+    """documents and document_alerts, rebuilt per changed document key."""
+    prev = delta[0].tables if delta is not None else {}
+    keys = _keys(delta[1], "doc", "doc_key") if delta is not None else None
+    sight, reg = p.sight, p.reg
+    if keys is not None:
+        sight = None if sight is None else sight.join(keys, "doc_key")
+        reg = None if reg is None else reg.join(keys, "doc_key")
+    if p.sight is not None or p.reg is not None:
+        if keys is not None and "documents" in prev:
+            fresh = LD.documents_from(sight, reg)
+            merged = _merge(prev["documents"], fresh, keys, ["doc_key"])
+            tables["documents"] = merged.orderBy("doc_key")
+            done.append("documents")
+        else:
+            tables["documents"] = LD.documents_from(p.sight, p.reg)
+    if p.reg is not None:
+        if keys is not None and reg is not None and "document_alerts" in prev:
+            fresh = LD.alerts_from(sight, reg)
+            tables["document_alerts"] = _merge(
+                prev["document_alerts"], fresh, keys, ["doc_key"]
+            ).orderBy("doc_key", "seen_in_feed", "seen_in_source_country", "seen_in_record_id")
+            done.append("document_alerts")
+        else:
+            tables["document_alerts"] = LD.alerts_from(p.sight, p.reg)
+
+
+def _case_tables(
+    x: LinkInputs, p: _Parts, delta: _Delta, tables: dict[str, DataFrame], done: list[str]
+) -> LN.NetworkGraph:
+    """case_links, networks, network_members and trends; returns the network graph."""
+    assert x.cases is not None and p.ev is not None and p.cp is not None
+    assert p.trend_cases is not None
+    prev = delta[0].tables if delta is not None else {}
+    changed: DataFrame | None = None
+    if delta is not None and "case_links" in prev:
+        changed = _changed_cases(p.ev, delta)
+        fresh = LC.links_from(p.ev, only=changed)
+        old = prev["case_links"]
+        gone = F.broadcast(changed.withColumnRenamed("case_rk", "_rk"))
+        for end in ("a", "b"):
+            rk = record_key(F.col(f"case_{end}_source_country"), F.col(f"case_{end}_record_id"))
+            old = old.join(gone, rk == F.col("_rk"), "left_anti")
+        links = old.select(*fresh.columns).unionByName(fresh)
+        done.append("case_links")
+    else:
+        links = LC.links_from(p.ev)
+    # Computed on first use (its write) and kept for the networks built on it.
+    links = links.orderBy(
+        "case_a_source_country", "case_a_record_id", "case_b_source_country", "case_b_record_id"
+    ).localCheckpoint(eager=False)
+    tables["case_links"] = links
+    graph = LN.network_graph(x.cases, p.cp, links)
+    if delta is not None and changed is not None and {"networks", "network_members"} <= set(prev):
+        moved = changed_facts(
+            delta[0].facts.where(F.col("family") == "node"), node_facts(graph)
+        ).select("key")
+        nodes = moved.unionByName(
+            changed.select(F.concat(F.lit("C:"), "case_rk").alias("key"))
+        ).distinct()
+        tables["networks"], tables["network_members"] = _network_delta(
+            graph, nodes, prev["networks"], prev["network_members"]
+        )
+        done += ["networks", "network_members"]
+    else:
+        tables["networks"], tables["network_members"] = LN.networks(graph)
+    if delta is not None and "trends" in prev:
+        groups = _keys(delta[1], "trend", "trend_group")
+        fresh = LC.trends_from(p.trend_cases.join(groups, "trend_group"))
+        old = prev["trends"].withColumn("trend_group", LC.trend_group())
+        tables["trends"] = _merge(old, fresh, groups, ["trend_group"]).orderBy(*LC.TREND_KEYS)
+        done.append("trends")
+    else:
+        tables["trends"] = LC.trends_from(p.trend_cases)
+    return graph
+
+
+def _changed_cases(ev: DataFrame, delta: tuple[PreviousLinks, DataFrame]) -> DataFrame:
+    """case_rk of every case holding, before or now, a value whose holding cases changed."""
+    values = _keys(delta[1], "evidence")
+    holders = union_all(
+        [
+            delta[0].facts.where(F.col("family") == "evidence").select("key", "detail"),
+            ev.select(_value().alias("key"), F.col("case_rk").alias("detail")),
+        ]
+    )
+    return (
+        holders.join(values, "key").select(F.col("detail").alias("case_rk")).distinct()
+    ).localCheckpoint(eager=True)
 
 
 def _notice_delta(
