@@ -1,9 +1,9 @@
 """Find the benchmark modules, run them, and write their tables into BENCHMARKS.md.
 
 A benchmark is a module of this package exposing `run(small: bool) -> Table | list[Table]`:
-the suite's own (`er_quality`, `er_time`, `end_to_end`) plus every `bench/bench_*.py`, so a new
-benchmark is one new file. A module that raises does not stop the others: its section says it
-failed and why, and the run exits non-zero so CI notices.
+the suite's own (`er_quality`, `er_time`, `end_to_end`, `freshness`) plus every
+`bench/bench_*.py`, so a new benchmark is one new file. A module that raises does not stop the
+others: its section says it failed and why, and the run exits non-zero so CI notices.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bench.report import Table, render_section, where_measured, write_report
 
 log = logging.getLogger("bench")
 
-OWN = ["er_quality", "er_time", "end_to_end"]
+OWN = ["er_quality", "er_time", "end_to_end", "freshness"]
 
 
 class UnknownBenchmark(ValueError):

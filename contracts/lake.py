@@ -62,6 +62,10 @@ PERSON_MODEL = f"{PERSON_STATE}/model"
 """The trained model: `model.json` (u, m, λ, when and on how many records it was trained, its
 format) and `tf/`, the term-frequency table it was trained with. Incremental runs score with it;
 a retrain replaces both (docs/entity-resolution.md, "Incremental runs and retraining")."""
+LINK_STATE = f"{STATE}/links"
+"""What the link gold tables (documents … trends) were built from: `facts/`, one (family, key,
+detail) row per fact, that the next run diffs to rebuild only what changed, and `meta.json`, the
+person run and threshold they were built against (`transforms.links_delta`)."""
 PERSON_MODEL_FORMAT = 1
 """Version of what PERSON_MODEL and the state tables hold: raise it whenever their layout or
 meaning changes (a comparison added, a column renamed), so the next run retrains instead of

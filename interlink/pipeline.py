@@ -104,13 +104,15 @@ def resolve_step(settings: Settings | None = None, *, full: bool = False) -> dic
     """Silver (latest versions, deletions applied, standardized), then gold (entities, links…)."""
     from interlink.progress import phase_progress
     from transforms.jobs import build_gold, build_silver
+    from transforms.persons import Phases
 
     s = _settings(settings)
     progress = phase_progress("resolve")
     lake = lake_of(s)
     spark = spark_session(s)
     # Spark reads and writes the lake in place (s3a:// for an s3:// lake): no copy anywhere.
-    silver = build_silver(spark, lake)
+    with Phases(progress)("silver"):
+        silver = build_silver(spark, lake)
     gold = build_gold(spark, lake, full=full, config=s.resolution, progress=progress)
     return {"silver": silver, "gold": gold}
 

@@ -133,6 +133,16 @@ def write_json(lake_root: LakeRoot, layer: str, name: str, data: dict[str, Any])
     as_lake(lake_root).write_bytes(_rel(layer, name), text.encode())
 
 
-def write_gold(df: DataFrame, lake_root: LakeRoot, name: str) -> int:
-    """Check `df` against gold table `name`'s declaration (contracts/gold.py), then overwrite it."""
-    return write_table(check_gold(name, df), lake_root, "gold", name)
+def write_gold(df: DataFrame, lake_root: LakeRoot, name: str, *, via_temp: bool = False) -> int:
+    """Check `df` against gold table `name`'s declaration (contracts/gold.py), then overwrite it
+    (`via_temp`: when `df` reads the table's previous version, see `write_table_via_temp`)."""
+    write = write_table_via_temp if via_temp else write_table
+    return write(check_gold(name, df), lake_root, "gold", name)
+
+
+def delete(lake_root: LakeRoot, layer: str, name: str) -> None:
+    """Remove one file of the lake (nothing when it is not there)."""
+    lake = as_lake(lake_root)
+    rel = _rel(layer, name)
+    if lake.exists(rel):
+        lake.delete(rel)

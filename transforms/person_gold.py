@@ -125,12 +125,13 @@ def person_gold(
     else:
         res = resolve_delta(records, stored, config=config, phases=Phases(progress))
 
-    assignment, events, new_registry = assign_ids(res.clusters, id_map, registry, run_seq)
-    assignment = assignment.localCheckpoint(eager=True)
-    events = events.localCheckpoint(eager=True)
-    new_registry = new_registry.localCheckpoint(eager=True)
-    all_events = events if history is None else history.unionByName(events)
-    all_events = all_events.localCheckpoint(eager=True)
+    with Phases(progress)("ids"):
+        assignment, events, new_registry = assign_ids(res.clusters, id_map, registry, run_seq)
+        assignment = assignment.localCheckpoint(eager=True)
+        events = events.localCheckpoint(eager=True)
+        new_registry = new_registry.localCheckpoint(eager=True)
+        all_events = events if history is None else history.unionByName(events)
+        all_events = all_events.localCheckpoint(eager=True)
 
     # One row per current record with its entity and provenance.
     sizes = assignment.groupBy("entity_id").agg(

@@ -93,6 +93,12 @@ class Resolution:
     """Records whose pairs were scored again (None on a full run)."""
     new_vectors: int
     summary: dict[str, Any] = field(default_factory=dict)
+    flipped: DataFrame | None = None
+    matching: DataFrame | None = None
+    """The matching view without evidence identifiers, materialised (`records` is lazy in an
+    incremental run): what an incremental notice matching reads for the few records it needs."""
+    """Keys whose status (generic, oversized, shared) changed in this incremental run (None on
+    a full run): their holders' notice hits are scored again (`transforms.links_delta`)."""
 
     @property
     def unusable(self) -> DataFrame:

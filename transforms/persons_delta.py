@@ -187,8 +187,14 @@ def resolve_delta(
         )
         before = _status(stored.flagged.join(F.broadcast(affected), "key"))
         after = _status(new_flags)
-        flipped = before.exceptAll(after).unionByName(after.exceptAll(before)).select("key")
-        holders = keys.join(F.broadcast(flipped.distinct()), "key").select("rk")
+        flipped = (
+            before.exceptAll(after)
+            .unionByName(after.exceptAll(before))
+            .select("key")
+            .distinct()
+            .localCheckpoint(eager=True)
+        )
+        holders = keys.join(F.broadcast(flipped), "key").select("rk")
         touched = changed.unionByName(holders).distinct().localCheckpoint(eager=True)
         pairs = _candidates_of(keys, flagged, touched).localCheckpoint(eager=True)
     with phase("compare"):
@@ -232,6 +238,8 @@ def resolve_delta(
         dirty=touched.count(),
         new_vectors=new_count,
         summary={"phase_seconds": phase.seconds},
+        flipped=flipped,
+        matching=records,
     )
 
 

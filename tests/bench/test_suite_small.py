@@ -141,3 +141,48 @@ def test_warehouse_benchmark_compares_with_bare_copy(tmp_path: Path) -> None:
     assert "×" in rows["rows/s (first load)"]
     # The rerun on unchanged data moves nothing; 1 % of 300 persons changed moves their rows.
     assert rows["rerun, nothing changed: seconds (rows moved)"].split(" | ")[1].endswith("(0)")
+
+
+@pytest.mark.slow
+@pytest.mark.spark
+@pytest.mark.postgres
+@pytest.mark.timeout(1800)
+def test_freshness_benchmark_times_the_delta_against_the_full_rebuild(tmp_path: Path) -> None:
+    out = tmp_path / "BENCHMARKS.md"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--small",
+            "--persons",
+            "100",
+            "--only",
+            "freshness",
+            "--output",
+            str(out),
+            "--workdir",
+            str(tmp_path / "work"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = out.read_text()
+    assert "### Freshness:" in text
+    rows = [ln for ln in text.splitlines() if ln.startswith("| 100 persons")]
+    stages = [r.split(" | ")[1] for r in rows]
+    assert stages[:6] == [
+        "publish",
+        "ingest",
+        "validate",
+        "resolve",
+        "load DuckDB",
+        "load PostgreSQL",
+    ]
+    # Both warehouses reached, each against the full rebuild, and the delta read back from both.
+    assert sum("publish → queryable in" in r and "×" in r for r in rows) == 2
+    assert "DuckDB entity True, alert True, PostgreSQL entity True, alert True" in text
+    assert "link tables merged: documents, document_alerts" in text
