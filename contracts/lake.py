@@ -284,7 +284,7 @@ AUDIT_FIELDS: tuple[str, ...] = (
 """An audit row in the lake, as JSON: `actor` is the operating-system user who ran the command,
 `details` an object of what was touched (files, key ids, batch ids)."""
 
-AUDIT_ACTIONS = ("quality_release", "key_revoke", "lake_erasure")
+AUDIT_ACTIONS = ("quality_release", "key_revoke", "lake_erasure", "dlq_replay_refused")
 """What the lake's audit zone records (the warehouse's `interlink.audit_log` records its own)."""
 
 

@@ -366,8 +366,10 @@ def dlq_list(
     bootstrap: Annotated[str | None, typer.Option(help="Kafka bootstrap servers.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
-    """Dead letters with their source, error class and reason, oldest first."""
+    """Dead letters with their source, error class and reason, oldest first; those of a record
+    the lake erased are flagged (they are never replayed)."""
     from streams.dlq import list_dlq
+    from streams.ingest.erased import ErasedIndex
 
     s = load_settings()
     letters = list_dlq(
@@ -376,6 +378,7 @@ def dlq_list(
         broker=s.broker.traits(),
         country=_iso3(country) if country else None,
         error_class=reason,
+        erased=ErasedIndex(_lake(s)),
     )
     counts: dict[str, int] = {}
     for x in letters:
@@ -384,14 +387,22 @@ def dlq_list(
             typer.echo(json.dumps(x.as_dict(), ensure_ascii=False))
         else:
             mark = " (replayed)" if x.replayed else ""
+            if x.erased:
+                mark += f" (ERASED: {x.record_id} erased up to v{x.erased_upto}; never replayed)"
             typer.echo(
                 f"{x.dlq_partition}+{x.dlq_offset} {x.topic}+{x.partition}+{x.offset} "
                 f"{x.error_class}: {x.reason}{mark}"
             )
     if not as_json:
+        erased = sum(1 for x in letters if x.erased)
         typer.echo(
             f"{len(letters)} dead letters"
             + (": " + ", ".join(f"{n} × {k}" for k, n in sorted(counts.items())) if counts else "")
+            + (
+                f"; {erased} of erased records (kept until the DLQ's retention deletes them)"
+                if erased
+                else ""
+            )
         )
 
 
@@ -408,11 +419,15 @@ def dlq_replay(
     dry_run: Annotated[bool, typer.Option(help="Show what would be replayed.")] = False,
     bootstrap: Annotated[str | None, typer.Option(help="Kafka bootstrap servers.")] = None,
 ) -> None:
-    """Republish dead letters to their source topics after the cause was fixed."""
+    """Republish dead letters to their source topics after the cause was fixed. A dead letter
+    of a record the lake erased is refused, even with --force (audited in the lake)."""
+    from infra.audit import write_audit
     from streams.dlq import replay_dlq
     from streams.errors import StreamsError
+    from streams.ingest.erased import ErasedIndex
 
     s = load_settings()
+    lake = _lake(s)
     offsets = None
     if at:
         offsets = set()
@@ -430,13 +445,42 @@ def dlq_replay(
         dlq_offsets=offsets,
         force=force,
         dry_run=dry_run,
+        erased=ErasedIndex(lake),
     )
     verb = "would replay" if dry_run else "replayed"
     for x in result.replayed:
         typer.echo(f"{verb} {x.dlq_partition}+{x.dlq_offset} -> {x.topic} ({x.error_class})")
+    for x in result.refused_erased:
+        typer.echo(
+            f"refused {x.dlq_partition}+{x.dlq_offset} -> {x.topic}: {x.feed} record "
+            f"{x.record_id} v{x.record_version} was erased (up to v{x.erased_upto}); a dead "
+            "letter never brings an erased record back",
+            err=True,
+        )
+    if result.refused_erased and not dry_run:
+        write_audit(
+            lake,
+            "dlq_replay_refused",
+            "dead letters of erased records refused by dlq replay",
+            details={
+                "dead_letters": [
+                    {
+                        "dlq": f"{x.dlq_partition}+{x.dlq_offset}",
+                        "topic": x.topic,
+                        "record_id": x.record_id,
+                        "record_version": x.record_version,
+                        "erased_upto": x.erased_upto,
+                    }
+                    for x in result.refused_erased
+                ],
+                "forced": force,
+            },
+        )
     typer.echo(
         f"{verb} {len(result.replayed)}; skipped {result.skipped_already_replayed} already "
-        f"replayed (use --force), {result.skipped_no_source} without a source topic"
+        f"replayed (use --force), {result.skipped_no_source} without a source topic, "
+        f"{result.skipped_truncated} truncated; refused {len(result.refused_erased)} of erased "
+        "records"
     )
 
 

@@ -5,11 +5,14 @@ them, the accepted pairs that merged them (per-field contributions), their docum
 and the lake readers and person records that `interlink.report_networks` builds the cross-border
 networks (nodes and edges with their evidence, embedded as JSON for the drawings) from.
 
-Masking follows the warehouse's rule for a recipient without victim access (migration 0003,
-`person_identities` policy): a victim record's identifying attributes (names, documents, phones,
-e-mails, places, description) are shown as `[masked]`, wherever they appear (records, entity
-labels, alerts on their documents); an entity is named by its non-victim records only, as the
-`entities` view does. `Masking(victim_access=True)` shows everything (the operator's view).
+Masking is on by default (`ReportSettings.victim_access` is false) and follows the warehouse's
+rule for a recipient without victim access (migrations 0007 and 0008), a little stricter: a
+victim record's identifying attributes (names, documents, phones, e-mails, birth date and place,
+description) are shown as `[masked]` wherever they appear: her record, the entity's label and
+hover text, the alerts on a document seen in her record or held by her, the notices matched to
+her record, and any evidence value of hers on a case link's hover (`hidden_values`). An entity
+is named by its non-victim records only, as the `entities` view does.
+`Masking(victim_access=True)` shows everything (the operator's view).
 """
 
 from __future__ import annotations
@@ -136,7 +139,20 @@ _PERSON_COLS = (
     "partition",
     "offset",
 )
-_IDENTITY = ("names", "documents", "doc_keys", "phones", "emails", "birth_place", "description")
+_IDENTITY = (
+    "names",
+    "documents",
+    "doc_keys",
+    "phones",
+    "emails",
+    "birth_date",
+    "birth_country",
+    "birth_place",
+    "description",
+)
+# The values of a masked record that evidence elsewhere can repeat (a case link's shared phone,
+# document or forensic reference).
+_EVIDENCE = ("doc_keys", "phones", "emails", "forensic_keys")
 
 
 def _masked_record(r: dict[str, Any], masking: Masking) -> dict[str, Any]:
@@ -155,6 +171,29 @@ def person_records(con: Any, masking: Masking) -> list[dict[str, Any]]:
     """Every current person record (gold/person_entities), masked for the reader."""
     found = _select(con, "person_entities", _PERSON_COLS, "ORDER BY source_country, record_id")
     return [_masked_record(r, masking) for r in found]
+
+
+def hidden_records(con: Any, masking: Masking) -> set[tuple[str, str]]:
+    """(source_country, record_id) of the person records the reader may not see whole."""
+    return {
+        (r["source_country"], r["record_id"])
+        for r in _select(con, "person_entities", ("source_country", "record_id", "role"))
+        if masking.hides(r.get("role"))
+    }
+
+
+def hidden_values(con: Any, masking: Masking) -> set[str]:
+    """Identifiers of masked records (phones, e-mails, document keys, forensic references):
+    wherever the report repeats one as evidence, it is masked too."""
+    found = _select(con, "person_entities", ("role", *_EVIDENCE))
+    return {
+        str(v)
+        for r in found
+        if masking.hides(r.get("role"))
+        for key in _EVIDENCE
+        for v in r.get(key) or []
+        if v
+    }
 
 
 def display_name(r: dict[str, Any]) -> str:
@@ -179,7 +218,8 @@ def entity_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
 # -- entity pages ----------------------------------------------------------------------------
 def document_alerts(con: Any, masking: Masking) -> list[dict[str, Any]]:
     """Reported documents seen in other records; the number is masked when it was seen in a
-    victim's person record (it is then part of her identity)."""
+    victim's person record, or when the reported document is hers (its record's holder): it is
+    then part of her identity."""
     alerts = _select(
         con,
         "document_alerts",
@@ -190,6 +230,7 @@ def document_alerts(con: Any, masking: Masking) -> list[dict[str, Any]]:
             "status",
             "status_date",
             "register_source_country",
+            "register_record_id",
             "seen_in_feed",
             "seen_in_source_country",
             "seen_in_record_id",
@@ -197,14 +238,31 @@ def document_alerts(con: Any, masking: Masking) -> list[dict[str, Any]]:
         ),
         "ORDER BY status, issuing_country, number",
     )
-    hidden = {
+    hidden = hidden_records(con, masking)
+    known = {
         (r["source_country"], r["record_id"])
-        for r in _select(con, "person_entities", ("source_country", "record_id", "role"))
-        if masking.hides(r.get("role"))
+        for r in _select(con, "person_entities", ("source_country", "record_id"))
+    }
+    # Hers, or a holder whose record is not held (erased, never sent): as the warehouse reads
+    # `holder_role` unknown, nothing says she is not a victim.
+    held = {
+        (d["source_country"], d["record_id"])
+        for d in _select(
+            con, "silver_travel_document", ("source_country", "record_id", "holder_person_ref")
+        )
+        if d.get("holder_person_ref") is not None
+        and (
+            (d["source_country"], d["holder_person_ref"]) in hidden
+            or (
+                not masking.victim_access
+                and (d["source_country"], d["holder_person_ref"]) not in known
+            )
+        )
     }
     for a in alerts:
         seen = (a.get("seen_in_source_country"), a.get("seen_in_record_id"))
-        if a.get("seen_in_feed", "person") == "person" and seen in hidden:
+        hers = (a.get("register_source_country"), a.get("register_record_id")) in held
+        if hers or (a.get("seen_in_feed", "person") == "person" and seen in hidden):
             a["number"] = MASK
     return alerts
 
@@ -253,6 +311,11 @@ def entity_pages(con: Any, masking: Masking) -> list[dict[str, Any]]:
         if has(con, "network_members")
         else []
     )
+    hidden = hidden_records(con, masking)
+    for h in hits:
+        # A notice's id names its subject: matched to a masked record, it names her.
+        if (h.get("person_source_country"), h.get("person_record_id")) in hidden:
+            h["notice_id"] = MASK
     pages = []
     for entity_id, recs in sorted(by_entity.items()):
         keys = {(r["source_country"], r["record_id"]): r for r in recs}

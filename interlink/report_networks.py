@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from interlink.report_data import (
+    MASK,
     Masking,
     _select,
     display_name,
     entity_summary,
     has,
+    hidden_values,
     person_records,
     rows,
 )
@@ -118,6 +120,7 @@ def network_graphs(con: Any, masking: Masking) -> list[dict[str, Any]]:
             "strength",
         ),
     )
+    hidden = hidden_values(con, masking)
     out = []
     for net in nets:
         mine = [m for m in members if m["network_id"] == net["network_id"]]
@@ -132,7 +135,7 @@ def network_graphs(con: Any, masking: Masking) -> list[dict[str, Any]]:
             else:
                 nodes.append(_person_node(m["member_id"], by_entity.get(m["member_id"], [])))
         edges = _person_case_edges(mine, by_entity, cases, case_ids)
-        edges += _case_case_edges(links, case_ids, by_entity)
+        edges += _case_case_edges(links, case_ids, by_entity, hidden)
         out.append({**net, "nodes": nodes, "edges": edges})
     return out
 
@@ -188,8 +191,13 @@ def _person_case_edges(
 
 
 def _case_case_edges(
-    links: list[dict[str, Any]], case_ids: set[str], by_entity: dict[str, list[dict[str, Any]]]
+    links: list[dict[str, Any]],
+    case_ids: set[str],
+    by_entity: dict[str, list[dict[str, Any]]],
+    hidden: set[str],
 ) -> list[dict[str, Any]]:
+    """Cases joined by shared evidence; a value that is a masked record's own (her phone, her
+    forensic reference) reads MASK: the hover would otherwise repeat what her record hides."""
     edges = []
     for link in links:
         a = f"{link['case_a_source_country']}|{link['case_a_record_id']}"
@@ -207,6 +215,8 @@ def _case_case_edges(
                     if by_entity.get(value)
                     else value
                 )
+            elif value in hidden:
+                value = MASK
             lines.append(f"{EVIDENCE_WORDS.get(e['kind'], e['kind'])}: {value}")
         strength = link.get("strength")
         edges.append(

@@ -10,6 +10,11 @@ A replay republishes a dead letter's original key, bytes and headers to its sour
 the cause was fixed (a key registered, a contract relaxed). Each replayed dead letter is recorded
 on `feeds.dlq.replayed` (key `<partition>+<offset>`), so a second replay skips it unless forced:
 the message then lands once, like any other.
+
+Erasure cannot delete one message from a Kafka topic, so the DLQ may still hold a copy of a record
+the lake has erased (its tombstone in `tombstones/`). No DLQ path brings it back: given the
+erased index, listing flags such a letter (`erased`) and replay refuses it, forced or not
+(`ReplayResult.refused_erased`). The copy lives until the DLQ topic's retention deletes it.
 """
 
 from __future__ import annotations
@@ -19,9 +24,9 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from streams.brokers import TANSU, BrokerTraits
 from streams.topics import (
@@ -217,9 +222,57 @@ class DeadLetter:
     """Only a prefix of the message is kept (it exceeded the DLQ's size): never replayed."""
     original_size: int | None = None
     original_sha256: str | None = None
+    feed: str | None = None
+    record_id: str | None = None
+    record_version: int | None = None
+    """The record the message carries, when its topic and JSON say so."""
+    erased: bool = False
+    """The lake erased this record at this version or a later one: never replayed."""
+    erased_upto: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class ErasedLookup(Protocol):
+    """What the lake erased (`streams.ingest.erased.ErasedIndex`)."""
+
+    def erased_upto(self, feed: str, country: str, record_id: str) -> int | None: ...
+
+
+def _record_of(letter: DeadLetter, value: bytes | None) -> None:
+    """Fill the letter's feed, record id and version from its source topic and its JSON (what
+    the ingest would have read), when both say."""
+    from streams.topics import parse_feed_topic
+
+    if not letter.topic or value is None or letter.truncated:
+        return
+    try:
+        feed, _country = parse_feed_topic(letter.topic)
+        doc = json.loads(value)
+    except Exception:  # a dead letter may be anything at all: then it names no record
+        return
+    if not isinstance(doc, dict) or not isinstance(doc.get("record_id"), str):
+        return
+    letter.feed = feed
+    letter.record_id = doc["record_id"]
+    version = doc.get("record_version")
+    letter.record_version = version if isinstance(version, int) else None
+
+
+def _flag_erased(letter: DeadLetter, erased: ErasedLookup | None) -> None:
+    """Mark a letter whose record was erased at its version or above (a version unknown counts
+    as erased: nothing proves it is a later one)."""
+    from streams.topics import parse_feed_topic
+
+    if erased is None or letter.feed is None or letter.record_id is None or not letter.topic:
+        return
+    _feed, country = parse_feed_topic(letter.topic)
+    if country is None:
+        return
+    upto = erased.erased_upto(letter.feed, country, letter.record_id)
+    if upto is not None and (letter.record_version is None or letter.record_version <= upto):
+        letter.erased, letter.erased_upto = True, upto
 
 
 def _headers(record: Any) -> dict[str, str]:
@@ -237,9 +290,9 @@ def _int(text: str | None) -> int | None:
         return None
 
 
-def dead_letter_of(record: Any) -> DeadLetter:
+def dead_letter_of(record: Any, erased: ErasedLookup | None = None) -> DeadLetter:
     h = _headers(record)
-    return DeadLetter(
+    letter = DeadLetter(
         dlq_partition=record.partition,
         dlq_offset=record.offset,
         topic=h.get(H_TOPIC),
@@ -255,6 +308,9 @@ def dead_letter_of(record: Any) -> DeadLetter:
         original_size=_int(h.get(H_ORIGINAL_SIZE)),
         original_sha256=h.get(H_ORIGINAL_SHA256),
     )
+    _record_of(letter, record.value)
+    _flag_erased(letter, erased)
+    return letter
 
 
 def _replayed(
@@ -273,12 +329,14 @@ def list_dlq(
     country: str | None = None,
     error_class: str | None = None,
     broker: BrokerTraits = TANSU,
+    erased: ErasedLookup | None = None,
 ) -> list[DeadLetter]:
-    """Dead letters, oldest first, optionally for one country and/or error class (prefix)."""
+    """Dead letters, oldest first, optionally for one country and/or error class (prefix);
+    with `erased`, each letter of an erased record is flagged."""
     replayed = _replayed(bootstrap, client_options, broker)
     out = []
     for record in read_topic(bootstrap, DLQ_TOPIC, client_options=client_options, broker=broker):
-        letter = dead_letter_of(record)
+        letter = dead_letter_of(record, erased)
         if not _matches(letter, country, error_class):
             continue
         letter.replayed = f"{letter.dlq_partition}+{letter.dlq_offset}" in replayed
@@ -299,6 +357,8 @@ class ReplayResult:
     skipped_no_source: int
     skipped_truncated: int = 0
     """Dead letters holding only a prefix of their message: the source must send it again."""
+    refused_erased: list[DeadLetter] = field(default_factory=list)
+    """Dead letters of records the lake erased: never replayed, even forced."""
 
 
 def replay_dlq(
@@ -312,15 +372,20 @@ def replay_dlq(
     dry_run: bool = False,
     select: Callable[[DeadLetter], bool] | None = None,
     broker: BrokerTraits = TANSU,
+    erased: ErasedLookup | None = None,
 ) -> ReplayResult:
-    """Republish matching dead letters to their source topics (original key, bytes, headers)."""
+    """Republish matching dead letters to their source topics (original key, bytes, headers).
+
+    Pass the lake's `erased` index (the CLI always does): a letter of an erased record is
+    refused, forced or not, so that no DLQ copy brings an erased record back."""
     from streams.producer import make_producer
 
     replayed_keys = set() if force else _replayed(bootstrap, client_options, broker)
     chosen: list[tuple[DeadLetter, Any]] = []
+    refused: list[DeadLetter] = []
     already = no_source = truncated = 0
     for record in read_topic(bootstrap, DLQ_TOPIC, client_options=client_options, broker=broker):
-        letter = dead_letter_of(record)
+        letter = dead_letter_of(record, erased)
         if not _matches(letter, country, error_class):
             continue
         if dlq_offsets is not None and (letter.dlq_partition, letter.dlq_offset) not in dlq_offsets:
@@ -336,9 +401,12 @@ def replay_dlq(
         if letter.truncated:
             truncated += 1
             continue
+        if letter.erased:
+            refused.append(letter)
+            continue
         chosen.append((letter, record))
     if dry_run or not chosen:
-        return ReplayResult([c[0] for c in chosen], already, no_source, truncated)
+        return ReplayResult([c[0] for c in chosen], already, no_source, truncated, refused)
     with TopicCreator(bootstrap, client_options=client_options, partitions=1) as creator:
         creator.ensure([REPLAYED_TOPIC])
     producer = make_producer(
@@ -371,7 +439,7 @@ def replay_dlq(
         producer.flush()
     finally:
         producer.close()
-    return ReplayResult([c[0] for c in chosen], already, no_source, truncated)
+    return ReplayResult([c[0] for c in chosen], already, no_source, truncated, refused)
 
 
 def read_receipts(
@@ -425,6 +493,7 @@ __all__ = [
     "H_TRUNCATED",
     "REPLAYED_TOPIC",
     "DeadLetter",
+    "ErasedLookup",
     "ReplayResult",
     "dead_letter",
     "dead_letter_headers",

@@ -61,7 +61,7 @@ META_TABLES: dict[str, tuple[str, dict[str, str]]] = {
         {
             "audit_id": "Audit entry number.",
             "logged_at": "When it happened (UTC).",
-            "action": "source_delete | retention_purge | lake_erasure.",
+            "action": "source_delete | retention_purge | lake_erasure | rejected_erasure.",
             "record_key": "The record (`<source_country>/<feed>/<record_id>`).",
             "source_country": "Whose record it was (the source country).",
             "feed": "Feed of the record.",
@@ -94,6 +94,8 @@ META_TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "row_identity": "The row's key columns as JSON (NUL shown as \\u0000).",
             "reason": "Why the warehouse cannot store it; the source must resend the record.",
             "rejected_at": "When.",
+            "record_keys": "Source records the row was built from: erasing one of them (a "
+            "deletion, a retention purge) removes the entry, with an audit row.",
         },
     ),
     "recipients": (

@@ -59,7 +59,11 @@ class Table:
     """own: RLS on the row's own dissemination; derived: visible only when every source record in
     record_keys is visible, and none is a victim's person record unless the reader has victim
     access (its handling is the strictest of theirs); identity: own + a victim's row hidden from
-    recipients without victim access (person_records, person_identities)."""
+    recipients without victim access (person_records, person_identities); holder: own + a row
+    whose holder (`holder_ref`) is a victim hidden from recipients without victim access."""
+    holder_ref: tuple[str, str] | None = None
+    """(country column, record id column) of the mapped row naming the person record it is
+    about (a document's holder): the loader copies that record's role into `holder_role`."""
     default_dissemination: str | None = None
     """DuckDB expression used when the source carries no dissemination (operational tables);
     None means the row is visible to no recipient until the source carries one (fail closed)."""
@@ -83,6 +87,10 @@ class Table:
             if c.name == name:
                 return c
         raise KeyError(name)
+
+
+HOLDER_UNKNOWN = "unknown"
+"""`holder_role` of a row whose holder's person record the warehouse does not hold."""
 
 
 def is_gold(source: str) -> bool:

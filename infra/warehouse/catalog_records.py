@@ -91,9 +91,10 @@ RECORD_TABLES: tuple[Table, ...] = (
             Column("source_country", "text", "ISO3 of the source country."),
             Column("record_id", "text", "The source's record id."),
             Column("record_version", "bigint", "Version of the record held."),
+            # No count of the entity's records here: it would count records hidden from the
+            # reader (a victim's), so that a recipient learned a hidden record joined the
+            # entity and from where. The `entities` view counts what the reader sees.
             Column("entity_id", "text", "Stable id of the resolved person entity."),
-            Column("entity_records", "int", "Records resolved into the entity (all sources)."),
-            Column("entity_countries", "int", "Countries whose records form the entity."),
             Column(
                 "guard",
                 "text",
@@ -202,7 +203,18 @@ RECORD_TABLES: tuple[Table, ...] = (
                 (("primary_name_original",), "g.primary_name_original"),
             ),
             *handling(),
+            Column(
+                "holder_role",
+                "text",
+                "Role of the holder's person record (same source country), copied from "
+                "person_records at load; `unknown` when that record is not held (never sent, "
+                "erased). A victim's document (its number and her name), or an unknown "
+                "holder's, is hidden from recipients without victim access.",
+                technical=True,
+            ),
         ),
+        holder_ref=("source_country", "holder_person_ref"),
+        governance="holder",
     ),
     Table(
         name="document_alerts",

@@ -15,6 +15,7 @@ _GOVERNANCE = {
     "derived": "visible only when every source record in `record_keys` is visible, and none "
     "is a victim's person record unless the reader has victim access",
     "identity": "as its record, and victims' rows only with victim access",
+    "holder": "as its record, and a victim's document only with victim access",
 }
 
 

@@ -97,8 +97,9 @@ def _set_aside(backend: Backend, duck: Any, name: str) -> int:
         f"CREATE OR REPLACE TEMP TABLE rej_{name} AS SELECT row_key, "
         f"replace(CAST(to_json(struct_pack({key})) AS VARCHAR), chr(0), '\\u0000') "
         "AS row_identity, "
-        f"replace(concat_ws('; ', {reasons or 'NULL'}), chr(0), '\\u0000') AS reason "
-        f"FROM chg_{name} WHERE {bad}"
+        f"replace(concat_ws('; ', {reasons or 'NULL'}), chr(0), '\\u0000') AS reason, "
+        # Which records the row stands on: erasing one of them removes its entry too.
+        f"record_keys FROM chg_{name} WHERE {bad}"
     )
     n = duck.execute(f"SELECT count(*) FROM rej_{name}").fetchall()[0][0]
     if n:
@@ -107,7 +108,8 @@ def _set_aside(backend: Backend, duck: Any, name: str) -> int:
 
 
 def rejected_rows(duck: Any, name: str) -> list[tuple[Any, ...]]:
-    """(row_key, key JSON, reason) of the rows of a staged table set aside by this load."""
+    """(row_key, key JSON, reason, record_keys) of the rows of a staged table set aside by this
+    load."""
     return duck.execute(f"SELECT * FROM rej_{name} ORDER BY row_key").fetchall()
 
 

@@ -58,6 +58,7 @@ class PurgeReport:
     lake_rows_removed: int = 0
     reports_erased: list[str] = field(default_factory=list)
     tombstone_files: list[str] = field(default_factory=list)
+    rejected_rows_removed: int = 0
 
     def count(self, dropped: RowsDropped) -> None:
         """Add one lake file's rewrite (or deletion) to the report."""
@@ -76,6 +77,7 @@ class PurgeReport:
             "lake_rows_removed": self.lake_rows_removed,
             "reports_erased": list(self.reports_erased),
             "tombstone_files": list(self.tombstone_files),
+            "rejected_rows_removed": self.rejected_rows_removed,
         }
 
 
@@ -125,18 +127,19 @@ def purge_expired(url: str, lake: Lake | None, *, today: date) -> PurgeReport:
             )
             if expired:
                 _purge_rows(backend, expired, today, report)
-            if lake is not None:
-                tombstones = _tombstones(backend)
-                if tombstones:
-                    # Remembered in the lake first: a crash after it leaves replays blocked.
-                    report.tombstone_files = write_tombstones(
-                        lake,
-                        [
-                            (tuple(k.split("/", 2)), v, a)  # type: ignore[misc]
-                            for k, (v, a) in tombstones.items()
-                        ],
-                    )
-                    _erase_from_lake(backend, lake, tombstones, report)
+            tombstones = _tombstones(backend)
+            if tombstones:
+                _purge_rejected(backend, tombstones, report)
+            if lake is not None and tombstones:
+                # Remembered in the lake first: a crash after it leaves replays blocked.
+                report.tombstone_files = write_tombstones(
+                    lake,
+                    [
+                        (tuple(k.split("/", 2)), v, a)  # type: ignore[misc]
+                        for k, (v, a) in tombstones.items()
+                    ],
+                )
+                _erase_from_lake(backend, lake, tombstones, report)
     return report
 
 
@@ -167,6 +170,51 @@ def _purge_rows(
         for e in expired
     ]
     log.info("purged %d expired records: %s", len(expired), report.rows_per_table)
+
+
+def _purge_rejected(
+    backend: Backend, tombstones: dict[str, tuple[int, str]], report: PurgeReport
+) -> None:
+    """Entries of rejected_rows standing on an erased record: its key and reason may quote the
+    record's values, and a record whose row the warehouse refused has no row there for the
+    purge to find. Whatever erased it (a deletion, a retention purge), the entry goes, with an
+    audit row per record. The table holds only the latest load's refusals: it is read whole."""
+    found = backend.read(
+        "SELECT table_name, row_key, record_keys FROM interlink.rejected_rows "
+        "WHERE record_keys IS NOT NULL"
+    )
+    per_record: dict[str, list[list[str]]] = defaultdict(list)
+    doomed = []
+    for table_name, row_key, keys in found:
+        erased = sorted(k for k in keys or [] if k in tombstones)
+        if erased:
+            doomed.append((table_name, row_key))
+            for k in erased:
+                per_record[k].append([table_name, row_key])
+    if not doomed:
+        return
+    with backend.transaction():
+        backend.executemany(
+            "DELETE FROM interlink.rejected_rows WHERE table_name = {p} AND row_key = {p}", doomed
+        )
+        rows = []
+        for rk, entries in sorted(per_record.items()):
+            country, feed, rid = rk.split("/", 2)
+            version, action = tombstones[rk]
+            rows.append(
+                (
+                    rk,
+                    country,
+                    feed,
+                    rid,
+                    version,
+                    f"rejected-row entries of a {action.replace('_', ' ')} record removed",
+                    json.dumps({"rejected_rows": entries}),
+                )
+            )
+        backend.audit("rejected_erasure", rows)
+    report.rejected_rows_removed = len(doomed)
+    log.info("removed %d rejected-row entries of erased records", len(doomed))
 
 
 def _reason(review_by: Any, today: date) -> str:

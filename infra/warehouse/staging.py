@@ -17,6 +17,7 @@ import pyarrow as pa
 from contracts.lake import BRONZE, partition_dir
 from infra.lake import Lake
 from infra.warehouse.catalog import TABLES, Table
+from infra.warehouse.catalog_model import HOLDER_UNKNOWN
 from infra.warehouse.ddl import q
 from infra.warehouse.load_report import LoadReport, TableLoad
 from infra.warehouse.mapping import (
@@ -168,6 +169,20 @@ def stage_table(duck: Any, lake: Lake, t: Table, staged: set[str], notes: list[s
         join = ""
         note_col = "m.handling_note" if "handling_note" in names else "NULL"
         gov = {"caveat": caveat_sql("m.handling_code", note_col)}
+    if t.holder_ref is not None:
+        # The holder's role decides who may read the row (a victim's document): taken from the
+        # person records staged before. A holder whose record is not held (never sent, erased,
+        # not staged) is 'unknown', and read like a victim's: nothing says she is not one.
+        country, ref = (q(c) for c in t.holder_ref)
+        role = (
+            f"(SELECT any_value(p.role) FROM stg_person_records p WHERE p.source_country = "
+            f"m.{country} AND p.record_id = m.{ref})"
+            if "person_records" in staged
+            else "NULL"
+        )
+        gov["holder_role"] = (
+            f"CASE WHEN m.{ref} IS NOT NULL THEN coalesce({role}, '{HOLDER_UNKNOWN}') END"
+        )
     content = [n for n in names if n not in ("row_key", "row_hash", "load_id")]
     final = []
     for n in names:

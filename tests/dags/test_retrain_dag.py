@@ -24,7 +24,9 @@ def test_daily_retrain_dag_retrains_and_updates_gold(airflow_home: Path) -> None
     assert {a.uri for a in task.outlets} == {GOLD.uri}
     assert task.retries >= 1 and task.execution_timeout is not None
     # The task's step is the resolution with the model retrained (`interlink run --full`).
-    step = task.python_callable.__closure__[0].cell_contents  # type: ignore[union-attr, index]
+    run = task.python_callable
+    cells = dict(zip(run.__code__.co_freevars, run.__closure__ or (), strict=True))
+    step = cells["step"].cell_contents
     assert step.func is pipeline.resolve_step and step.keywords == {"full": True}
     # The load follows a retrain as it follows any resolution.
     load = bag.dags["warehouse_load"].timetable.asset_condition

@@ -3,9 +3,11 @@ PostgreSQL.
 
 The world: FRA-P-1 is a victim's record (dissemination: all members) resolved into entity E1
 with DEU-P-7, a suspect's record HTEG may see. A pair explains the merge, a yellow notice hit
-and a stolen-document alert name the victim's record. HTEG and FRA have no victim access; DEU
-has. Whatever a recipient without victim access reads (every table and view it may select),
-the victim's record shows its provenance and a masked person, and is linked to nothing.
+and a stolen-document alert name the victim's record. FRA also reports her passport stolen
+(FRA-D-2, holder FRA-P-1, her name and number), and DEU's suspect was seen with it (an alert on
+FRA-D-2 in DEU-P-7). HTEG and FRA have no victim access; DEU has. Whatever a recipient without
+victim access reads (every table and view it may select), the victim's record shows its
+provenance and a masked person, and is linked to nothing; no count tells that she joined E1.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ pytestmark = pytest.mark.postgres
 
 VICTIM = "FRA-P-1"
 # Values only the victim's record holds (the suspect's passport and phone differ).
-VICTIM_ONLY = ("Anna Petrova", "+380501234567", "VA987654")
+VICTIM_ONLY = ("Anna Petrova", "+380501234567", "VA987654", "Olena Erased", "VB111111")
 
 
 def _world() -> dict[str, Any]:
@@ -59,6 +61,35 @@ def _world() -> dict[str, Any]:
         possible_victim=True,
     )
     data["gold"]["notice_hits"].append(hit)
+    # Her passport, reported stolen by FRA, with her name as its holder's.
+    stolen = dict(
+        data["silver"]["travel_document"][0],
+        record_id="FRA-D-2",
+        message_id="m-fra-d-2",
+        offset=2,
+        number="VA987654",
+        number_as_sent="VA987654",
+        doc_key="UKR:VA987654",
+        status="stolen_issued",
+        holder_person_ref=VICTIM,
+        primary_name_original="Anna Petrova",
+    )
+    data["silver"]["travel_document"].append(stolen)
+    # A document whose holder's record is not held (erased, say): nothing says she is no victim.
+    data["silver"]["travel_document"].append(
+        dict(stolen, record_id="FRA-D-3", message_id="m-fra-d-3", offset=3,
+             holder_person_ref="FRA-P-404", number="VB111111", number_as_sent="VB111111",
+             doc_key="UKR:VB111111", primary_name_original="Olena Erased")
+    )  # fmt: skip
+    # DEU's suspect was seen with it: an alert that would show her number to HTEG.
+    carried = dict(
+        data["gold"]["document_alerts"][0],
+        doc_key="UKR:VA987654",
+        number="VA987654",
+        status="stolen_issued",
+        register_record_id="FRA-D-2",
+    )
+    data["gold"]["document_alerts"].append(carried)
     return data
 
 
@@ -98,9 +129,17 @@ def test_a_victim_resolved_with_visible_suspects_is_linked_to_nothing_without_vi
         for row in rows:
             for value in VICTIM_ONLY:
                 assert value not in row, (name, row)
-    # The victim's record appears as provenance and as a masked person, nowhere else.
+    # The victim's record appears as provenance and as a masked person, nowhere else (her
+    # passport's record FRA-D-2 as provenance only).
     naming = {name for name, rows in seen.items() if any(VICTIM in r for r in rows)}
     assert naming == {"records", "persons"}
+    for document in ("FRA-D-2", "FRA-D-3"):
+        naming = {name for name, rows in seen.items() if any(document in r for r in rows)}
+        assert naming == {"records"}, document
+    # The visible document is still there: only the ones naming a (possible) victim are hidden.
+    assert as_role(
+        url, getattr(roles, who), "SELECT record_id, holder_role FROM interlink.travel_documents"
+    ) == [("FRA-D-1", None)]
     person = as_role(
         url,
         getattr(roles, who),
@@ -116,6 +155,15 @@ def test_a_victim_resolved_with_visible_suspects_is_linked_to_nothing_without_vi
         "SELECT n_records, countries FROM interlink.entities WHERE entity_id = 'E1'",
     )
     assert entity == ([(1, ["DEU"])] if who == "hteg" else [])
+    # Nor does the suspect's own record count her: every count of E1's records a recipient
+    # reads is the one the entities view gives it.
+    with psycopg.connect(url) as con:
+        con.execute(f'SET ROLE "{getattr(roles, who)}"')
+        suspect = con.execute(
+            "SELECT to_jsonb(p) FROM interlink.person_records p WHERE entity_id = 'E1'"
+        ).fetchall()
+    for (row,) in suspect:
+        assert row.get("entity_records", 1) == 1 and row.get("entity_countries", 1) == 1, row
 
 
 def test_with_victim_access_the_same_rows_are_all_there(world: tuple[str, Lake, Roles]) -> None:
@@ -126,12 +174,23 @@ def test_with_victim_access_the_same_rows_are_all_there(world: tuple[str, Lake, 
     assert as_role(
         url,
         roles.deu,
+        "SELECT holder_name, number, holder_role FROM interlink.travel_documents "
+        "WHERE record_id = 'FRA-D-2'",
+    ) == [("Anna Petrova", "VA987654", "victim")]
+    assert as_role(
+        url,
+        roles.deu,
+        "SELECT holder_role FROM interlink.travel_documents WHERE record_id = 'FRA-D-3'",
+    ) == [("unknown",)]
+    assert as_role(
+        url,
+        roles.deu,
         "SELECT entity_id, role, primary_name, phones FROM interlink.persons WHERE record_id = %s",
         (VICTIM,),
     ) == [("E1", "victim", "Anna Petrova", ["+380501234567"])]
     assert as_role(
         url, roles.deu, "SELECT number FROM interlink.document_alerts ORDER BY number"
-    ) == [("FE123456",), ("VA987654",)]
+    ) == [("FE123456",), ("VA987654",), ("VA987654",)]
 
 
 def test_no_helper_answers_for_another_role_or_runs_with_more_rights_than_the_caller(

@@ -166,3 +166,103 @@ def test_report_without_cross_border_network_says_so(tmp_path: Path) -> None:
     )
     page = render(tmp_path, {})
     assert "Cross-border networks (0)" in page and not _graphs(page)
+
+
+def _victim_everywhere_lake(root: Path) -> Path:
+    """The world, with FRA's victim (FRA-P-1, in E1) reaching every corner of the report: her
+    forensic reference and phone shared by the network's two cases (the hover of their edge),
+    a yellow notice matched to her record (E1's page), and her own passport reported stolen
+    by FRA with her as its holder, then seen in DEU's suspect record (the alerts); and another
+    stolen passport whose holder's record is not held (erased), seen there too."""
+    import warehouse_world as W
+
+    from infra.lake import Lake
+
+    data = W.world()
+    victim = next(p for p in data["silver"]["person"] if p["record_id"] == "FRA-P-1")
+    victim["forensic_keys"] = ["DNA:FRA-0001"]
+    for p in data["silver"]["person"]:
+        p.setdefault("forensic_keys", [])
+    link = data["gold"]["case_links"][0]
+    link["evidence"] = [
+        *link["evidence"],
+        {"kind": "forensic_ref", "value": "DNA:FRA-0001"},
+        {"kind": "phone", "value": "+380501234567"},
+    ]
+    hit = dict(
+        data["gold"]["notice_hits"][0],
+        notice_id="2026/777",
+        notice_type="yellow",
+        notice_source_country="FRA",
+        person_source_country="FRA",
+        person_record_id="FRA-P-1",
+        role="victim",
+        entity_id="E1",
+        possible_victim=True,
+    )
+    data["gold"]["notice_hits"].append(hit)
+    data["silver"]["travel_document"].append(
+        dict(
+            data["silver"]["travel_document"][0],
+            record_id="FRA-D-2",
+            number="VA987654",
+            number_as_sent="VA987654",
+            doc_key="UKR:VA987654",
+            status="stolen_issued",
+            holder_person_ref="FRA-P-1",
+            primary_name_original="Anna Petrova",
+        )
+    )
+    data["gold"]["document_alerts"].append(
+        dict(
+            data["gold"]["document_alerts"][0],
+            doc_key="UKR:VA987654",
+            number="VA987654",
+            status="stolen_issued",
+            register_record_id="FRA-D-2",
+        )
+    )
+    # A document whose holder's record is not held (erased): read as possibly a victim's.
+    data["silver"]["travel_document"].append(
+        dict(data["silver"]["travel_document"][-1], record_id="FRA-D-3", number="VB111111",
+             doc_key="UKR:VB111111", holder_person_ref="FRA-P-404")
+    )  # fmt: skip
+    data["gold"]["document_alerts"].append(
+        dict(data["gold"]["document_alerts"][-1], doc_key="UKR:VB111111", number="VB111111",
+             register_record_id="FRA-D-3")
+    )  # fmt: skip
+    W.write_lake(Lake(str(root)), data)
+    return root
+
+
+def test_no_page_label_or_hover_shows_a_victims_name_document_phone_or_birth_date(
+    tmp_path: Path,
+) -> None:
+    lake = _victim_everywhere_lake(tmp_path / "lake")
+    # Hers only: DEU's suspect was born 1985-03 and carries FE123456, which stays his.
+    secrets = (
+        "Anna Petrova",
+        "+380501234567",
+        "1999-04",
+        "VA987654",
+        "2026/777",
+        "DNA:FRA-0001",
+        "VB111111",
+    )
+    masked = render(lake, RESULTS)
+    for secret in secrets:
+        assert secret not in masked, secret
+    graph = _graphs(masked)["N-1A2B3C4D5E6F"]
+    person = next(n for n in graph["nodes"] if n["id"] == "E:E1")
+    assert "FRA/FRA-P-1 (victim): [masked], born [masked]" in person["title"]
+    edge = next(e for e in graph["edges"] if e["kind"] == "case-case")
+    assert "shared phone: [masked]" in edge["title"]
+    assert "shared forensic ref.: [masked]" in edge["title"]
+    # The entity page still shows that a yellow notice matched her record, and the alert that
+    # DEU's suspect carried a stolen passport, without naming either.
+    page = re.search(r"<section class='entity' id='entity-E1'>.*?</section>", masked, re.S)
+    assert page and "yellow" in page[0] and "stolen_issued" in page[0]
+    # Rendered with the right, every one of them is there: the test is about something.
+    shown = render(lake, RESULTS, masking=Masking(victim_access=True))
+    for secret in secrets:
+        assert secret in shown, secret

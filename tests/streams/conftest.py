@@ -25,6 +25,7 @@ import pytest
 from contracts import FEEDS
 from infra.lake import Lake
 from streams.brokers import APACHE_KAFKA, TANSU, BrokerTraits
+from streams.ingest import IngestReport, ingest
 from streams.keys import KeyRegistry, create_keypair, load_private_key
 from streams.publisher import FeedPublisher
 
@@ -70,6 +71,31 @@ def broker_traits(broker_process: Any) -> BrokerTraits:
     from infra.kafka import ApacheKafkaBroker
 
     return APACHE_KAFKA if isinstance(broker_process, ApacheKafkaBroker) else TANSU
+
+
+IDLE = 1.5
+"""Seconds without a message after which a test's ingest run ends."""
+
+
+def run_ingest(
+    broker: str,
+    traits: BrokerTraits,
+    lake: Lake,
+    registry: KeyRegistry,
+    *countries: str,
+    **kw: Any,
+) -> IngestReport:
+    """One ingest run of `countries`' feed topics to `lake` (a new consumer group unless given)."""
+    kw.setdefault("group_id", group())
+    kw.setdefault("until_idle", IDLE)
+    return ingest(
+        broker,
+        lake,
+        key_registry=registry,
+        topic_pattern=feed_pattern(*countries),
+        broker=traits,
+        **kw,
+    )
 
 
 def feed_pattern(*countries: str) -> str:

@@ -23,35 +23,16 @@ from streams.publisher import FeedPublisher, publish_file
 from tests.streams.conftest import (
     BRONZE_NAME,
     DATA,
+    IDLE,
     bronze_ids,
     bronze_table,
     feed_pattern,
     group,
     person,
+    run_ingest,
 )
 
 pytestmark = pytest.mark.kafka
-IDLE = 1.5
-
-
-def run_ingest(
-    broker: str,
-    traits: BrokerTraits,
-    lake: Lake,
-    registry: KeyRegistry,
-    *countries: str,
-    **kw: Any,
-):
-    kw.setdefault("group_id", group())
-    kw.setdefault("until_idle", IDLE)
-    return ingest(
-        broker,
-        lake,
-        key_registry=registry,
-        topic_pattern=feed_pattern(*countries),
-        broker=traits,
-        **kw,
-    )
 
 
 def test_valid_records_land_once_with_provenance_and_accepted_receipts(

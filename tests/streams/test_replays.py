@@ -17,24 +17,10 @@ from contracts.lake import TOMBSTONE_SCHEMA, seen_index_path, tombstone_name
 from infra.lake import Lake
 from streams.brokers import BrokerTraits
 from streams.dlq import list_dlq, read_receipts
-from streams.ingest import ingest
 from streams.publisher import FeedPublisher
-from tests.streams.conftest import bronze_table, feed_pattern, group, person
+from tests.streams.conftest import bronze_table, group, person, run_ingest
 
 pytestmark = pytest.mark.kafka
-
-
-def _run(broker: str, traits: BrokerTraits, lake: Lake, reg: Any, country: str, gid: str) -> Any:
-    return ingest(
-        broker,
-        lake,
-        key_registry=reg,
-        group_id=gid,
-        until_idle=1.5,
-        topic_pattern=feed_pattern(country),
-        broker=traits,
-        workers=0,
-    )
 
 
 def _resend(broker: str, topic: str, values: list[bytes]) -> None:
@@ -58,7 +44,8 @@ def test_the_same_bytes_sent_again_land_once_and_are_receipted_duplicate(
     with publisher("CHE", partitions=1) as pub:
         ids = [pub.publish("person", person(i, "CHE")) for i in range(5)]
     gid = group()
-    assert _run(broker, broker_traits, lake, reg, "CHE", gid).accepted == 5
+    first = run_ingest(broker, broker_traits, lake, reg, "CHE", group_id=gid, workers=0)
+    assert first.accepted == 5
     table = bronze_table(lake)
     assert table is not None
     raw = dict(
@@ -69,7 +56,7 @@ def test_the_same_bytes_sent_again_land_once_and_are_receipted_duplicate(
     with publisher("CHE", partitions=1) as pub:
         new = pub.publish("person", person(9, "CHE"))
     _resend(broker, "feeds.person.CHE", [raw[ids[1]], raw[ids[3]], raw[ids[1]]])
-    report = _run(broker, broker_traits, lake, reg, "CHE", gid)
+    report = run_ingest(broker, broker_traits, lake, reg, "CHE", group_id=gid, workers=0)
     assert (report.accepted, report.rejected, report.duplicates) == (1, 0, 3)
     landed = bronze_table(lake)
     assert landed is not None
@@ -87,7 +74,7 @@ def test_the_same_bytes_sent_again_land_once_and_are_receipted_duplicate(
     assert list_dlq(broker, broker=broker_traits, country="CHE") == []
     # The index is in the lake, covering the first run's file: a restart reads it, not bronze.
     assert lake.exists(seen_index_path("person", "CHE"))
-    third = _run(broker, broker_traits, lake, reg, "CHE", group())
+    third = run_ingest(broker, broker_traits, lake, reg, "CHE", group_id=group(), workers=0)
     assert (third.accepted, third.duplicates) == (6, 3)  # the same offsets again: not replays
     assert len(bronze_table(lake) or []) == 6
 
@@ -104,7 +91,8 @@ def test_an_erased_record_replayed_is_dropped_with_record_erased_and_no_dlq_copy
         pub.publish("person", person(1, "ISL"))
         kept = pub.publish("person", person(2, "ISL"))
     gid = group()
-    assert _run(broker, broker_traits, lake, reg, "ISL", gid).accepted == 2
+    first = run_ingest(broker, broker_traits, lake, reg, "ISL", group_id=gid, workers=0)
+    assert first.accepted == 2
     table = bronze_table(lake)
     assert table is not None
     erased_raw = table.filter(pa.compute.equal(table["record_id"], "ISL-P-000001"))["raw"][0]
@@ -128,7 +116,7 @@ def test_an_erased_record_replayed_is_dropped_with_record_erased_and_no_dlq_copy
     with publisher("ISL", partitions=1) as pub:
         newer = pub.publish("person", person(1, "ISL", version=2))
     _resend(broker, "feeds.person.ISL", [erased_raw.as_py()])
-    report = _run(broker, broker_traits, lake, reg, "ISL", group())
+    report = run_ingest(broker, broker_traits, lake, reg, "ISL", group_id=group(), workers=0)
     # Replayed from offset 0 by a new group: the erased version is dropped, the rest lands.
     assert report.per_reason == {"record.erased": 2}
     landed = bronze_table(lake)

@@ -13,12 +13,12 @@ from pyspark.sql import functions as F
 from contracts import envelope_for
 from contracts.expectations import NULL_CEILINGS, helper_columns, suite_for
 from contracts.mrz import parse_mrz
+from transforms.mrz_sql import mrz_valid_sql
 from transforms.quality import (
     add_helper_columns,
     batch_profile,
     build_data_docs,
     detect_anomalies,
-    mrz_valid_sql,
     read_history,
     validate_batch,
 )

@@ -245,13 +245,13 @@ class Backend(ABC):
         ]
 
     def record_rejected(self, load_id: int, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Replace the table's rejected rows with this load's (row_key, key, reason): what is
-        listed is what the latest load of the table could not store."""
+        """Replace the table's rejected rows with this load's (row_key, key, reason,
+        record_keys): what is listed is what the latest load of the table could not store."""
         self.execute("DELETE FROM interlink.rejected_rows WHERE table_name = {p}", [table])
         if rows:
             self.executemany(
                 "INSERT INTO interlink.rejected_rows (load_id, table_name, row_key, row_identity, "
-                "reason) VALUES ({p}, {p}, {p}, {p}, {p})",
+                "reason, record_keys) VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
                 [(load_id, table, *r) for r in rows],
             )
 
