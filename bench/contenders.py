@@ -73,6 +73,9 @@ def _spark(shuffle_partitions: int, work: Path, *, with_splink_jar: bool):  # ty
         driver_memory=os.environ.get("BENCH_SPARK_DRIVER_MEMORY", "6g"),
         shuffle_partitions=shuffle_partitions,
         checkpoint_dir=str(checkpoints.resolve()),
+        # Splink runs on the JVM's defaults, as its documentation sets Spark up; the quick JIT
+        # is Interlink's own session setting (`SparkSettings.quick_jit`).
+        quick_jit=not with_splink_jar,
     )
 
 

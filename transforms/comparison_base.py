@@ -62,13 +62,31 @@ class Comparison:
     def _counted(self) -> list[Level]:
         return [lv for lv in self.levels() if not lv.neutral]
 
+    def _shape(self) -> tuple[list[str], str | None, dict[int, str]]:
+        """(labels, neutral label, tf levels): plain values read many times per run, each read
+        otherwise rebuilding every level's Spark expression (seconds per resolve). Kept per
+        field values, so a comparison whose fields change is described afresh."""
+        key = repr(self)
+        cached = self.__dict__.get("_shape_cache")
+        if cached is None or cached[0] != key:
+            levels = self.levels()
+            counted = [lv for lv in levels if not lv.neutral]
+            shape = (
+                ["else", *[lv.label for lv in reversed(counted)]],
+                next((lv.label for lv in levels if lv.neutral), None),
+                {len(counted) - i: lv.tf_keys for i, lv in enumerate(counted) if lv.tf_keys},
+            )
+            cached = (key, shape)
+            self.__dict__["_shape_cache"] = cached
+        return cached[1]
+
     def labels(self) -> list[str]:
         """Label per gamma value: index 0 is 'else', the last is the best level."""
-        return ["else", *[lv.label for lv in reversed(self._counted())]]
+        return list(self._shape()[0])
 
     def neutral_label(self) -> str | None:
         """Label of the neutral level (gamma `NEUTRAL`), if the comparison has one."""
-        return next((lv.label for lv in self.levels() if lv.neutral), None)
+        return self._shape()[1]
 
     def gamma(self) -> Column:
         levels = self.levels()
@@ -82,8 +100,7 @@ class Comparison:
 
     def tf_level(self) -> dict[int, str]:
         """gamma value -> record column used for its term-frequency adjustment."""
-        counted = self._counted()
-        return {len(counted) - i: lv.tf_keys for i, lv in enumerate(counted) if lv.tf_keys}
+        return dict(self._shape()[2])
 
 
 def _empty(c: Column) -> Column:

@@ -95,3 +95,27 @@ def test_a_cluster_master_with_a_local_lake_is_refused_before_any_work(tmp_path:
     assert out.returncode != 0
     assert "is a local folder they cannot read" in out.stderr
     assert "s3://bucket/prefix" in out.stderr
+
+
+JIT_PROBE = """
+import json
+from interlink.settings import load_settings
+from interlink.spark import session_for
+sc = session_for(load_settings()).sparkContext
+args = sc._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+print(json.dumps([str(a) for a in args if str(a).startswith("-XX:TieredStopAtLevel")]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"), [("true", ["-XX:TieredStopAtLevel=1"]), ("false", [])]
+)
+def test_a_local_driver_jvm_runs_the_quick_compiler_unless_turned_off(
+    tmp_path: Path, setting: str, expected: list[str]
+) -> None:
+    env = _env(tmp_path, INTERLINK_SPARK__MASTER="local[1]", INTERLINK_SPARK__QUICK_JIT=setting)
+    out = subprocess.run(
+        [sys.executable, "-c", JIT_PROBE], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == expected

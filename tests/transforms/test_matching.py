@@ -9,7 +9,7 @@ from transforms_testkit import RECORD_SCHEMA, background_records, match_record
 from transforms import blocking as B
 from transforms import fellegi_sunter as FS
 from transforms.clustering import connected_components, constrained_merge, guarded_components
-from transforms.comparisons import BirthDateComparison, NameComparison
+from transforms.comparisons import AddressComparison, BirthDateComparison, NameComparison
 from transforms.persons import ResolutionConfig, resolve_persons, to_records
 
 pytestmark = pytest.mark.spark
@@ -319,3 +319,25 @@ def test_shared_network_phone_does_not_merge_different_people(spark) -> None:  #
     same = scored[("FRA|n1", "POL|n3")]
     assert same["levels"]["phone"] == "own_line"
     assert same["match_probability"] >= ResolutionConfig().threshold
+
+
+def test_term_frequencies_count_holders_of_shared_values_per_level(spark) -> None:  # type: ignore[no-untyped-def]
+    """Every level's values counted in one pass: holders per value (only values two or more
+    records hold) and n, the records with the field at all, per level."""
+    recs = [
+        match_record("X|a", "ann", "lee", birth_date="1985-03-12", address="12 main street"),
+        match_record("X|b", "bob", "lee", birth_date="1985-03-12", address="12 main street"),
+        match_record("X|c", "cy", "ray", birth_date="1985-03-12", address="main road"),
+        match_record("X|d", "dee", "ray", birth_date="1990"),
+    ]
+    records = spark.createDataFrame(recs, RECORD_SCHEMA)
+    rows = FS.tf_tables(records, [BirthDateComparison(), AddressComparison()]).collect()
+    got = sorted((r["comparison"], r["gamma"], r["value"], r["holders"], r["n"]) for r in rows)
+    # Exact is the 7th birth-date level and the 4th address level (gamma = index from 'else').
+    # 1990 and "road" are held by one record each: no row. The address n is 3: d has none.
+    assert got == [
+        ("address", 4, "12", 2, 3),
+        ("address", 4, "main", 3, 3),
+        ("address", 4, "street", 2, 3),
+        ("birth_date", 7, "1985-03-12", 3, 4),
+    ]
