@@ -31,6 +31,10 @@ class DagRunFailed(InterlinkError, RuntimeError):
     """A DAG run ended in a state other than success."""
 
 
+class AirflowHomeConflict(InterlinkError, RuntimeError):
+    """Airflow was imported in this process under another home than the run's."""
+
+
 def airflow_env(
     airflow_home: str | Path, base: Mapping[str, str], *, quiet: bool = True
 ) -> dict[str, str]:
@@ -51,9 +55,24 @@ def airflow_env(
 def configure_airflow_env(airflow_home: str | Path, *, quiet: bool = True) -> Path:
     """Point Airflow at our DAG folder and a private home; must run before importing airflow."""
     home = Path(airflow_home).resolve()
+    bound = _bound_home()
+    if bound is not None and bound != home:
+        # Airflow fixes its home and metadata database when first imported; a run now would
+        # write another home's database and sync another DAG folder ("dag is not serialized").
+        raise AirflowHomeConflict(
+            f"Airflow was already imported in this process with home {bound}, not {home}",
+            hint="import Airflow only after configure_airflow_env (or run in a fresh process)",
+        )
     home.mkdir(parents=True, exist_ok=True)
     os.environ.update(airflow_env(home, os.environ, quiet=quiet))
     return home
+
+
+def _bound_home() -> Path | None:
+    """The home Airflow took when first imported in this process, or None if not imported yet."""
+    configuration = sys.modules.get("airflow.configuration")
+    home = getattr(configuration, "AIRFLOW_HOME", None)
+    return Path(home).resolve() if home else None
 
 
 def ensure_metadata_db() -> None:
@@ -96,7 +115,8 @@ def run_dag(
     """
     configure_airflow_env(airflow_home)
     ensure_metadata_db()
-    from interlink.progress import ProgressPrinter, listening  # imports airflow: after the env
+    from interlink.progress import ProgressPrinter
+    from interlink.task_listener import listening  # imports airflow: after the env
 
     dag = load_dag(dag_id)
     log_file = log_file or Path(os.environ["AIRFLOW_HOME"]) / "logs" / f"{dag_id}.log"
