@@ -30,6 +30,7 @@ delta; past `links_facts.MAX_CHANGED` the tables are built whole), so that which
 need work is decided on the driver rather than by Spark jobs over empty frames. Everything here
 is pure; `transforms.jobs` reads the previous tables and facts and writes the new ones.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

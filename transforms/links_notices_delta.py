@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 from transforms import blocking as B
 from transforms.config import ResolutionConfig
 from transforms.links_facts import Changed, LinkInputs, keys_frame
-from transforms.links_notices import NOTICE_PREFIX, notice_hits, notice_records
+from transforms.links_notices import NOTICE_PREFIX, notice_pairs, notice_records, scored_hits
 from transforms.persons import Resolution, record_key
 
 
@@ -30,8 +30,9 @@ def notice_delta(
     config: ResolutionConfig,
 ) -> DataFrame | None:
     """notice_hits rescored for the changed notices and persons and merged with the previous
-    run's other hits; None when no notice or person changed and no key flipped (the previous
-    table is the answer as it is)."""
+    run's other hits; None when no hit can have changed (no notice or person changed and no
+    key flipped, or those that did have no candidate pair and had no hit): the previous table
+    is then the answer as it is."""
     assert x.notices is not None and x.assignment is not None and res.flipped is not None
     spark = changed.spark
     # Few keys flip in a delta: collected, they say on the driver whether any holder is dirty.
@@ -58,26 +59,36 @@ def notice_delta(
         for side, rk in holders:
             (notices if side == "n" else persons).add(rk)
     dirty_n, dirty_p = keys_frame(spark, notices, "rk"), keys_frame(spark, persons, "rk")
-    fresh = notice_hits(
-        x.notices,
-        x.persons,
-        res,
-        x.assignment,
-        config=config,
-        only=(dirty_n, dirty_p),
-        person_keys=keys,
-    )
     n_rk = record_key(
         F.concat(F.lit(NOTICE_PREFIX), F.col("notice_source_country")), F.col("notice_record_id")
     )
     p_rk = record_key(F.col("person_source_country"), F.col("person_record_id"))
+    # The candidate pairs are few: collected, they say whether anything needs scoring at all
+    # (scoring costs some forty Spark jobs, however few the pairs), and which persons it reads.
+    pairs = notice_pairs(x.notices, res, keys, only=(dirty_n, dirty_p))
+    found = pairs.collect()
+    if not found:
+        touched = previous.join(dirty_n, n_rk == F.col("rk"), "left_semi").unionByName(
+            previous.join(dirty_p, p_rk == F.col("rk"), "left_semi")
+        )
+        if not touched.limit(1).collect():
+            return None
     kept = previous.join(dirty_n, n_rk == F.col("rk"), "left_anti").join(
         dirty_p, p_rk == F.col("rk"), "left_anti"
     )
-    return (
-        kept.select(*fresh.columns)
-        .unionByName(fresh)
-        .orderBy(
-            "notice_id", F.col("match_weight").desc(), "person_source_country", "person_record_id"
+    merged = kept
+    if found:
+        paired = keys_frame(spark, {r["r_rk"] for r in found}, "rk")
+        fresh = scored_hits(
+            spark.createDataFrame(found, pairs.schema),
+            x.notices,
+            x.persons,
+            res,
+            x.assignment,
+            config,
+            paired=paired,
         )
+        merged = kept.select(*fresh.columns).unionByName(fresh)
+    return merged.orderBy(
+        "notice_id", F.col("match_weight").desc(), "person_source_country", "person_record_id"
     )
