@@ -23,8 +23,10 @@ from transforms import links_delta as LD
 from transforms.config import ResolutionConfig
 from transforms.entity_ids import empty_map, empty_registry
 from transforms.fs_estimation import Model
+from transforms.gold_schema import check_gold
 from transforms.lake_io import LakeRoot
 from transforms.links_delta import PreviousLinks
+from transforms.links_facts import FACTS_FORMAT
 from transforms.person_gold import PersonGold, person_gold
 from transforms.persons import Phases, Progress
 from transforms.persons_delta import StoredResolution
@@ -155,7 +157,11 @@ def read_previous_links(
     """The link tables and facts the previous run wrote, when that run finished them against
     the person state this run starts from (else None: the tables are built whole)."""
     meta = lake_io.read_json(lake_root, LINK_STATE, LINK_META)
-    expected = {"person_run_seq": run_seq - 1, "threshold": config.threshold}
+    expected = {
+        "person_run_seq": run_seq - 1,
+        "threshold": config.threshold,
+        "facts_format": FACTS_FORMAT,
+    }
     if meta is None or any(meta.get(k) != v for k, v in expected.items()):
         return None
     facts = lake_io.read_table(spark, lake_root, LINK_STATE, LINK_FACTS)
@@ -166,7 +172,7 @@ def read_previous_links(
         for name in LD.LINK_TABLES
         if (df := lake_io.read_table(spark, lake_root, "gold", name)) is not None
     }
-    return PreviousLinks(tables=tables, facts=facts)
+    return PreviousLinks(tables=tables, facts=facts, rows=dict(meta.get("rows", {})))
 
 
 def build_gold(
@@ -234,19 +240,29 @@ def build_gold(
     # Tables are lazy until written: each write is the phase that computes it, so a long gold
     # linking reports table by table (`resolve › gold networks 12.3 s`) instead of going silent.
     # A merged table reads its previous version: it is written beside it and moved into place.
+    # An unchanged one is the previous table's files: left in place, its count from the meta.
+    rows: dict[str, int] = {}
     for name, df in links.tables.items():
+        if name in links.unchanged and previous is not None and name in previous.rows:
+            check_gold(name, df)
+            rows[name] = previous.rows[name]
+            continue
         with phases(f"gold {name}"):
-            n = lake_io.write_gold(df, lake_root, name, via_temp=name in links.incremental)
-        if name != "network_members":
-            out[name] = n
+            rows[name] = lake_io.write_gold(df, lake_root, name, via_temp=name in links.incremental)
+    out.update({k: n for k, n in rows.items() if k != "network_members"})
     with phases("gold facts written"):
         lake_io.write_table_via_temp(links.facts, lake_root, LINK_STATE, LINK_FACTS)
-    lake_io.write_json(
-        lake_root, LINK_STATE, LINK_META, {"person_run_seq": run_seq, "threshold": config.threshold}
-    )
+    link_meta = {
+        "person_run_seq": run_seq,
+        "threshold": config.threshold,
+        "facts_format": FACTS_FORMAT,
+        "rows": rows,
+    }
+    lake_io.write_json(lake_root, LINK_STATE, LINK_META, link_meta)
     out["links"] = {
         "mode": "incremental" if links.incremental else "full",
         "merged": list(links.incremental),
+        "unchanged": list(links.unchanged),
     }
     if "documents" not in links.tables:
         out["documents"] = 0

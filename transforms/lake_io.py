@@ -117,9 +117,11 @@ def write_table_via_temp(df: DataFrame, lake_root: LakeRoot, layer: str, name: s
     tmp = rel + ".tmp"
     lake.delete_prefix(tmp + "/")
     df.write.mode("overwrite").parquet(lake.spark_uri(tmp))
-    _written(df, lake, tmp)
+    n = _written(df, lake, tmp)
+    # The move renames the same files: counting them again would be one more Spark job per
+    # table for the number already read.
     lake.move_prefix(tmp, rel)
-    return df.sparkSession.read.parquet(lake.spark_uri(rel)).count()
+    return n
 
 
 def read_json(lake_root: LakeRoot, layer: str, name: str) -> dict[str, Any] | None:

@@ -2,47 +2,63 @@
 networks and trends.
 
 A full run builds each table from all of silver. An incremental run starts from the tables the
-previous run wrote and the *facts* it kept (`link_facts`: one row per fact a table is built from,
-as (family, key, detail)), diffs this run's facts against them, and rebuilds only what a changed
-fact reaches, merging the rebuilt rows with the previous table's others:
+previous run wrote and the *facts* it kept (`transforms.links_facts`: one row per fact a table is
+built from, as (family, key, detail)), diffs this run's facts against them in one pass, and
+rebuilds only what a changed fact reaches, merging the rebuilt rows with the previous table's
+others; a table no changed fact reaches is the previous table itself (`LinkGold.unchanged`:
+`transforms.jobs` leaves its files in place):
 
 - documents, document_alerts: per document key; rebuilt for the keys whose sightings or register
   rows changed;
 - notice_hits: per (notice, person) pair; rescored for the pairs with a changed notice (payload or
   status) or a changed person (payload, entity, or a key whose status flipped in this run's
-  resolution); a retrained model rescoring everything (`Resolution.flipped` is None) rebuilds it;
+  resolution); a retrained model rescoring everything (`Resolution.flipped` is None) rebuilds it
+  (`transforms.links_notices_delta`);
 - case_links: per pair of cases; rebuilt for the pairs with a case holding a value (person
   entity, phone, document, vehicle, forensic ref) whose set of holding cases changed, so a value
   crossing `MAX_CASES_PER_VALUE` is seen too;
 - networks, network_members: per connected component; the previous networks holding a changed
-  node (a case or entity whose edges, case details or countries changed, or a case above) are
-  rebuilt as a whole with every current node they reach, named after their smallest node;
+  node (a case or entity whose case-to-entity edges, case details or countries changed, a case
+  above, or a case it is newly linked to) are rebuilt as a whole with every current node they
+  reach, named after their smallest node;
 - trends: per trend group; rebuilt for the groups a changed case row left or entered.
 
 Every table is a function of its facts and each rebuilt unit depends on nothing outside the
 facts that define it, so the merge is the full run's table row for row (proved on a generated
-world in tests/transforms/test_links_delta.py). Everything here is pure; `transforms.jobs` reads
-the previous tables and facts and writes the new ones.
+world in tests/transforms/test_links_delta.py). The changed keys are collected (few on a small
+delta; past `links_facts.MAX_CHANGED` the tables are built whole), so that which tables and units
+need work is decided on the driver rather than by Spark jobs over empty frames. Everything here
+is pure; `transforms.jobs` reads the previous tables and facts and writes the new ones.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from transforms import blocking as B
 from transforms import links_cases as LC
 from transforms import links_documents as LD
 from transforms import links_networks as LN
 from transforms.clustering import connected_components
 from transforms.config import ResolutionConfig
-from transforms.links_common import union_all
-from transforms.links_notices import NOTICE_PREFIX, notice_hits, notice_records
-from transforms.persons import Resolution, record_key
+from transforms.links_facts import (
+    Changed,
+    LinkInputs,
+    Parts,
+    changed_facts,
+    evidence_value,
+    keys_frame,
+    link_facts,
+    parts,
+)
+from transforms.links_notices import notice_hits
+from transforms.links_notices_delta import notice_delta
+from transforms.persons import record_key
 
-FACT_COLUMNS = ("family", "key", "detail")
+__all__ = ["LINK_TABLES", "LinkGold", "LinkInputs", "PreviousLinks", "link_gold"]
+
 LINK_TABLES = (
     "documents",
     "document_alerts",
@@ -56,23 +72,12 @@ LINK_TABLES = (
 
 
 @dataclass(frozen=True)
-class LinkInputs:
-    """This run's silver and person resolution (None where a feed has no data yet)."""
-
-    docs: DataFrame | None
-    persons: DataFrame | None
-    cases: DataFrame | None
-    notices: DataFrame | None
-    res: Resolution | None
-    assignment: DataFrame | None
-
-
-@dataclass(frozen=True)
 class PreviousLinks:
-    """What the previous run wrote: its link tables by name and its facts."""
+    """What the previous run wrote: its link tables by name, their row counts and its facts."""
 
     tables: dict[str, DataFrame]
     facts: DataFrame
+    rows: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -80,103 +85,44 @@ class LinkGold:
     tables: dict[str, DataFrame]
     """The gold tables by name, in `LINK_TABLES` order (each only when its inputs exist)."""
     facts: DataFrame
-    """What the next run diffs against (`FACT_COLUMNS`)."""
+    """What the next run diffs against (`links_facts.FACT_COLUMNS`)."""
     incremental: tuple[str, ...]
     """The tables merged from the previous run's (the others were built whole)."""
-    dirty: DataFrame | None
-    """(family, key) of every fact that changed, when the run was incremental."""
-
-
-def _facts(family: str, key: F.Column, detail: F.Column, df: DataFrame) -> DataFrame:
-    return df.select(F.lit(family).alias("family"), key.alias("key"), detail.alias("detail"))
-
-
-def _json(df: DataFrame, *drop: str) -> F.Column:
-    return F.to_json(F.struct(*[c for c in df.columns if c not in drop]))
+    unchanged: tuple[str, ...] = ()
+    """The merged tables no changed fact reaches: their frame is the previous table itself,
+    which need not be written again."""
+    changed: Changed | None = None
+    """The keys of every fact that changed, when the run was incremental."""
 
 
 @dataclass(frozen=True)
-class _Parts:
-    """The per-record facts every table is built from, computed once per run."""
+class _Delta:
+    previous: PreviousLinks
+    changed: Changed
 
-    sight: DataFrame | None
-    reg: DataFrame | None
-    cp: DataFrame | None
-    ev: DataFrame | None
-    trend_cases: DataFrame | None
-
-
-def _parts(x: LinkInputs) -> _Parts:
-    cp = ev = tc = None
-    if x.cases is not None:
-        cp = LC.case_persons(x.cases, x.persons, x.assignment).localCheckpoint(eager=True)
-        ev = LC.case_evidence(x.cases, x.persons, cp).localCheckpoint(eager=True)
-        tc = LC.trend_cases(x.cases, cp)
-    return _Parts(LD.sightings(x.persons, x.cases, x.notices), LD.register(x.docs), cp, ev, tc)
+    @property
+    def tables(self) -> dict[str, DataFrame]:
+        return self.previous.tables
 
 
-def silver_facts(x: LinkInputs, p: _Parts) -> DataFrame | None:
-    """(family, key, detail): the facts of every table but networks, by what each dirties."""
-    frames = []
-    if p.sight is not None:
-        detail = F.concat(F.lit("s:"), _json(p.sight))
-        frames.append(_facts("doc", F.col("doc_key"), detail, p.sight))
-    if p.reg is not None:
-        frames.append(_facts("doc", F.col("doc_key"), F.concat(F.lit("r:"), _json(p.reg)), p.reg))
-    if x.persons is not None and x.assignment is not None:
-        ps = x.persons.select(
-            record_key(F.col("source_country"), F.col("record_id")).alias("rk"), "payload_hash"
-        ).join(x.assignment.select("rk", "entity_id"), "rk", "left")
-        frames.append(
-            _facts("person", F.col("rk"), F.concat_ws("|", "payload_hash", "entity_id"), ps)
-        )
-    if x.notices is not None:
-        n_rk = record_key(
-            F.concat(F.lit(NOTICE_PREFIX), F.col("source_country")), F.col("record_id")
-        )
-        frames.append(_facts("notice", n_rk, F.concat_ws("|", "payload_hash", "status"), x.notices))
-    if p.ev is not None:
-        frames.append(_facts("evidence", _value(), F.col("case_rk"), p.ev))
-    if p.trend_cases is not None:
-        tc = p.trend_cases
-        frames.append(_facts("trend", F.col("trend_group"), _json(tc), tc))
-    return union_all(frames).distinct() if frames else None
+class _Out:
+    """The tables built so far, and which were merged or kept as they were."""
 
+    def __init__(self) -> None:
+        self.tables: dict[str, DataFrame] = {}
+        self.merged: list[str] = []
+        self.unchanged: list[str] = []
 
-def node_facts(graph: LN.NetworkGraph) -> DataFrame:
-    """(family "node", node, detail): a node's edges, case details and countries."""
-    e, info = graph.edges, graph.case_info
-    return union_all(
-        [
-            _facts("node", F.col("l_rk"), F.concat(F.lit("e:"), F.col("r_rk")), e),
-            _facts("node", F.col("r_rk"), F.concat(F.lit("e:"), F.col("l_rk")), e),
-            _facts("node", F.col("rk"), F.concat(F.lit("i:"), _json(info)), info),
-            _facts("node", F.col("rk"), F.concat(F.lit("c:"), F.col("c")), graph.ent_countries),
-        ]
-    ).distinct()
+    def whole(self, name: str, df: DataFrame) -> None:
+        self.tables[name] = df
 
+    def merge(self, name: str, df: DataFrame) -> None:
+        self.tables[name] = df
+        self.merged.append(name)
 
-def _value() -> F.Column:
-    """An evidence fact's key: kind and value."""
-    return F.concat_ws("\x1f", "kind", "value")
-
-
-def _empty_facts(x: LinkInputs) -> DataFrame:
-    for df in (x.docs, x.persons, x.cases, x.notices):
-        if df is not None:
-            return df.sparkSession.createDataFrame([], "family string, key string, detail string")
-    raise ValueError("link gold needs at least one silver table")
-
-
-def changed_facts(old: DataFrame, new: DataFrame) -> DataFrame:
-    """(family, key) of the facts in one set and not the other."""
-    return (
-        old.subtract(new).unionByName(new.subtract(old)).select("family", "key").distinct()
-    ).localCheckpoint(eager=True)
-
-
-def _keys(dirty: DataFrame, family: str, name: str = "key") -> DataFrame:
-    return F.broadcast(dirty.where(F.col("family") == family).select(F.col("key").alias(name)))
+    def keep(self, name: str, previous: DataFrame) -> None:
+        self.merge(name, previous)
+        self.unchanged.append(name)
 
 
 def _merge(previous: DataFrame, fresh: DataFrame, gone: DataFrame, on: list[str]) -> DataFrame:
@@ -189,172 +135,173 @@ def link_gold(
     x: LinkInputs, config: ResolutionConfig, previous: PreviousLinks | None = None
 ) -> LinkGold:
     """The link tables, whole (`previous` None) or merged with the previous run's tables."""
-    p = _parts(x)
-    dirty: DataFrame | None = None
-    # The facts of every table but networks come from silver alone, so the diff is known before
-    # any table is built; networks' node facts need this run's case links (`_case_tables`).
+    p = parts(x)
+    facts = link_facts(x, p)
+    delta: _Delta | None = None
     if previous is not None:
-        early = silver_facts(x, p)
-        if early is not None:
-            dirty = changed_facts(previous.facts.where(F.col("family") != "node"), early)
-    delta = None if previous is None or dirty is None else (previous, dirty)
-    tables: dict[str, DataFrame] = {}
-    done: list[str] = []
-    _document_tables(p, delta, tables, done)
+        # Read twice, by the diff now and as the next run's facts when written: computed once.
+        facts = facts.localCheckpoint(eager=True)
+        changed = changed_facts(previous.facts, facts)
+        delta = None if changed is None else _Delta(previous, changed)
+    out = _Out()
+    _document_tables(p, delta, out)
     if x.notices is not None and x.res is not None and x.assignment is not None:
         res = x.res
-        if delta is not None and "notice_hits" in delta[0].tables and res.flipped is not None:
-            old = delta[0].tables["notice_hits"]
-            tables["notice_hits"] = _notice_delta(x, res, delta[1], old, config)
-            done.append("notice_hits")
+        if delta is not None and "notice_hits" in delta.tables and res.flipped is not None:
+            old = delta.tables["notice_hits"]
+            fresh = notice_delta(x, res, delta.changed, old, config)
+            if fresh is None:
+                out.keep("notice_hits", old)
+            else:
+                out.merge("notice_hits", fresh)
         else:
-            tables["notice_hits"] = notice_hits(
-                x.notices, x.persons, res, x.assignment, config=config
-            )
-    graph = _case_tables(x, p, delta, tables, done) if x.cases is not None else None
-    parts = [
-        f
-        for f in (silver_facts(x, p), None if graph is None else node_facts(graph))
-        if f is not None
-    ]
-    facts = union_all(parts) if parts else _empty_facts(x)
-    return LinkGold({n: tables[n] for n in LINK_TABLES if n in tables}, facts, tuple(done), dirty)
+            out.whole("notice_hits", notice_hits(x.notices, x.persons, res, x.assignment, config))
+    if x.cases is not None:
+        _case_tables(x, p, delta, out)
+    return LinkGold(
+        {n: out.tables[n] for n in LINK_TABLES if n in out.tables},
+        facts,
+        tuple(out.merged),
+        tuple(out.unchanged),
+        None if delta is None else delta.changed,
+    )
 
 
-_Delta = tuple[PreviousLinks, DataFrame] | None
-"""The previous run's tables and facts, and the (family, key) of the facts that changed."""
-
-
-def _document_tables(
-    p: _Parts, delta: _Delta, tables: dict[str, DataFrame], done: list[str]
-) -> None:
+def _document_tables(p: Parts, delta: _Delta | None, out: _Out) -> None:
     """documents and document_alerts, rebuilt per changed document key."""
-    prev = delta[0].tables if delta is not None else {}
-    keys = _keys(delta[1], "doc", "doc_key") if delta is not None else None
-    sight, reg = p.sight, p.reg
-    if keys is not None:
-        sight = None if sight is None else sight.join(keys, "doc_key")
-        reg = None if reg is None else reg.join(keys, "doc_key")
-    if p.sight is not None or p.reg is not None:
-        if keys is not None and "documents" in prev:
-            fresh = LD.documents_from(sight, reg)
-            merged = _merge(prev["documents"], fresh, keys, ["doc_key"])
-            tables["documents"] = merged.orderBy("doc_key")
-            done.append("documents")
-        else:
-            tables["documents"] = LD.documents_from(p.sight, p.reg)
-    if p.reg is not None:
-        if keys is not None and reg is not None and "document_alerts" in prev:
-            fresh = LD.alerts_from(sight, reg)
-            tables["document_alerts"] = _merge(
-                prev["document_alerts"], fresh, keys, ["doc_key"]
-            ).orderBy("doc_key", "seen_in_feed", "seen_in_source_country", "seen_in_record_id")
-            done.append("document_alerts")
-        else:
-            tables["document_alerts"] = LD.alerts_from(p.sight, p.reg)
+    prev = delta.tables if delta is not None else {}
+    if p.sight is None and p.reg is None:
+        return
+    if delta is None or "documents" not in prev:
+        out.whole("documents", LD.documents_from(p.sight, p.reg))
+        if p.reg is not None:
+            out.whole("document_alerts", LD.alerts_from(p.sight, p.reg))
+        return
+    if not delta.changed.of("doc"):
+        out.keep("documents", prev["documents"])
+        if p.reg is not None and "document_alerts" in prev:
+            out.keep("document_alerts", prev["document_alerts"])
+        elif p.reg is not None:
+            out.whole("document_alerts", LD.alerts_from(p.sight, p.reg))
+        return
+    keys = delta.changed.frame("doc", "doc_key")
+    sight = None if p.sight is None else p.sight.join(keys, "doc_key")
+    reg = None if p.reg is None else p.reg.join(keys, "doc_key")
+    fresh = LD.documents_from(sight, reg)
+    out.merge("documents", _merge(prev["documents"], fresh, keys, ["doc_key"]).orderBy("doc_key"))
+    if p.reg is None:
+        return
+    if reg is not None and "document_alerts" in prev:
+        fresh = LD.alerts_from(sight, reg)
+        out.merge(
+            "document_alerts",
+            _merge(prev["document_alerts"], fresh, keys, ["doc_key"]).orderBy(
+                "doc_key", "seen_in_feed", "seen_in_source_country", "seen_in_record_id"
+            ),
+        )
+    else:
+        out.whole("document_alerts", LD.alerts_from(p.sight, p.reg))
 
 
-def _case_tables(
-    x: LinkInputs, p: _Parts, delta: _Delta, tables: dict[str, DataFrame], done: list[str]
-) -> LN.NetworkGraph:
-    """case_links, networks, network_members and trends; returns the network graph."""
+def _case_tables(x: LinkInputs, p: Parts, delta: _Delta | None, out: _Out) -> None:
+    """case_links, networks, network_members and trends."""
     assert x.cases is not None and p.ev is not None and p.cp is not None
     assert p.trend_cases is not None
-    prev = delta[0].tables if delta is not None else {}
-    changed: DataFrame | None = None
+    prev = delta.tables if delta is not None else {}
+    cases: frozenset[str] | None = None
+    partners: list[str] = []
     if delta is not None and "case_links" in prev:
-        changed = _changed_cases(p.ev, delta)
-        fresh = LC.links_from(p.ev, only=changed)
-        old = prev["case_links"]
-        gone = F.broadcast(changed.withColumnRenamed("case_rk", "_rk"))
-        for end in ("a", "b"):
-            rk = record_key(F.col(f"case_{end}_source_country"), F.col(f"case_{end}_record_id"))
-            old = old.join(gone, rk == F.col("_rk"), "left_anti")
-        links = old.select(*fresh.columns).unionByName(fresh)
-        done.append("case_links")
+        cases = _changed_cases(p.ev, delta)
+        if cases:
+            fresh, partners = _fresh_links(p.ev, keys_frame(delta.changed.spark, cases, "case_rk"))
+            old = prev["case_links"]
+            gone = keys_frame(delta.changed.spark, cases, "_rk")
+            for end in ("a", "b"):
+                rk = record_key(F.col(f"case_{end}_source_country"), F.col(f"case_{end}_record_id"))
+                old = old.join(gone, rk == F.col("_rk"), "left_anti")
+            # Computed on first use (its write) and kept for the networks built on it.
+            links = (
+                old.select(*fresh.columns)
+                .unionByName(fresh)
+                .orderBy(*_LINK_ORDER)
+                .localCheckpoint(eager=False)
+            )
+            out.merge("case_links", links)
+        else:
+            links = prev["case_links"]
+            out.keep("case_links", links)
     else:
-        links = LC.links_from(p.ev)
-    # Computed on first use (its write) and kept for the networks built on it.
-    links = links.orderBy(
-        "case_a_source_country", "case_a_record_id", "case_b_source_country", "case_b_record_id"
-    ).localCheckpoint(eager=False)
-    tables["case_links"] = links
+        links = LC.links_from(p.ev).orderBy(*_LINK_ORDER).localCheckpoint(eager=False)
+        out.whole("case_links", links)
     graph = LN.network_graph(x.cases, p.cp, links)
-    if delta is not None and changed is not None and {"networks", "network_members"} <= set(prev):
-        moved = changed_facts(
-            delta[0].facts.where(F.col("family") == "node"), node_facts(graph)
-        ).select("key")
-        nodes = moved.unionByName(
-            changed.select(F.concat(F.lit("C:"), "case_rk").alias("key"))
-        ).distinct()
-        tables["networks"], tables["network_members"] = _network_delta(
-            graph, nodes, prev["networks"], prev["network_members"]
-        )
-        done += ["networks", "network_members"]
+    if delta is not None and cases is not None and {"networks", "network_members"} <= set(prev):
+        # A changed node, a case whose links were rebuilt, or a case newly linked to one: every
+        # edge that appeared or went has both ends among them.
+        nodes = delta.changed.of("node") | {f"C:{c}" for c in cases} | set(partners)
+        if nodes:
+            nets, members = _network_delta(
+                graph,
+                keys_frame(delta.changed.spark, nodes),
+                prev["networks"],
+                prev["network_members"],
+            )
+            out.merge("networks", nets)
+            out.merge("network_members", members)
+        else:
+            out.keep("networks", prev["networks"])
+            out.keep("network_members", prev["network_members"])
     else:
-        tables["networks"], tables["network_members"] = LN.networks(graph)
+        nets, members = LN.networks(graph)
+        out.whole("networks", nets)
+        out.whole("network_members", members)
     if delta is not None and "trends" in prev:
-        groups = _keys(delta[1], "trend", "trend_group")
-        fresh = LC.trends_from(p.trend_cases.join(groups, "trend_group"))
-        old = prev["trends"].withColumn("trend_group", LC.trend_group())
-        tables["trends"] = _merge(old, fresh, groups, ["trend_group"]).orderBy(*LC.TREND_KEYS)
-        done.append("trends")
+        if delta.changed.of("trend"):
+            groups = delta.changed.frame("trend", "trend_group")
+            fresh = LC.trends_from(p.trend_cases.join(groups, "trend_group"))
+            old = prev["trends"].withColumn("trend_group", LC.trend_group())
+            out.merge("trends", _merge(old, fresh, groups, ["trend_group"]).orderBy(*LC.TREND_KEYS))
+        else:
+            out.keep("trends", prev["trends"])
     else:
-        tables["trends"] = LC.trends_from(p.trend_cases)
-    return graph
+        out.whole("trends", LC.trends_from(p.trend_cases))
 
 
-def _changed_cases(ev: DataFrame, delta: tuple[PreviousLinks, DataFrame]) -> DataFrame:
+_LINK_ORDER = (
+    "case_a_source_country",
+    "case_a_record_id",
+    "case_b_source_country",
+    "case_b_record_id",
+)
+
+
+def _fresh_links(ev: DataFrame, cases: DataFrame) -> tuple[DataFrame, list[str]]:
+    """The case links of `cases` (column case_rk), collected (they are few: a value links at
+    most `MAX_CASES_PER_VALUE` cases) so that the write and the network rebuild read them without
+    a job of their own; and the case nodes at their ends."""
+    fresh = LC.links_from(ev, only=cases)
+    rows = fresh.collect()
+    ends = sorted(
+        {
+            f"C:{r[f'case_{end}_source_country']}|{r[f'case_{end}_record_id']}"
+            for r in rows
+            for end in ("a", "b")
+        }
+    )
+    return ev.sparkSession.createDataFrame(rows, fresh.schema), ends
+
+
+def _changed_cases(ev: DataFrame, delta: _Delta) -> frozenset[str]:
     """case_rk of every case holding, before or now, a value whose holding cases changed."""
-    values = _keys(delta[1], "evidence")
-    holders = union_all(
-        [
-            delta[0].facts.where(F.col("family") == "evidence").select("key", "detail"),
-            ev.select(_value().alias("key"), F.col("case_rk").alias("detail")),
-        ]
+    if not delta.changed.of("evidence"):
+        return frozenset()
+    values = delta.changed.frame("evidence")
+    holders = (
+        delta.previous.facts.where(F.col("family") == "evidence")
+        .select("key", "detail")
+        .unionByName(ev.select(evidence_value().alias("key"), F.col("case_rk").alias("detail")))
     )
-    return (
-        holders.join(values, "key").select(F.col("detail").alias("case_rk")).distinct()
-    ).localCheckpoint(eager=True)
-
-
-def _notice_delta(
-    x: LinkInputs, res: Resolution, dirty: DataFrame, previous: DataFrame, config: ResolutionConfig
-) -> DataFrame:
-    """notice_hits rescored for the changed notices and persons, merged with the other hits."""
-    assert x.notices is not None and x.assignment is not None and res.flipped is not None
-    flipped = F.broadcast(res.flipped.select("key"))
-    # A key whose status flipped changes the candidate pairs and evidence of its holders.
-    n_hold = B.record_keys(notice_records(x.notices, res)).join(flipped, "key").select("rk")
-    plain = res.matching if res.matching is not None else res.records
-    keys = B.record_keys(plain).select("rk", "key").localCheckpoint(eager=True)
-    p_hold = keys.join(flipped, "key").select("rk")
-    notices = _keys(dirty, "notice", "rk").unionByName(n_hold).distinct()
-    persons = _keys(dirty, "person", "rk").unionByName(p_hold).distinct()
-    notices, persons = (d.localCheckpoint(eager=True) for d in (notices, persons))
-    fresh = notice_hits(
-        x.notices,
-        x.persons,
-        res,
-        x.assignment,
-        config=config,
-        only=(notices, persons),
-        person_keys=keys,
-    )
-    n_rk = record_key(
-        F.concat(F.lit(NOTICE_PREFIX), F.col("notice_source_country")), F.col("notice_record_id")
-    )
-    p_rk = record_key(F.col("person_source_country"), F.col("person_record_id"))
-    kept = previous.join(F.broadcast(notices), n_rk == F.col("rk"), "left_anti").join(
-        F.broadcast(persons), p_rk == F.col("rk"), "left_anti"
-    )
-    return (
-        kept.select(*fresh.columns)
-        .unionByName(fresh)
-        .orderBy(
-            "notice_id", F.col("match_weight").desc(), "person_source_country", "person_record_id"
-        )
-    )
+    rows = holders.join(values, "key").select("detail").distinct().collect()
+    return frozenset(r[0] for r in rows)
 
 
 def _network_delta(

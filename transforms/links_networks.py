@@ -35,10 +35,32 @@ def _ent_node() -> F.Column:
     return F.concat(F.lit("E:"), F.coalesce(F.col("entity_id"), F.col("person_rk")))
 
 
+def membership(cp: DataFrame) -> DataFrame:
+    """(l_rk, r_rk): a case node and an entity node it names or that names it."""
+    case_node = F.concat(F.lit("C:"), F.col("case_rk"))
+    return cp.select(case_node.alias("l_rk"), _ent_node().alias("r_rk"))
+
+
+def case_info(cases: DataFrame) -> DataFrame:
+    """`NetworkGraph.case_info` of silver cases."""
+    return cases.select(
+        F.concat(F.lit("C:"), case_rk()).alias("rk"),
+        "source_country",
+        "offence_type",
+        F.coalesce("start_date", F.to_date("reported_at")).alias("first"),
+        F.coalesce("end_date", "start_date", F.to_date("reported_at")).alias("last"),
+    )
+
+
+def entity_countries(cp: DataFrame) -> DataFrame:
+    """`NetworkGraph.ent_countries` of the case persons, with repeats (callers that need a set
+    take it distinct)."""
+    return cp.select(_ent_node().alias("rk"), F.split("person_rk", r"\|", 2)[0].alias("c"))
+
+
 def network_graph(cases: DataFrame, cp: DataFrame, links: DataFrame) -> NetworkGraph:
     """The graph of cases and entities (cp: `links_cases.case_persons`, links: case links)."""
-    case_node = F.concat(F.lit("C:"), F.col("case_rk"))
-    membership = cp.select(case_node.alias("l_rk"), _ent_node().alias("r_rk"))
+    members = membership(cp)
     case_case = links.select(
         F.concat(F.lit("C:"), F.concat_ws("|", "case_a_source_country", "case_a_record_id")).alias(
             "l_rk"
@@ -49,20 +71,12 @@ def network_graph(cases: DataFrame, cp: DataFrame, links: DataFrame) -> NetworkG
     )
     nodes = (
         cases.select(F.concat(F.lit("C:"), case_rk()).alias("rk"))
-        .unionByName(membership.select(F.col("r_rk").alias("rk")))
+        .unionByName(members.select(F.col("r_rk").alias("rk")))
         .distinct()
     )
-    case_info = cases.select(
-        F.concat(F.lit("C:"), case_rk()).alias("rk"),
-        "source_country",
-        "offence_type",
-        F.coalesce("start_date", F.to_date("reported_at")).alias("first"),
-        F.coalesce("end_date", "start_date", F.to_date("reported_at")).alias("last"),
+    return NetworkGraph(
+        nodes, members.unionByName(case_case), case_info(cases), entity_countries(cp).distinct()
     )
-    ent_countries = cp.select(
-        _ent_node().alias("rk"), F.split("person_rk", r"\|", 2)[0].alias("c")
-    ).distinct()
-    return NetworkGraph(nodes, membership.unionByName(case_case), case_info, ent_countries)
 
 
 def networks_of(comp: DataFrame, graph: NetworkGraph) -> tuple[DataFrame, DataFrame]:

@@ -1,8 +1,10 @@
 """Gold notice hits: persons matching an active notice's subject, scored with the person model.
 
 Pure: silver notices and persons, the person resolution and its assignment in; gold out. A hit
-is a (notice record, person record) pair, so an incremental run scores only the pairs with a
-changed notice or a changed person (`only`) and keeps the previous run's other hits.
+is a (notice record, person record) pair, found in two steps (`notice_pairs`, `scored_hits`) so
+that an incremental run finds the candidate pairs of a changed notice or person only, scores
+them only when there are any, and keeps the previous run's other hits
+(`transforms.links_notices_delta`).
 """
 
 from __future__ import annotations
@@ -32,24 +34,27 @@ def notice_hits(
     res: Resolution,
     assignment: DataFrame,
     config: ResolutionConfig | None = None,
-    *,
-    only: tuple[DataFrame, DataFrame] | None = None,
-    person_keys: DataFrame | None = None,
 ) -> DataFrame:
-    """Persons matching an active notice's subject at or above the person threshold.
+    """Persons matching an active notice's subject at or above the person threshold."""
+    pairs = notice_pairs(notices, res, B.record_keys(res.records))
+    return scored_hits(pairs, notices, persons, res, assignment, config)
 
-    `only` = (notice rks, person rks), column rk: score only the pairs with a notice or a
-    person among them (an incremental run); None scores every candidate pair. `person_keys`:
-    the persons' blocking keys (rk, key) when the caller has them already.
+
+def notice_pairs(
+    notices: DataFrame,
+    res: Resolution,
+    person_keys: DataFrame,
+    only: tuple[DataFrame, DataFrame] | None = None,
+) -> DataFrame:
+    """(l_rk notice, r_rk person, rules): the candidate pairs, sharing a usable blocking key.
+
+    `person_keys`: the persons' blocking keys (rk, key). `only` = (notice rks, person rks),
+    column rk: just the pairs with a notice or a person among them (an incremental run); then
+    `person_keys` need only hold every person's keys when a notice is among them.
     """
-    config = config or ResolutionConfig()
-    comparisons = default_comparisons()
-    active = notices.where(F.col("status") == "active")
     nrec = notice_records(notices, res)
     unusable = res.unusable.select("key")
     nkeys = B.record_keys(nrec).join(unusable, "key", "left_anti")
-    if person_keys is None:
-        person_keys = B.record_keys(res.records)
     pkeys = person_keys.join(unusable, "key", "left_anti")
     left = nkeys.select(F.col("rk").alias("l_rk"), "key")
     right = pkeys.select(F.col("rk").alias("r_rk"), "key")
@@ -64,20 +69,37 @@ def notice_hits(
                 left.join(right.join(dirty_p.withColumnRenamed("rk", "r_rk"), "r_rk"), "key")
             )
         )
-    pairs = shared.groupBy("l_rk", "r_rk").agg(
+    return shared.groupBy("l_rk", "r_rk").agg(
         F.array_sort(F.collect_set(F.split("key", ":", 2)[0])).alias("rules")
     )
-    if only is not None:
-        pairs = pairs.localCheckpoint(eager=True)
-    if only is None:
+
+
+def scored_hits(
+    pairs: DataFrame,
+    notices: DataFrame,
+    persons: DataFrame | None,
+    res: Resolution,
+    assignment: DataFrame,
+    config: ResolutionConfig | None = None,
+    *,
+    paired: DataFrame | None = None,
+) -> DataFrame:
+    """The candidate `pairs` scored, at or above the threshold, as gold notice_hits rows.
+
+    `paired` (column rk): the persons among the pairs, when they are few (an incremental run):
+    evidence identifiers are then added to those records only, not to every record.
+    """
+    config = config or ResolutionConfig()
+    comparisons = default_comparisons()
+    active = notices.where(F.col("status") == "active")
+    nrec = notice_records(notices, res)
+    if paired is None:
         both = res.records.unionByName(nrec.select(*res.records.columns))
     else:
-        ends = F.broadcast(
-            pairs.select(F.col("r_rk").alias("rk")).distinct().localCheckpoint(eager=True)
-        )
-        # Evidence identifiers for the few persons paired, not for every record.
         plain = res.matching if res.matching is not None else res.records
-        mine = B.with_evidence_ids(plain.drop(*B.EVIDENCE_COLUMNS).join(ends, "rk"), res.flagged)
+        mine = B.with_evidence_ids(
+            plain.drop(*B.EVIDENCE_COLUMNS).join(F.broadcast(paired), "rk"), res.flagged
+        )
         both = mine.select(*res.records.columns).unionByName(nrec.select(*res.records.columns))
     vectors = FS.comparison_vectors(pairs, both, comparisons)
     # Term frequencies are those of the person records: how common a name is among persons.
@@ -94,17 +116,21 @@ def notice_hits(
         F.col("primary_name_original").alias("subject_name"),
     )
     person_cols = assignment.select(F.col("rk").alias("r_rk"), "entity_id")
+    mine_only = None if paired is None else F.broadcast(paired.select(F.col("rk").alias("r_rk")))
+    if mine_only is not None:
+        # A few persons: picked out of each side first, so the join is no shuffle of all.
+        person_cols = person_cols.join(mine_only, "r_rk")
     if persons is not None:
-        person_cols = person_cols.join(
-            persons.select(
-                record_key(F.col("source_country"), F.col("record_id")).alias("r_rk"),
-                F.col("source_country").alias("person_source_country"),
-                F.col("record_id").alias("person_record_id"),
-                "role",
-                F.col("primary_name_original").alias("person_name"),
-            ),
-            "r_rk",
+        person_rows = persons.select(
+            record_key(F.col("source_country"), F.col("record_id")).alias("r_rk"),
+            F.col("source_country").alias("person_source_country"),
+            F.col("record_id").alias("person_record_id"),
+            "role",
+            F.col("primary_name_original").alias("person_name"),
         )
+        if mine_only is not None:
+            person_rows = person_rows.join(mine_only, "r_rk")
+        person_cols = person_cols.join(person_rows, "r_rk")
     return (
         hits.join(notice_cols, "l_rk")
         .join(person_cols, "r_rk")

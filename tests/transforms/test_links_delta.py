@@ -129,8 +129,12 @@ def lakes(spark, tmp_path_factory):  # type: ignore[no-untyped-def]
         write_bronze(root, delta, day="2026-11-29")
         build_silver(spark, str(root))
         out[name] = build_gold(spark, str(root))
+    # A run with nothing new, on a copy: every table is the previous one, left as it was.
+    again = work / "again"
+    shutil.copytree(lake, again)
+    out["again"] = build_gold(spark, str(again))
     return {
-        "lakes": {"incremental": lake, "full": full},
+        "lakes": {"incremental": lake, "full": full, "again": again},
         "first": first,
         "runs": out,
         "gone": (gone["source_country"], gone_id),
@@ -142,9 +146,22 @@ def lakes(spark, tmp_path_factory):  # type: ignore[no-untyped-def]
 
 
 def test_incremental_run_merges_every_link_table(lakes) -> None:  # type: ignore[no-untyped-def]
-    assert lakes["first"]["links"] == {"mode": "full", "merged": []}
+    assert lakes["first"]["links"] == {"mode": "full", "merged": [], "unchanged": []}
     assert lakes["runs"]["incremental"]["links"]["merged"] == list(LINK_TABLES)
-    assert lakes["runs"]["full"]["links"] == {"mode": "full", "merged": []}
+    assert lakes["runs"]["incremental"]["links"]["unchanged"] == []
+    assert lakes["runs"]["full"]["links"] == {"mode": "full", "merged": [], "unchanged": []}
+
+
+def test_run_with_nothing_new_keeps_every_link_table(spark, lakes) -> None:  # type: ignore[no-untyped-def]
+    again, inc = lakes["runs"]["again"], lakes["runs"]["incremental"]
+    assert again["links"]["unchanged"] == list(LINK_TABLES)
+    # The counts an unchanged table reports are those its files hold.
+    counted = [k for k in LINK_TABLES if k in inc and k != "network_members"]
+    assert counted and {k: again[k] for k in counted} == {k: inc[k] for k in counted}
+    for table in LINK_TABLES:
+        assert _table(spark, lakes["lakes"]["again"], table) == _table(
+            spark, lakes["lakes"]["full"], table
+        ), table
 
 
 @pytest.mark.parametrize("table", LINK_TABLES)
