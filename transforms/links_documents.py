@@ -11,6 +11,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from contracts.gold import DOCUMENT_ALERTS
 from transforms.links_common import union_all
 
 ALERT_STATUSES = (
@@ -128,21 +129,7 @@ def alerts_from(sight: DataFrame | None, reg: DataFrame) -> DataFrame:
         return alerting.limit(0)
     return (
         sight.join(alerting.drop("number", "issuing_country", "doc_type"), "doc_key")
-        .select(
-            "doc_key",
-            "number",
-            "issuing_country",
-            "doc_type",
-            "status",
-            "status_date",
-            "register_source_country",
-            "register_record_id",
-            "seen_in_feed",
-            "seen_in_source_country",
-            "seen_in_record_id",
-            "seen_at",
-            "seen_place",
-        )
+        .select(*DOCUMENT_ALERTS.column_names)  # the declared gold columns, in order
         .orderBy("doc_key", "seen_in_feed", "seen_in_source_country", "seen_in_record_id")
     )
 
