@@ -58,8 +58,11 @@ _SCRIPT = """
        physics:{solver:'barnesHut', barnesHut:{springLength:200, avoidOverlap:0.6,
                 gravitationalConstant:-6000}, stabilization:{iterations:400}},
        layout:{randomSeed:7}});
+    // Ready only once the fitted layout is painted: fit() redraws on a later frame.
     net.once('stabilizationIterationsDone', function(){
-      net.setOptions({physics:false}); net.fit(); box.dataset.ready = 'true';});
+      net.setOptions({physics:false});
+      net.once('afterDrawing', function(){box.dataset.ready = 'true';});
+      net.fit(); net.redraw();});
     net.on('doubleClick', function(p){
       if (!p.nodes.length) return;
       var n = nodes.find(function(x){return x.id===p.nodes[0];});

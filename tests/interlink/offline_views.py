@@ -14,6 +14,8 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from infra.browser import BrowserError
+
 log = logging.getLogger(__name__)
 
 # Per drawn graph: nodes laid out, and nodes whose centre pixel on the canvas is painted (not the
@@ -75,6 +77,14 @@ def check_report(chromium: Any, report: Path, lake_root: Path, out: Path) -> dic
     )
     assert page.remote_requests() == [], page.remote_requests()
     assert page.requests[0] == report.as_uri(), "the recorder saw the page itself"
+    # A canvas is painted on an animation frame: give a throttled headless tab time to paint
+    # before reading its pixels (the assertion below reports what was drawn if it never is).
+    try:
+        page.wait_for(
+            f"Object.values({_DRAWN.strip()}).every(v => v.drawn === v.nodes)", timeout=30
+        )
+    except BrowserError:
+        pass
     drawn = page.evaluate(_DRAWN)
     assert {k: v["nodes"] for k, v in drawn.items()} == expected
     assert all(v["drawn"] == v["nodes"] for v in drawn.values()), drawn
