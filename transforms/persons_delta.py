@@ -22,11 +22,14 @@ that drift (age, share of records changed); docs/entity-resolution.md says what 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from pyspark.sql import Column, DataFrame, Row
+import pandas as pd
+from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField, StructType
 
 from transforms import blocking as B
 from transforms import fellegi_sunter as FS
@@ -123,6 +126,19 @@ def _in(column: str, values: Collection[str]) -> Column:
     return F.col(column).isin(sorted(values))
 
 
+def _on_driver(spark: SparkSession, rows: Sequence[Sequence[Any]], schema: StructType) -> DataFrame:
+    """Rows held on the driver as a frame, sent to the JVM as Arrow: no Python worker starts
+    and no Spark job runs (a frame of Python rows is a parallelised RDD that needs both)."""
+    data = pd.DataFrame([tuple(r) for r in rows], columns=schema.names)
+    return spark.createDataFrame(data, schema)  # type: ignore[call-overload]
+
+
+def _names(spark: SparkSession, column: str, values: Collection[str]) -> DataFrame:
+    """A one-column frame of the given strings (`_on_driver`)."""
+    schema = StructType([StructField(column, StringType())])
+    return _on_driver(spark, [(v,) for v in sorted(values)], schema)
+
+
 def _status(rows: list[Row]) -> dict[str, tuple[bool, bool, bool]]:
     return {r["key"]: (r["generic"], r["oversized"], r["shared"]) for r in rows}
 
@@ -153,13 +169,15 @@ def _candidates_of(keys: DataFrame, flagged: DataFrame, touched: Collection[str]
 
 
 def _tf_for(vectors: DataFrame, tf: DataFrame, comparisons: list[Comparison]) -> DataFrame:
-    """The stored term-frequency table plus the values these pairs share that it lacks, at
-    `UNSEEN_HOLDERS` holders among the level's records."""
+    """The rows of the stored term-frequency table for the values these pairs share (all the
+    weighting looks up), plus those it lacks at `UNSEEN_HOLDERS` holders among the level's
+    records. Built on the driver: a few rows per compared pair."""
     tf_comps = [c for c in comparisons if c.tf_level()]
     if not tf_comps:
         return tf
-    shared = (
-        vectors.select(
+    shared = {
+        (r[0], r[1], r[2])
+        for r in vectors.select(
             F.explode(
                 F.array(
                     *[
@@ -174,17 +192,37 @@ def _tf_for(vectors: DataFrame, tf: DataFrame, comparisons: list[Comparison]) ->
             ).alias("x")
         )
         .select("x.comparison", "x.gamma", F.explode("x.values").alias("value"))
-        .distinct()
-    )
-    level_n = tf.groupBy("comparison", "gamma").agg(F.max("n").alias("n"))
-    unseen = (
-        shared.join(tf, ["comparison", "gamma", "value"], "left_anti")
-        .join(level_n, ["comparison", "gamma"])
-        .select(
-            "comparison", "gamma", "value", F.lit(UNSEEN_HOLDERS).cast("long").alias("holders"), "n"
+        .collect()
+        # A null value never matches a row of the table (nor did it in a join).
+        if r[2] is not None
+    }
+    cols = ["comparison", "gamma", "value", "holders", "n"]
+    known = [
+        r
+        for r in tf.where(_in("value", {v for _, _, v in shared})).select(*cols).collect()
+        if (r[0], r[1], r[2]) in shared
+    ]
+    missing = shared - {(r[0], r[1], r[2]) for r in known}
+    level_n = {(r[0], r[1]): r[4] for r in known}
+    wanted = {(c, g) for c, g, _ in missing} - level_n.keys()
+    if wanted:
+        level = F.struct("comparison", "gamma")
+        found = (
+            tf.where(level.isin([F.struct(F.lit(c), F.lit(g)) for c, g in sorted(wanted)]))
+            .groupBy("comparison", "gamma")
+            .agg(F.max("n"))
+            .collect()
         )
-    )
-    return tf.unionByName(unseen)
+        level_n.update({(r[0], r[1]): r[2] for r in found})
+    # A level the stored table has no value for has no n: its values get no adjustment, as
+    # the join with the table's levels gave before.
+    unseen = [
+        (c, g, v, UNSEEN_HOLDERS, level_n[(c, g)])
+        for c, g, v in sorted(missing)
+        if (c, g) in level_n
+    ]
+    rows = [tuple(r) for r in known] + unseen
+    return _on_driver(vectors.sparkSession, rows, tf.select(*cols).schema)
 
 
 def resolve_delta(
@@ -216,7 +254,7 @@ def resolve_delta(
         flipped = {k for k in before.keys() | now.keys() if before.get(k) != now.get(k)}
         flagged = (
             stored.flagged.where(~_in("key", affected))
-            .unionByName(spark.createDataFrame(after, new_flags.schema))
+            .unionByName(_on_driver(spark, after, new_flags.schema))
             .localCheckpoint(eager=True)
         )
         holders = (
@@ -227,12 +265,16 @@ def resolve_delta(
         touched = frozenset(changed | holders)
         pairs = _candidates_of(keys, flagged, touched).localCheckpoint(eager=True)
     with phase("compare"):
-        needed = {rk for row in pairs.select("l_rk", "r_rk").collect() for rk in row}
+        ends = pairs.select("l_rk", "r_rk").collect()
+        needed = {rk for row in ends for rk in row}
+        # The delta's records (a few per changed one) are broadcast: the pairs keep their place.
         rec = B.with_evidence_ids(records.where(_in("rk", needed)), flagged)
+        rec = F.broadcast(rec.localCheckpoint(eager=True))
         vectors = FS.comparison_vectors(pairs, rec, comparisons).localCheckpoint(eager=True)
-        new_count = vectors.count()
+        # One vector per pair: both records of a pair are current records.
+        new_count = len(ends)
     with phase("score"):
-        tf = _tf_for(vectors, stored.tf, comparisons).localCheckpoint(eager=True)
+        tf = _tf_for(vectors, stored.tf, comparisons)
         numeric = FS.add_weight(FS.field_weights(vectors, tf, comparisons, model), model)
         numeric = numeric.localCheckpoint(eager=True)
         fresh_over = numeric.where(F.col("match_probability") >= F.lit(config.threshold))
@@ -263,7 +305,7 @@ def resolve_delta(
         dirty=len(touched),
         new_vectors=new_count,
         summary={"phase_seconds": phase.seconds},
-        flipped=spark.createDataFrame([(k,) for k in sorted(flipped)], "key string"),
+        flipped=_names(spark, "key", flipped),
         matching=records,
     )
 
@@ -294,10 +336,10 @@ def _recluster(
     # the touched ones (changed, or holders of a key among the current records' keys).
     again = (members | touched) - delta.deleted
     spark = old.sparkSession
-    nodes = spark.createDataFrame([(rk,) for rk in sorted(again)], "rk string")
+    nodes = _names(spark, "rk", again)
     inside = _in("l_rk", again) & _in("r_rk", again)
     redone = cluster(nodes, pairs.where(inside), over.where(inside), config)
-    local = spark.createDataFrame(redone.collect(), redone.schema)
+    local = _on_driver(spark, redone.collect(), redone.schema)
     kept = old.where(~_in("cc", hit)).select(*redone.columns)
     return kept.unionByName(local).localCheckpoint(eager=True)
 
