@@ -14,6 +14,13 @@ table it was trained with) and does only what the changed records make necessary
   pair reaches, are clustered again; clustering works per component and labels by smallest key
   (`transforms.persons.cluster`), so the others keep their stored clusters unchanged.
 
+What the delta bounds (changed, deleted and touched records, their keys and key statuses, the
+reached components, the values the new pairs share) is held on the driver and applied as `isin`
+filters or small Arrow-built frames: each such set costs at most one Spark job to collect, instead
+of an eager checkpoint plus a broadcast per use. What still passes over every record: the diff of
+the record hashes, the key counts of the affected keys, the candidate search, and the rewritten
+pair, over and cluster tables (docs/entity-resolution.md, "Speed of an incremental run").
+
 With the same model, the result is therefore the full scoring's exactly. What it can differ from
 a *retrained* full run in is the model itself: u, m, λ and term frequencies frozen at training,
 so a value that has become common since still weighs as it did then. `transforms.retrain` bounds
