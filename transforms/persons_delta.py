@@ -122,11 +122,6 @@ def record_changes(records: DataFrame, stored: DataFrame) -> Delta:
     return Delta(frozenset(changed), frozenset(deleted), frozenset(old_keys))
 
 
-def count_changes(records: DataFrame, stored: DataFrame) -> int:
-    """How many records were added, corrected or deleted since the stored state."""
-    return record_changes(records, stored).count
-
-
 def _in(column: str, values: Collection[str]) -> Column:
     """`column` is one of `values`: a filter on a set held on the driver, so a delta-sized set
     costs no Spark job (as a broadcast join against a frame would) and moves no rows."""
@@ -239,8 +234,11 @@ def resolve_delta(
     config: ResolutionConfig | None = None,
     comparisons: list[Comparison] | None = None,
     phases: Phases | None = None,
+    delta: Delta | None = None,
 ) -> Resolution:
-    """Score and cluster what changed since `stored` with its model (see the module docstring)."""
+    """Score and cluster what changed since `stored` with its model (see the module docstring).
+    `delta`: `record_changes(records, stored.records)` when the caller has it already (the
+    retrain rule counts it first), so the records are diffed once."""
     config = config or ResolutionConfig()
     comparisons = comparisons or default_comparisons()
     phase = phases or Phases()
@@ -248,7 +246,7 @@ def resolve_delta(
     spark = records.sparkSession
     with phase("block"):
         records = records.localCheckpoint(eager=True)
-        delta = record_changes(records, stored.records)
+        delta = delta or record_changes(records, stored.records)
         changed, deleted = delta.changed, delta.deleted
         keys = B.record_keys(records)
         fresh_keys = keys.where(_in("rk", changed)).collect()
