@@ -115,8 +115,9 @@ def resolve_step(settings: Settings | None = None, *, full: bool = False) -> dic
     with Phases(progress)("silver"):
         silver = build_silver(spark, lake, full=full, progress=progress)
     gold = build_gold(spark, lake, full=full, config=s.resolution, progress=progress)
-    # `silver` stays rows per feed; `silver_tables` says which tables this run rebuilt and which
-    # it left as they were (their bronze and tombstones had not changed).
+    # `silver` stays rows per feed; `silver_tables` says which tables this run rebuilt whole,
+    # which took in only the records of new bronze files (merged), and which it left as they
+    # were (their bronze and tombstones had not changed).
     return {"silver": dict(silver), "silver_tables": silver.summary(), "gold": gold}
 
 

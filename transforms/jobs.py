@@ -31,7 +31,7 @@ from transforms.links_facts import FACTS_FORMAT
 from transforms.person_gold import PersonGold, person_gold
 from transforms.persons import Phases, Progress
 from transforms.persons_delta import StoredResolution
-from transforms.silver_built import SilverSource, erased_digests, files_digest
+from transforms.silver_built import SilverSource, erased_digests, files_digest, merged_silver
 from transforms.standardize import build_silver_frame, without_erased
 
 MODEL_FILE = "model.json"
@@ -44,15 +44,16 @@ STORED_TABLES = ("records", "keys", "pairs", "over", "clusters")
 
 class SilverCounts(dict[str, int]):
     """Rows per feed's silver table (what `build_silver` always returned), and which tables this
-    run rebuilt and which it left as they were."""
+    run rebuilt whole, which it merged its new records into and which it left as they were."""
 
     def __init__(self) -> None:
         super().__init__()
         self.rebuilt: list[str] = []
+        self.merged: list[str] = []
         self.unchanged: list[str] = []
 
     def summary(self) -> dict[str, list[str]]:
-        return {"rebuilt": list(self.rebuilt), "unchanged": list(self.unchanged)}
+        return {"rebuilt": self.rebuilt, "merged": self.merged, "unchanged": self.unchanged}
 
 
 def build_silver(
@@ -64,13 +65,16 @@ def build_silver(
 ) -> SilverCounts:
     """Write silver/<feed>/ for each feed present in bronze; return the row count per feed.
 
-    A table is rebuilt from all of the feed's bronze, so reruns are idempotent and a delete
-    anywhere in bronze always applies. An erased record (the lake's tombstones) never reaches
-    silver, whatever bronze holds (a restored backup, a file landed before the erasure). A feed
-    with no bronze at all keeps whatever silver it had. A feed whose bronze files, erased keys
-    and standardization are those its table was built from is not rebuilt at all
-    (`transforms.silver_built`): its count comes from the table's record. `full` rebuilds every
-    table whatever the records say. `progress` hears each rebuilt feed and the unchanged ones.
+    Every table is the one a rebuild from all of the feed's bronze would write, so reruns are
+    idempotent and a delete anywhere in bronze always applies. An erased record (the lake's
+    tombstones) never reaches silver, whatever bronze holds (a restored backup, a file landed
+    before the erasure). A feed with no bronze at all keeps whatever silver it had.
+
+    The work follows the delta (`transforms.silver_built`): a feed whose bronze files, erased
+    keys and standardization are those its table was built from is not touched (its count comes
+    from the table's record); a feed that only gained bronze files has just the records those
+    files name rebuilt and merged in; any other change rebuilds the feed's table whole. `full`
+    rebuilds every table whole. `progress` hears each feed written and the unchanged ones.
     """
     counts = SilverCounts()
     phases = Phases(progress)
@@ -82,7 +86,7 @@ def build_silver(
     for feed in FEEDS:
         t0 = time.perf_counter()
         # Listed before Spark reads: a file landing meanwhile may be read but is not recorded,
-        # so the next run rebuilds again rather than skipping a file it never recorded.
+        # so the next run reads its records again rather than skipping a file it never recorded.
         files = lake_io.bronze_files(lake_root, feed)
         if not files:
             continue
@@ -94,8 +98,8 @@ def build_silver(
                 erased = erased_digests(lake_io.read_tombstone_keys(lake_root), FEEDS)
             feed_erased = erased[feed]
         source = SilverSource(files_digest(files), len(files), feed_erased, tomb_listing)
-        if not full and source.built(record, lake_io.silver_files(lake_root, feed)):
-            assert record is not None
+        silver = lake_io.silver_files(lake_root, feed)
+        if not full and record is not None and source.built(record, silver):
             counts[feed] = int(record["rows"])
             counts.unchanged.append(feed)
             if record.get("tombstone_files") != tomb_listing:
@@ -106,7 +110,8 @@ def build_silver(
                 )
             checking += time.perf_counter() - t0
             continue
-        with phases(f"silver {feed}"):
+        added = None if full else source.added(record, silver, files)
+        with phases(f"silver {feed}" if added is None else f"silver {feed} merged"):
             if not tombstones_read:
                 tombstones, tombstones_read = lake_io.read_tombstones(spark, lake_root), True
             bronze = lake_io.read_bronze(spark, lake_root, feed)
@@ -114,13 +119,22 @@ def build_silver(
                 continue
             if tombstones is not None:
                 bronze = without_erased(bronze, tombstones)
+            # From here until the new record is written the table has none: a crash anywhere
+            # in between leaves a table the next run rebuilds whole.
             lake_io.forget_silver_built(lake_root, feed)
-            counts[feed] = lake_io.write_table(
-                build_silver_frame(bronze, feed), lake_root, "silver", feed
-            )
-            silver = lake_io.silver_files(lake_root, feed)
-            lake_io.write_silver_built(lake_root, feed, source.record(counts[feed], silver))
-        counts.rebuilt.append(feed)
+            if added is None:
+                frame = build_silver_frame(bronze, feed)
+                counts[feed] = lake_io.write_table(frame, lake_root, "silver", feed)
+                counts.rebuilt.append(feed)
+            else:
+                old = lake_io.read_table(spark, lake_root, "silver", feed)
+                landed = lake_io.read_bronze_files(spark, lake_root, feed, [f[0] for f in added])
+                assert old is not None  # `added` is None unless the table is intact
+                frame = merged_silver(old, bronze, landed, feed)
+                counts[feed] = lake_io.write_table_via_temp(frame, lake_root, "silver", feed)
+                counts.merged.append(feed)
+            written = lake_io.silver_files(lake_root, feed)
+            lake_io.write_silver_built(lake_root, feed, source.record(counts[feed], written, files))
     if counts.unchanged and progress is not None:
         progress(f"silver unchanged: {', '.join(counts.unchanged)}", checking)
     return counts

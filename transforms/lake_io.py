@@ -134,6 +134,17 @@ def forget_silver_built(lake_root: LakeRoot, feed: str) -> None:
         lake.delete(silver_built(feed))
 
 
+def read_bronze_files(
+    spark: SparkSession, lake_root: LakeRoot, feed: str, files: list[str]
+) -> DataFrame:
+    """Some of one feed's bronze files (names as `bronze_files` gives them), as `read_bronze`
+    reads the whole feed."""
+    lake = as_lake(lake_root)
+    base = lake.spark_uri(partition_dir(BRONZE, feed))
+    df = spark.read.option("basePath", base).parquet(*(lake.spark_uri(f) for f in files))
+    return df.drop(*[c for c in ("country", "date") if c in df.columns])
+
+
 def read_tombstones(spark: SparkSession, lake_root: LakeRoot) -> DataFrame | None:
     """The lake's tombstones (`contracts.lake.TOMBSTONE_SCHEMA`): records erased for good."""
     lake = as_lake(lake_root)
