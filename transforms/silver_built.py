@@ -22,6 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
 
 from contracts.lake import SILVER_FORMAT
 from transforms.standardize import KEY, build_silver_frame
@@ -135,7 +136,9 @@ def merged_silver(old: DataFrame, bronze: DataFrame, landed: DataFrame, feed: st
     """`old` silver with every record `landed` (the new bronze files) names rebuilt from all of
     its bronze rows (`bronze`, erasures applied): new and corrected records replaced, deleted
     ones dropped, the rest kept as they are."""
-    keys = landed.where(landed["feed"] == feed).select(*KEY).distinct()
+    # The keys are a delta's (`MERGE_MAX_SHARE` bounds them): broadcast, so neither the feed's
+    # bronze nor its silver is shuffled to find them.
+    keys = F.broadcast(landed.where(landed["feed"] == feed).select(*KEY).distinct())
     fresh = build_silver_frame(bronze.join(keys, list(KEY), "left_semi"), feed)
     kept = old.join(keys, list(KEY), "left_anti")
-    return kept.unionByName(fresh).orderBy("source_country", "record_id")
+    return kept.unionByName(fresh)
