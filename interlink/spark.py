@@ -192,7 +192,11 @@ def build_session(
         # Short local runs: the optimising (C2) compiler cost more CPU than it saved (a 5k
         # resolve: about 80 CPU seconds with it, 50 without). Under spark-submit the driver's
         # JVM is already running, so the option could not apply.
-        conf["spark.driver.extraJavaOptions"] = "-XX:TieredStopAtLevel=1"
+        # Stopping at the quick compiler also shrinks the JVM's default code cache from 240 to
+        # 48 MiB; a long resolve filled it, and a full cache disables the compiler for good.
+        conf["spark.driver.extraJavaOptions"] = (
+            "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
+        )
     if executor_memory:
         conf["spark.executor.memory"] = executor_memory
     if s3:

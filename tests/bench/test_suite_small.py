@@ -15,37 +15,25 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
+def _small_bench(tmp_path: Path, args: list[str], *, timeout: int) -> str:
+    """Run `python -m bench --small <args>` into tmp_path; the report it wrote."""
+    out = tmp_path / "BENCHMARKS.md"
+    cmd = [sys.executable, "-m", "bench", "--small", *args, "--output", str(out)]
+    cmd += ["--workdir", str(tmp_path / "work")]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out.read_text()
+
+
 @pytest.mark.slow
 @pytest.mark.spark
 # The subprocess has 1500 s of its own (Splink's Spark and DuckDB yardsticks plus ours); pytest's
 # default 900 s cut it first on a loaded machine, hiding which contender was slow.
 @pytest.mark.timeout(1800)
 def test_small_suite_on_tiny_worlds_writes_every_er_table(tmp_path: Path) -> None:
-    out = tmp_path / "BENCHMARKS.md"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "--small",
-            "--persons",
-            "60",
-            "--only",
-            "er_quality",
-            "--only",
-            "er_time",
-            "--output",
-            str(out),
-            "--workdir",
-            str(tmp_path / "work"),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=1500,
+    text = _small_bench(
+        tmp_path, ["--persons", "60", "--only", "er_quality", "--only", "er_time"], timeout=1500
     )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    text = out.read_text()
     assert "## Machine" in text and "logical cores" in text
     for title in (
         "Entity resolution quality",
@@ -71,29 +59,7 @@ def test_small_suite_on_tiny_worlds_writes_every_er_table(tmp_path: Path) -> Non
 def test_ingest_benchmark_compares_with_both_bare_consumers_and_both_brokers(
     tmp_path: Path,
 ) -> None:
-    out = tmp_path / "BENCHMARKS.md"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "--small",
-            "--messages",
-            "3000",
-            "--only",
-            "bench_ingest",
-            "--output",
-            str(out),
-            "--workdir",
-            str(tmp_path / "work"),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    text = out.read_text()
+    text = _small_bench(tmp_path, ["--messages", "3000", "--only", "bench_ingest"], timeout=600)
     assert "### Ingest throughput, 3,000 signed person messages" in text
     header = next(ln for ln in text.splitlines() if ln.startswith("| measure |"))
     assert "bare consumer" in header and "bare, pure-Python CRC" in header
@@ -113,29 +79,7 @@ def test_ingest_benchmark_compares_with_both_bare_consumers_and_both_brokers(
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_warehouse_benchmark_compares_with_bare_copy(tmp_path: Path) -> None:
-    out = tmp_path / "BENCHMARKS.md"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "--small",
-            "--persons",
-            "300",
-            "--only",
-            "bench_warehouse",
-            "--output",
-            str(out),
-            "--workdir",
-            str(tmp_path / "work"),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    text = out.read_text()
+    text = _small_bench(tmp_path, ["--persons", "300", "--only", "bench_warehouse"], timeout=600)
     assert "### Warehouse load into PostgreSQL, 300 persons (900 rows in 3 tables)" in text
     rows = {ln.split(" | ")[0].lstrip("| "): ln for ln in text.splitlines() if ln.startswith("| ")}
     assert "×" in rows["rows/s (first load)"]
@@ -148,29 +92,7 @@ def test_warehouse_benchmark_compares_with_bare_copy(tmp_path: Path) -> None:
 @pytest.mark.postgres
 @pytest.mark.timeout(1800)
 def test_freshness_benchmark_times_the_delta_against_the_full_rebuild(tmp_path: Path) -> None:
-    out = tmp_path / "BENCHMARKS.md"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "--small",
-            "--persons",
-            "100",
-            "--only",
-            "freshness",
-            "--output",
-            str(out),
-            "--workdir",
-            str(tmp_path / "work"),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=1500,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    text = out.read_text()
+    text = _small_bench(tmp_path, ["--persons", "100", "--only", "freshness"], timeout=1500)
     assert "### Freshness:" in text
     rows = [ln for ln in text.splitlines() if ln.startswith("| 100 persons")]
     stages = [r.split(" | ")[1] for r in rows]

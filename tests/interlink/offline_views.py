@@ -7,6 +7,7 @@ into the test's output directory (their paths are logged).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from pathlib import Path
@@ -79,12 +80,10 @@ def check_report(chromium: Any, report: Path, lake_root: Path, out: Path) -> dic
     assert page.requests[0] == report.as_uri(), "the recorder saw the page itself"
     # A canvas is painted on an animation frame: give a throttled headless tab time to paint
     # before reading its pixels (the assertion below reports what was drawn if it never is).
-    try:
+    with contextlib.suppress(BrowserError):
         page.wait_for(
             f"Object.values({_DRAWN.strip()}).every(v => v.drawn === v.nodes)", timeout=30
         )
-    except BrowserError:
-        pass
     drawn = page.evaluate(_DRAWN)
     assert {k: v["nodes"] for k, v in drawn.items()} == expected
     assert all(v["drawn"] == v["nodes"] for v in drawn.values()), drawn
