@@ -31,7 +31,8 @@ QUARANTINE = "quarantine"
 """Bronze files of batches that failed their Great Expectations suite, under the same relative
 names as in bronze."""
 SILVER = "silver"
-"""Standardized records, latest version per record, deletions applied: `silver/<feed>/`."""
+"""Standardized records, latest version per record, deletions applied: `silver/<feed>/`, with
+`SILVER_BUILT` beside its data files."""
 GOLD = "gold"
 """Curated tables: `gold/<table>/`."""
 STATE = "state"
@@ -70,6 +71,23 @@ PERSON_MODEL_FORMAT = 1
 """Version of what PERSON_MODEL and the state tables hold: raise it whenever their layout or
 meaning changes (a comparison added, a column renamed), so the next run retrains instead of
 scoring new pairs with a model that no longer fits them."""
+
+# -- what a silver table was built from ---------------------------------------------------------
+SILVER_BUILT = "_built.json"
+"""`silver/<feed>/_built.json`: what the table was built from (`SILVER_FORMAT`, a digest of the
+feed's bronze files with their sizes and versions, a digest of its erased keys, its row count).
+Written after the table and removed before it is rewritten, so a missing or different record
+means "rebuild" and a crashed write never looks built. The `_` keeps Spark and DuckDB from
+reading it as data."""
+SILVER_FORMAT = 1
+"""Version of what silver holds: raise it whenever standardization changes a silver column or its
+meaning, so that tables built by the previous version are rebuilt although their bronze is the
+same (`interlink run --full` and the daily retrain rebuild every silver table anyway)."""
+
+
+def silver_built(feed: str) -> str:
+    """The `SILVER_BUILT` record of one feed's silver table."""
+    return f"{SILVER}/{feed}/{SILVER_BUILT}"
 
 
 # -- bronze partitions and file names ----------------------------------------------------------

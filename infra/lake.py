@@ -26,6 +26,9 @@ import pyarrow.parquet as pq
 
 from contracts.errors import InterlinkError
 
+Versions = list[tuple[str, int, str]]
+"""(name, size, version) per file: `Lake.list_versions`."""
+
 
 class LakeError(InterlinkError, RuntimeError):
     """A lake path could not be read or written."""
@@ -209,6 +212,29 @@ class Lake:
         for p in base_path.rglob("*"):
             if p.is_file() and not p.name.startswith("."):
                 yield str(p.relative_to(self.root))
+
+    def list_versions(self, prefix: str = "") -> Versions:
+        """(name, size, version) of every file under prefix, sorted by name, as `list` names
+        them: enough to tell that a folder changed without reading it. The version is the
+        modification time in nanoseconds (local) or the ETag (S3), so a file rewritten in place
+        at the same size (a row dropped, a replay) still counts as changed."""
+        if self.is_s3:
+            base = self.key(prefix)
+            strip = len(self.prefix) + 1 if self.prefix else 0
+            out: Versions = []
+            paginator = self.s3.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=base):
+                for obj in page.get("Contents", []):
+                    out.append((obj["Key"][strip:], int(obj["Size"]), str(obj.get("ETag", ""))))
+            return sorted(out)
+        rows = []
+        for rel in self._iter(prefix):
+            try:
+                st = self.path(rel).stat()
+            except FileNotFoundError:  # moved away (quarantined, erased) while we listed
+                continue
+            rows.append((rel, st.st_size, str(st.st_mtime_ns)))
+        return sorted(rows)
 
     def delete(self, rel: str) -> None:
         if self.is_s3:

@@ -101,7 +101,8 @@ def spark_session(settings: Settings | None = None):  # type: ignore[no-untyped-
 
 @_timed_step
 def resolve_step(settings: Settings | None = None, *, full: bool = False) -> dict[str, Any]:
-    """Silver (latest versions, deletions applied, standardized), then gold (entities, links…)."""
+    """Silver (latest versions, deletions applied, standardized; only the feeds whose bronze or
+    tombstones changed, all of them with `full`), then gold (entities, links…)."""
     from interlink.progress import phase_progress
     from transforms.jobs import build_gold, build_silver
     from transforms.persons import Phases
@@ -112,9 +113,12 @@ def resolve_step(settings: Settings | None = None, *, full: bool = False) -> dic
     spark = spark_session(s)
     # Spark reads and writes the lake in place (s3a:// for an s3:// lake): no copy anywhere.
     with Phases(progress)("silver"):
-        silver = build_silver(spark, lake)
+        silver = build_silver(spark, lake, full=full, progress=progress)
     gold = build_gold(spark, lake, full=full, config=s.resolution, progress=progress)
-    return {"silver": silver, "gold": gold}
+    # `silver` stays rows per feed; `silver_tables` says which tables this run rebuilt whole,
+    # which took in only the records of new bronze files (merged), and which it left as they
+    # were (their bronze and tombstones had not changed).
+    return {"silver": dict(silver), "silver_tables": silver.summary(), "gold": gold}
 
 
 # -- warehouse -------------------------------------------------------------------------------

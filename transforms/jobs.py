@@ -11,6 +11,7 @@ still inherited from the stored map); `transforms.retrain` says when a run retra
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ from transforms.links_facts import FACTS_FORMAT
 from transforms.person_gold import PersonGold, person_gold
 from transforms.persons import Phases, Progress
 from transforms.persons_delta import StoredResolution
+from transforms.silver_built import SilverSource, erased_digests, files_digest, merged_silver
 from transforms.standardize import build_silver_frame, without_erased
 
 MODEL_FILE = "model.json"
@@ -40,26 +42,101 @@ STORED_TABLES = ("records", "keys", "pairs", "over", "clusters")
 """The state tables an incremental run needs besides the model (`StoredResolution`)."""
 
 
-def build_silver(spark: SparkSession, lake_root: LakeRoot) -> dict[str, int]:
+class SilverCounts(dict[str, int]):
+    """Rows per feed's silver table (what `build_silver` always returned), and which tables this
+    run rebuilt whole, which it merged its new records into and which it left as they were."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rebuilt: list[str] = []
+        self.merged: list[str] = []
+        self.unchanged: list[str] = []
+
+    def summary(self) -> dict[str, list[str]]:
+        return {"rebuilt": self.rebuilt, "merged": self.merged, "unchanged": self.unchanged}
+
+
+def build_silver(
+    spark: SparkSession,
+    lake_root: LakeRoot,
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+) -> SilverCounts:
     """Write silver/<feed>/ for each feed present in bronze; return the row count per feed.
 
-    Each table is rebuilt from all of the feed's bronze (bronze is immutable and small next to
-    the work of gold), so reruns are idempotent and a delete anywhere in bronze always applies.
-    An erased record (the lake's tombstones) never reaches silver, whatever bronze holds (a
-    restored backup, a file landed before the erasure). A feed with no bronze at all keeps
-    whatever silver it had.
+    Every table is the one a rebuild from all of the feed's bronze would write, so reruns are
+    idempotent and a delete anywhere in bronze always applies. An erased record (the lake's
+    tombstones) never reaches silver, whatever bronze holds (a restored backup, a file landed
+    before the erasure). A feed with no bronze at all keeps whatever silver it had.
+
+    The work follows the delta (`transforms.silver_built`): a feed whose bronze files, erased
+    keys and standardization are those its table was built from is not touched (its count comes
+    from the table's record); a feed that only gained bronze files has just the records those
+    files name rebuilt and merged in; any other change rebuilds the feed's table whole. `full`
+    rebuilds every table whole. `progress` hears each feed written and the unchanged ones.
     """
-    counts: dict[str, int] = {}
-    tombstones = lake_io.read_tombstones(spark, lake_root)
+    counts = SilverCounts()
+    phases = Phases(progress)
+    checking = 0.0  # seconds spent on the feeds found unchanged: listings and records only
+    tomb_listing = files_digest(lake_io.tombstone_files(lake_root))
+    erased: dict[str, str] | None = None
+    tombstones: DataFrame | None = None
+    tombstones_read = False
     for feed in FEEDS:
-        bronze = lake_io.read_bronze(spark, lake_root, feed)
-        if bronze is None:
+        t0 = time.perf_counter()
+        # Listed before Spark reads: a file landing meanwhile may be read but is not recorded,
+        # so the next run reads its records again rather than skipping a file it never recorded.
+        files = lake_io.bronze_files(lake_root, feed)
+        if not files:
             continue
-        if tombstones is not None:
-            bronze = without_erased(bronze, tombstones)
-        counts[feed] = lake_io.write_table(
-            build_silver_frame(bronze, feed), lake_root, "silver", feed
-        )
+        record = lake_io.read_silver_built(lake_root, feed)
+        if record is not None and record.get("tombstone_files") == tomb_listing:
+            feed_erased = str(record.get("erased"))
+        else:
+            if erased is None:
+                erased = erased_digests(lake_io.read_tombstone_keys(lake_root), FEEDS)
+            feed_erased = erased[feed]
+        source = SilverSource(files_digest(files), len(files), feed_erased, tomb_listing)
+        silver = lake_io.silver_files(lake_root, feed)
+        if not full and record is not None and source.built(record, silver):
+            counts[feed] = int(record["rows"])
+            counts.unchanged.append(feed)
+            if record.get("tombstone_files") != tomb_listing:
+                # Other feeds' erasures: remember the new listing so the next run need not read
+                # the tombstones again to learn the same.
+                lake_io.write_silver_built(
+                    lake_root, feed, record | {"tombstone_files": tomb_listing}
+                )
+            checking += time.perf_counter() - t0
+            continue
+        added = None if full else source.added(record, silver, files)
+        with phases(f"silver {feed}" if added is None else f"silver {feed} merged"):
+            if not tombstones_read:
+                tombstones, tombstones_read = lake_io.read_tombstones(spark, lake_root), True
+            bronze = lake_io.read_bronze(spark, lake_root, feed)
+            if bronze is None:  # its files went between the listing and the read
+                continue
+            if tombstones is not None:
+                bronze = without_erased(bronze, tombstones)
+            # From here until the new record is written the table has none: a crash anywhere
+            # in between leaves a table the next run rebuilds whole.
+            lake_io.forget_silver_built(lake_root, feed)
+            if added is None:
+                frame = build_silver_frame(bronze, feed)
+                counts[feed] = lake_io.write_table(frame, lake_root, "silver", feed)
+                counts.rebuilt.append(feed)
+            else:
+                old = lake_io.read_table(spark, lake_root, "silver", feed)
+                landed = lake_io.read_bronze_files(spark, lake_root, feed, [f[0] for f in added])
+                assert old is not None  # `added` is None unless the table is intact
+                frame = merged_silver(old, bronze, landed, feed)
+                counts[feed] = lake_io.write_table_via_temp(frame, lake_root, "silver", feed)
+                counts.merged.append(feed)
+            written = lake_io.silver_files(lake_root, feed)
+            lake_io.write_silver_built(lake_root, feed, source.record(counts[feed], written, files))
+    if counts.unchanged and progress is not None:
+        progress(f"silver unchanged: {', '.join(counts.unchanged)}", checking)
     return counts
 
 

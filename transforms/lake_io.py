@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 
-from contracts.lake import BRONZE, TOMBSTONES, partition_dir
+from contracts.lake import BRONZE, SILVER, TOMBSTONES, partition_dir, silver_built
 from contracts.registry import FEEDS
 from infra.lake import Lake, LakeError
 from transforms.gold_schema import check_gold
@@ -63,6 +64,84 @@ def read_bronze(spark: SparkSession, lake_root: LakeRoot, feed: str) -> DataFram
     df = spark.read.parquet(lake.spark_uri(partition_dir(BRONZE, feed)))
     # `country` duplicates source_country and `date` is the landing day: drop both so that silver
     # depends on message content only.
+    return df.drop(*[c for c in ("country", "date") if c in df.columns])
+
+
+FileVersion = tuple[str, int, str]
+"""(name, size, version) of one lake file: `Lake.list_versions`."""
+
+
+def _data_files(lake: Lake, rel: str) -> list[FileVersion]:
+    # What Spark reads as the table: Parquet files, not its `_SUCCESS` or `_built.json`.
+    return [
+        f
+        for f in lake.list_versions(rel.rstrip("/") + "/")
+        if f[0].endswith(".parquet") and not f[0].rsplit("/", 1)[-1].startswith(("_", "."))
+    ]
+
+
+def bronze_files(lake_root: LakeRoot, feed: str) -> list[FileVersion]:
+    """The feed's bronze data files with their sizes and versions: what `read_bronze` reads."""
+    return _data_files(as_lake(lake_root), partition_dir(BRONZE, feed))
+
+
+def tombstone_files(lake_root: LakeRoot) -> list[FileVersion]:
+    """The tombstone files with their sizes and versions."""
+    return _data_files(as_lake(lake_root), TOMBSTONES)
+
+
+def silver_files(lake_root: LakeRoot, feed: str) -> list[FileVersion]:
+    """The data files of one feed's silver table."""
+    return _data_files(as_lake(lake_root), _rel(SILVER, feed))
+
+
+def read_tombstone_keys(lake_root: LakeRoot) -> pa.Table | None:
+    """Every tombstone row (`contracts.lake.TOMBSTONE_SCHEMA`), read on the driver without
+    Spark: tombstones hold keys and versions only, and telling which feeds they touch must not
+    cost a Spark job."""
+    lake = as_lake(lake_root)
+    tables = [lake.read_parquet(rel) for rel, _, _ in tombstone_files(lake)]
+    if not tables:
+        return None
+    cols = ["source_country", "feed", "record_id", "record_version"]
+    return pa.concat_tables([t.select(cols) for t in tables])
+
+
+def read_silver_built(lake_root: LakeRoot, feed: str) -> dict[str, Any] | None:
+    """What one feed's silver table was built from (`contracts.lake.SILVER_BUILT`), or None
+    when it is missing or unreadable (both mean: rebuild)."""
+    lake = as_lake(lake_root)
+    rel = silver_built(feed)
+    if not lake.exists(rel):
+        return None
+    try:
+        data = json.loads(lake.read_bytes(rel))
+    except ValueError:  # a torn or hand-edited record: rebuilding is always safe
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_silver_built(lake_root: LakeRoot, feed: str, data: dict[str, Any]) -> None:
+    text = json.dumps(data, indent=2, sort_keys=True)
+    as_lake(lake_root).write_bytes(silver_built(feed), text.encode())
+
+
+def forget_silver_built(lake_root: LakeRoot, feed: str) -> None:
+    """Remove the record before the table is rewritten: a write that dies half way must leave
+    a table the next run rebuilds, never one that looks built."""
+    lake = as_lake(lake_root)
+    if lake.exists(silver_built(feed)):
+        lake.delete(silver_built(feed))
+
+
+def read_bronze_files(
+    spark: SparkSession, lake_root: LakeRoot, feed: str, files: list[str]
+) -> DataFrame:
+    """Some of one feed's bronze files (names as `bronze_files` gives them), as `read_bronze`
+    reads the whole feed."""
+    lake = as_lake(lake_root)
+    base = lake.spark_uri(partition_dir(BRONZE, feed))
+    df = spark.read.option("basePath", base).parquet(*(lake.spark_uri(f) for f in files))
     return df.drop(*[c for c in ("country", "date") if c in df.columns])
 
 

@@ -21,6 +21,12 @@ def _roundtrip(lake: Lake) -> None:
     # Rewriting the same name replaces the file: a replay never duplicates.
     lake.write_parquet("bronze/feed=person/x.parquet", table)
     assert lake.list("bronze") == ["bronze/feed=person/x.parquet"]
+    # Silver's rebuild check (transforms.silver_built) sees a file rewritten in place as changed.
+    [(name, size, version)] = lake.list_versions("bronze")
+    assert name == "bronze/feed=person/x.parquet" and size > 0
+    lake.write_parquet("bronze/feed=person/x.parquet", pa.table({"id": [1], "name": ["a"]}))
+    assert lake.list_versions("bronze") != [(name, size, version)]
+    lake.write_parquet("bronze/feed=person/x.parquet", table)
     mirror = lake.local_mirror("bronze")
     assert (mirror / "feed=person" / "x.parquet").exists()
     lake.delete("bronze/feed=person/x.parquet")

@@ -1,0 +1,144 @@
+"""Which silver tables a run must rebuild, and how a changed one takes in its new records.
+
+A feed's silver table is a function of three things only: the feed's bronze files, the keys the
+lake's tombstones erase from that feed, and the standardization code (`SILVER_FORMAT`). Each
+table keeps a record of them (`contracts.lake.SILVER_BUILT`); when the record matches what the
+lake holds now, a rebuild would write the very same rows, so the table is left as it is. Files
+are compared by name, size and version (mtime or ETag), never read, so deciding costs listings,
+not Spark jobs. Anything unexpected (no record, another format, a torn record, silver files
+changed since) means "rebuild": the check can only err towards work.
+
+A silver row depends on its own record's messages only (the latest version of one key, then
+row-wise standardization), so when bronze has only gained files, rebuilding just the records those
+files name and keeping every other row gives the full rebuild's table (`merged_silver`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pyarrow as pa
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from contracts.lake import SILVER_FORMAT
+from transforms.standardize import KEY, build_silver_frame
+
+FileVersion = tuple[str, int, str]
+
+
+def files_digest(files: Iterable[FileVersion]) -> str:
+    """One digest of a sorted file listing (name, size, version)."""
+    h = hashlib.sha256()
+    for name, size, version in sorted(files):
+        h.update(f"{name}\t{size}\t{version}\n".encode())
+    return h.hexdigest()
+
+
+def erased_digests(tombstones: pa.Table | None, feeds: Iterable[str]) -> dict[str, str]:
+    """Per feed, one digest of its erased keys with the version each is erased up to: an
+    erasure of a person record changes the person digest and no other feed's."""
+    per_feed: dict[str, list[tuple[str, str, int]]] = {f: [] for f in feeds}
+    if tombstones is not None and tombstones.num_rows:
+        upto = tombstones.group_by(["feed", "source_country", "record_id"]).aggregate(
+            [("record_version", "max")]
+        )
+        for row in upto.to_pylist():
+            if row["feed"] in per_feed:
+                per_feed[row["feed"]].append(
+                    (row["source_country"], row["record_id"], int(row["record_version_max"]))
+                )
+    out = {}
+    for feed, keys in per_feed.items():
+        h = hashlib.sha256()
+        for country, rid, version in sorted(keys):
+            h.update(f"{country}\t{rid}\t{version}\n".encode())
+        out[feed] = h.hexdigest()
+    return out
+
+
+MERGE_MAX_SHARE = 0.5
+"""A changed feed is merged (only the records its new files name are rebuilt) while those files
+hold at most this share of its bronze bytes; past it, rebuilding the whole table costs less than
+finding and replacing the records."""
+
+
+@dataclass(frozen=True)
+class SilverSource:
+    """What one feed's silver table is built from, as digests."""
+
+    bronze: str
+    bronze_files: int
+    erased: str
+    tombstone_files: str
+    """Digest of the tombstone listing: while it is the recorded one, `erased` is too, and the
+    tombstones need not be read."""
+    format: int = SILVER_FORMAT
+
+    def record(
+        self, rows: int, silver: list[FileVersion], bronze: list[FileVersion]
+    ) -> dict[str, Any]:
+        """The `SILVER_BUILT` record of a table just written from this source (`bronze`: the
+        listing it was built from, so the next run can tell which files are new)."""
+        return asdict(self) | {
+            "rows": rows,
+            "silver": files_digest(silver),
+            "files": [list(f) for f in bronze],
+        }
+
+    def _intact(self, record: dict[str, Any] | None, silver: list[FileVersion]) -> bool:
+        """The table is the one the record describes, for this format and these erasures."""
+        if record is None or not silver or not isinstance(record.get("rows"), int):
+            return False
+        return (
+            record.get("format") == self.format
+            and record.get("erased") == self.erased
+            and record.get("silver") == files_digest(silver)
+        )
+
+    def built(self, record: dict[str, Any] | None, silver: list[FileVersion]) -> bool:
+        """Whether `record` says the table was built from this very source and its files are
+        still the ones written then (retention rewrites silver files in place)."""
+        return (
+            self._intact(record, silver)
+            and record is not None
+            and record.get("bronze") == self.bronze
+            and record.get("bronze_files") == self.bronze_files
+        )
+
+    def added(
+        self, record: dict[str, Any] | None, silver: list[FileVersion], bronze: list[FileVersion]
+    ) -> list[FileVersion] | None:
+        """The bronze files landed since the table was built, when merging their records into
+        it gives the full rebuild: the table is intact, every file it was built from is still
+        there unchanged (a file rewritten or gone, as retention and quarantine do, can change
+        any record), erasures are the same, and the new files are few enough. Else None."""
+        if record is None or not self._intact(record, silver):
+            return None
+        try:
+            before = {(str(n), int(z), str(v)) for n, z, v in record.get("files") or []}
+        except (TypeError, ValueError):
+            return None
+        now = set(bronze)
+        if not before or not before <= now:
+            return None
+        new = sorted(now - before)
+        total = sum(f[1] for f in bronze)
+        if not new or sum(f[1] for f in new) > MERGE_MAX_SHARE * total:
+            return None
+        return new
+
+
+def merged_silver(old: DataFrame, bronze: DataFrame, landed: DataFrame, feed: str) -> DataFrame:
+    """`old` silver with every record `landed` (the new bronze files) names rebuilt from all of
+    its bronze rows (`bronze`, erasures applied): new and corrected records replaced, deleted
+    ones dropped, the rest kept as they are."""
+    # The keys are a delta's (`MERGE_MAX_SHARE` bounds them): broadcast, so neither the feed's
+    # bronze nor its silver is shuffled to find them.
+    keys = F.broadcast(landed.where(landed["feed"] == feed).select(*KEY).distinct())
+    fresh = build_silver_frame(bronze.join(keys, list(KEY), "left_semi"), feed)
+    kept = old.join(keys, list(KEY), "left_anti")
+    return kept.unionByName(fresh)
