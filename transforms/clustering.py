@@ -32,6 +32,10 @@ LOCAL_EDGES = 2_000_000
 edges: one Spark job) instead of by label propagation (two or three jobs per round, a few
 rounds, each with its scheduling overhead): accepted edges number about the records, so this
 covers millions of records."""
+LOCAL_PAIRS = 500_000
+"""Up to this many scored pairs, the whole clustering (components, guard, cannot-link) runs on
+the driver (`cluster_local`: two bounded collects) instead of a dozen and more small Spark jobs:
+a whole world up to about 100k records, and an incremental run's re-clustered components."""
 
 
 def _cut(df: DataFrame) -> DataFrame:
@@ -251,3 +255,71 @@ def refine(
         "rk", "component", F.coalesce("_old", "guard").alias("guard")
     )
     return kept.select("rk", "component", "guard").unionByName(redone)
+
+
+def cluster_local(
+    over: list[tuple[str, str, float]],
+    scored: list[tuple[str, str, float]],
+    *,
+    max_size: int,
+    tiers: tuple[float, ...],
+    accept: float,
+    cannot_link: float,
+) -> pd.DataFrame:
+    """`guarded_components` then `refine` on the driver, for graphs `LOCAL_PAIRS` bounds.
+
+    over: (l_rk, r_rk, match_weight) at or above the threshold; scored: (l_rk, r_rk,
+    match_weight) of every compared pair, as `refine` reads them. Returns rk, component, guard,
+    cc for every record of an edge in `over` (a record without one is its own cluster, guard
+    null). The same steps as the Spark functions, component by component, so the same labels.
+    """
+    cc = union_find([(a, b) for a, b, _ in over if a != b])
+    comp = dict(cc)
+    guard: dict[str, str | None] = dict.fromkeys(cc)
+    for tier in (*tiers, None):
+        groups = _groups(comp)
+        members = {rk for g in groups.values() if len(g) > max_size for rk in g}
+        if not members:
+            break
+        if tier is None:
+            for rk in members:
+                comp[rk], guard[rk] = rk, "isolated"
+            break
+        strong = [
+            (a, b) for a, b, w in over if a != b and w >= tier and a in members and b in members
+        ]
+        found = union_find(strong)
+        for rk in members:
+            comp[rk], guard[rk] = found.get(rk, rk), f"split@{tier:g}"
+    groups = _groups(comp)
+    multi = {rk: c for rk, c in comp.items() if len(groups[c]) > 1}
+    within: dict[str, list[tuple[str, str, float]]] = {}
+    for a, b, w in scored:
+        c = multi.get(a)
+        if c is not None and multi.get(b) == c:
+            within.setdefault(c, []).append((a, b, w))
+    for rows in within.values():
+        if not any(w < cannot_link for _, _, w in rows):
+            continue
+        frame = pd.DataFrame(rows, columns=["l_rk", "r_rk", "match_weight"])
+        merged = constrained_merge(frame, accept, cannot_link)
+        for rk, label, split in merged.itertuples(index=False):
+            comp[rk] = label
+            # A record the guard already flagged keeps that flag.
+            guard[rk] = guard[rk] or ("cannot_link" if split else None)
+    rks = sorted(comp)
+    return pd.DataFrame(
+        {
+            "rk": rks,
+            "component": [comp[r] for r in rks],
+            "guard": [guard[r] for r in rks],
+            "cc": [cc[r] for r in rks],
+        }
+    )
+
+
+def _groups(comp: dict[str, str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for rk, c in comp.items():
+        out.setdefault(c, []).append(rk)
+    return out

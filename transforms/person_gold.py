@@ -27,7 +27,7 @@ from transforms.persons import (
     resolve_persons,
     to_records,
 )
-from transforms.persons_delta import StoredResolution, count_changes, resolve_delta
+from transforms.persons_delta import StoredResolution, record_changes, resolve_delta
 from transforms.retrain import retrain_reason
 
 log = logging.getLogger("interlink.transforms")
@@ -109,8 +109,10 @@ def person_gold(
     and `history` are the previous run's record -> entity map, ID registry and event history.
     `progress` hears each resolution phase start and end (a run's progress lines).
     """
-    records = to_records(persons)
-    changed = 0 if stored is None else count_changes(records, stored.records)
+    # Checkpointed once: the diff below and every phase of the resolution read them.
+    records = to_records(persons).localCheckpoint(eager=True)
+    delta = None if stored is None else record_changes(records, stored.records)
+    changed = 0 if delta is None else delta.count
     reason = retrain_reason(
         model_meta if stored is not None else None,
         now=now,
@@ -123,7 +125,7 @@ def person_gold(
         log.info("person resolution: training the model (%s)", reason)
         res = resolve_persons(records, config=config, phases=Phases(progress))
     else:
-        res = resolve_delta(records, stored, config=config, phases=Phases(progress))
+        res = resolve_delta(records, stored, config=config, phases=Phases(progress), delta=delta)
 
     with Phases(progress)("ids"):
         assignment, events, new_registry = assign_ids(res.clusters, id_map, registry, run_seq)

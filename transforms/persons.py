@@ -284,16 +284,43 @@ def slim_pairs(
 
 
 def cluster(
-    nodes: DataFrame, pairs: DataFrame, over: DataFrame, config: ResolutionConfig
+    nodes: DataFrame,
+    pairs: DataFrame,
+    over: DataFrame,
+    config: ResolutionConfig,
+    *,
+    local_pairs: int = C.LOCAL_PAIRS,
 ) -> DataFrame:
     """(rk, component, guard, cc) of `nodes` (column rk) from their scored pairs (`pairs`,
     PAIR_COLUMNS) and those at or above the threshold (`over`, with match_weight).
 
     Every step works per connected component and labels a group by its smallest record key, so
     clustering any union of whole components gives the labels clustering everything gives.
+    Up to `local_pairs` scored pairs it runs on the driver (`clustering.cluster_local`).
     """
-    cc = C.connected_components(nodes, over)
     tiers = tuple(config.threshold_weight + s for s in config.guard_steps)
+    scored = pairs.select("l_rk", "r_rk", "link_weight").limit(local_pairs + 1).collect()
+    if len(scored) <= local_pairs:
+        found = C.cluster_local(
+            [(r[0], r[1], r[2]) for r in over.select("l_rk", "r_rk", "match_weight").collect()],
+            [(r[0], r[1], r[2]) for r in scored],
+            max_size=config.max_cluster_size,
+            tiers=tiers,
+            accept=config.threshold_weight,
+            cannot_link=config.cannot_link_weight,
+        )
+        spark = nodes.sparkSession
+        linked = spark.createDataFrame(found, f"{C.CLUSTER_SCHEMA}, cc string")
+        alone = nodes.select("rk").distinct().join(linked.select("rk"), "rk", "left_anti")
+        return linked.unionByName(
+            alone.select(
+                "rk",
+                F.col("rk").alias("component"),
+                F.lit(None).cast("string").alias("guard"),
+                F.col("rk").alias("cc"),
+            )
+        )
+    cc = C.connected_components(nodes, over)
     guarded = C.guarded_components(
         nodes, over, max_size=config.max_cluster_size, tiers=tiers, components=cc
     )

@@ -14,6 +14,13 @@ table it was trained with) and does only what the changed records make necessary
   pair reaches, are clustered again; clustering works per component and labels by smallest key
   (`transforms.persons.cluster`), so the others keep their stored clusters unchanged.
 
+What the delta bounds (changed, deleted and touched records, their keys and key statuses, the
+reached components, the values the new pairs share) is held on the driver and applied as `isin`
+filters or small Arrow-built frames: each such set costs at most one Spark job to collect, instead
+of an eager checkpoint plus a broadcast per use. What still passes over every record: the diff of
+the record hashes, the key counts of the affected keys, the candidate search, and the rewritten
+pair, over and cluster tables (docs/entity-resolution.md, "Speed of an incremental run").
+
 With the same model, the result is therefore the full scoring's exactly. What it can differ from
 a *retrained* full run in is the model itself: u, m, λ and term frequencies frozen at training,
 so a value that has become common since still weighs as it did then. `transforms.retrain` bounds
@@ -22,10 +29,14 @@ that drift (age, share of records changed); docs/entity-resolution.md says what 
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from pyspark.sql import DataFrame
+import pandas as pd
+from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField, StructType
 
 from transforms import blocking as B
 from transforms import fellegi_sunter as FS
@@ -66,44 +77,85 @@ class StoredResolution:
     """rk, component, guard, cc."""
 
 
-def record_changes(records: DataFrame, stored: DataFrame) -> tuple[DataFrame, DataFrame]:
-    """(changed, deleted) record keys (column rk): new or corrected records (payload hash
-    differs), and stored records no longer present."""
-    old = stored.select("rk", F.col("payload_hash").alias("_old"), F.lit(True).alias("_known"))
-    changed = (
-        records.select("rk", "payload_hash")
-        .join(old, "rk", "left")
-        .where(F.col("_known").isNull() | ~F.col("payload_hash").eqNullSafe(F.col("_old")))
-        .select("rk")
+@dataclass(frozen=True)
+class Delta:
+    """What changed since the stored state, held on the driver: a few rows per changed record,
+    and at most the retrain share of the records (`transforms.retrain`) in a run that does not
+    retrain."""
+
+    changed: frozenset[str]
+    """New or corrected records (payload hash differs)."""
+    deleted: frozenset[str]
+    """Stored records no longer present."""
+    old_keys: frozenset[str]
+    """The stored blocking keys of the changed and deleted records."""
+
+    @property
+    def count(self) -> int:
+        return len(self.changed) + len(self.deleted)
+
+
+def record_changes(records: DataFrame, stored: DataFrame) -> Delta:
+    """The records added, corrected or deleted since the stored state (one Spark query: both
+    sides grouped by record key; only the differing rows reach the driver)."""
+    side = F.col("_new")
+    both = records.select(
+        "rk",
+        "payload_hash",
+        F.lit(True).alias("_new"),
+        F.lit(None).cast("array<string>").alias("keys"),
+    ).unionByName(stored.select("rk", "payload_hash", F.lit(False).alias("_new"), "keys"))
+    # A struct keeps a null hash apart from a missing side.
+    per = both.groupBy("rk").agg(
+        F.max(F.when(side, F.struct(F.col("payload_hash").alias("h")))).alias("now"),
+        F.max(F.when(~side, F.struct(F.col("payload_hash").alias("h"), "keys"))).alias("was"),
     )
-    deleted = stored.select("rk").join(records.select("rk"), "rk", "left_anti")
-    return changed, deleted
+    differ = per.where(
+        F.col("was").isNull() | F.col("now").isNull() | ~F.col("now.h").eqNullSafe(F.col("was.h"))
+    ).select("rk", F.col("now").isNotNull().alias("present"), F.col("was.keys").alias("keys"))
+    changed: set[str] = set()
+    deleted: set[str] = set()
+    old_keys: set[str] = set()
+    for rk, present, keys in differ.collect():
+        (changed if present else deleted).add(rk)
+        old_keys.update(keys or ())
+    return Delta(frozenset(changed), frozenset(deleted), frozenset(old_keys))
 
 
-def count_changes(records: DataFrame, stored: DataFrame) -> int:
-    """How many records were added, corrected or deleted since the stored state."""
-    changed, deleted = record_changes(records, stored)
-    return changed.count() + deleted.count()
+def _in(column: str, values: Collection[str]) -> Column:
+    """`column` is one of `values`: a filter on a set held on the driver, so a delta-sized set
+    costs no Spark job (as a broadcast join against a frame would) and moves no rows."""
+    return F.col(column).isin(sorted(values))
 
 
-def _status(flagged: DataFrame) -> DataFrame:
-    return flagged.select("key", "generic", "oversized", "shared")
+def _on_driver(spark: SparkSession, rows: Sequence[Sequence[Any]], schema: StructType) -> DataFrame:
+    """Rows held on the driver as a frame, sent to the JVM as Arrow: no Python worker starts
+    and no Spark job runs (a frame of Python rows is a parallelised RDD that needs both)."""
+    data = pd.DataFrame([tuple(r) for r in rows], columns=schema.names)
+    return spark.createDataFrame(data, schema)  # type: ignore[call-overload]
 
 
-def _touching(df: DataFrame, rks: DataFrame) -> DataFrame:
+def _names(spark: SparkSession, column: str, values: Collection[str]) -> DataFrame:
+    """A one-column frame of the given strings (`_on_driver`)."""
+    schema = StructType([StructField(column, StringType())])
+    return _on_driver(spark, [(v,) for v in sorted(values)], schema)
+
+
+def _status(rows: list[Row]) -> dict[str, tuple[bool, bool, bool]]:
+    return {r["key"]: (r["generic"], r["oversized"], r["shared"]) for r in rows}
+
+
+def _touching(df: DataFrame, rks: Collection[str]) -> DataFrame:
     """Rows of a pair table with either record in `rks` removed."""
-    small = F.broadcast(rks.select("rk"))
-    return df.join(small.withColumnRenamed("rk", "l_rk"), "l_rk", "left_anti").join(
-        small.withColumnRenamed("rk", "r_rk"), "r_rk", "left_anti"
-    )
+    return df.where(~_in("l_rk", rks) & ~_in("r_rk", rks))
 
 
-def _candidates_of(keys: DataFrame, flagged: DataFrame, touched: DataFrame) -> DataFrame:
+def _candidates_of(keys: DataFrame, flagged: DataFrame, touched: Collection[str]) -> DataFrame:
     """(l_rk, r_rk, rules): the candidate pairs with at least one touched record, with every
     rule family the pair shares a usable key through (as `blocking.candidate_pairs`)."""
     unusable = flagged.where(F.col("generic") | F.col("oversized")).select("key")
     usable = keys.join(F.broadcast(unusable), "key", "left_anti").select("rk", "key")
-    mine = usable.join(F.broadcast(touched), "rk").select(F.col("rk").alias("a"), "key")
+    mine = usable.where(_in("rk", touched)).select(F.col("rk").alias("a"), "key")
     other = usable.select(F.col("rk").alias("b"), "key")
     return (
         other.join(F.broadcast(mine), "key")
@@ -119,13 +171,15 @@ def _candidates_of(keys: DataFrame, flagged: DataFrame, touched: DataFrame) -> D
 
 
 def _tf_for(vectors: DataFrame, tf: DataFrame, comparisons: list[Comparison]) -> DataFrame:
-    """The stored term-frequency table plus the values these pairs share that it lacks, at
-    `UNSEEN_HOLDERS` holders among the level's records."""
+    """The rows of the stored term-frequency table for the values these pairs share (all the
+    weighting looks up), plus those it lacks at `UNSEEN_HOLDERS` holders among the level's
+    records. Built on the driver: a few rows per compared pair."""
     tf_comps = [c for c in comparisons if c.tf_level()]
     if not tf_comps:
         return tf
-    shared = (
-        vectors.select(
+    shared = {
+        (r[0], r[1], r[2])
+        for r in vectors.select(
             F.explode(
                 F.array(
                     *[
@@ -140,17 +194,37 @@ def _tf_for(vectors: DataFrame, tf: DataFrame, comparisons: list[Comparison]) ->
             ).alias("x")
         )
         .select("x.comparison", "x.gamma", F.explode("x.values").alias("value"))
-        .distinct()
-    )
-    level_n = tf.groupBy("comparison", "gamma").agg(F.max("n").alias("n"))
-    unseen = (
-        shared.join(tf, ["comparison", "gamma", "value"], "left_anti")
-        .join(level_n, ["comparison", "gamma"])
-        .select(
-            "comparison", "gamma", "value", F.lit(UNSEEN_HOLDERS).cast("long").alias("holders"), "n"
+        .collect()
+        # A null value never matches a row of the table (nor did it in a join).
+        if r[2] is not None
+    }
+    cols = ["comparison", "gamma", "value", "holders", "n"]
+    known = [
+        r
+        for r in tf.where(_in("value", {v for _, _, v in shared})).select(*cols).collect()
+        if (r[0], r[1], r[2]) in shared
+    ]
+    missing = shared - {(r[0], r[1], r[2]) for r in known}
+    level_n = {(r[0], r[1]): r[4] for r in known}
+    wanted = {(c, g) for c, g, _ in missing} - level_n.keys()
+    if wanted:
+        level = F.struct("comparison", "gamma")
+        found = (
+            tf.where(level.isin([F.struct(F.lit(c), F.lit(g)) for c, g in sorted(wanted)]))
+            .groupBy("comparison", "gamma")
+            .agg(F.max("n"))
+            .collect()
         )
-    )
-    return tf.unionByName(unseen)
+        level_n.update({(r[0], r[1]): r[2] for r in found})
+    # A level the stored table has no value for has no n: its values get no adjustment, as
+    # the join with the table's levels gave before.
+    unseen = [
+        (c, g, v, UNSEEN_HOLDERS, level_n[(c, g)])
+        for c, g, v in sorted(missing)
+        if (c, g) in level_n
+    ]
+    rows = [tuple(r) for r in known] + unseen
+    return _on_driver(vectors.sparkSession, rows, tf.select(*cols).schema)
 
 
 def resolve_delta(
@@ -160,56 +234,56 @@ def resolve_delta(
     config: ResolutionConfig | None = None,
     comparisons: list[Comparison] | None = None,
     phases: Phases | None = None,
+    delta: Delta | None = None,
 ) -> Resolution:
-    """Score and cluster what changed since `stored` with its model (see the module docstring)."""
+    """Score and cluster what changed since `stored` with its model (see the module docstring).
+    `delta`: `record_changes(records, stored.records)` when the caller has it already (the
+    retrain rule counts it first), so the records are diffed once."""
     config = config or ResolutionConfig()
     comparisons = comparisons or default_comparisons()
     phase = phases or Phases()
     model = stored.model
+    spark = records.sparkSession
     with phase("block"):
         records = records.localCheckpoint(eager=True)
-        changed, deleted = record_changes(records, stored.records)
-        changed = changed.localCheckpoint(eager=True)
-        deleted = deleted.localCheckpoint(eager=True)
+        delta = delta or record_changes(records, stored.records)
+        changed, deleted = delta.changed, delta.deleted
         keys = B.record_keys(records)
-        gone_or_changed = changed.unionByName(deleted)
-        old_keys = stored.records.join(F.broadcast(gone_or_changed), "rk").select(
-            F.explode("keys").alias("key")
-        )
-        new_keys = keys.join(F.broadcast(changed), "rk").select("key")
-        affected = old_keys.unionByName(new_keys).distinct().localCheckpoint(eager=True)
-        stats = B.key_stats(keys.join(F.broadcast(affected), "key"), config.blocking)
-        new_flags = B.flagged_keys(stats).localCheckpoint(eager=True)
+        fresh_keys = keys.where(_in("rk", changed)).collect()
+        affected = delta.old_keys | {r["key"] for r in fresh_keys}
+        stats = B.key_stats(keys.where(_in("key", affected)), config.blocking)
+        new_flags = B.flagged_keys(stats)
+        after = new_flags.collect()
+        before = _status(stored.flagged.where(_in("key", affected)).collect())
+        now = _status(after)
+        flipped = {k for k in before.keys() | now.keys() if before.get(k) != now.get(k)}
         flagged = (
-            stored.flagged.join(F.broadcast(affected), "key", "left_anti")
-            .unionByName(new_flags)
+            stored.flagged.where(~_in("key", affected))
+            .unionByName(_on_driver(spark, after, new_flags.schema))
             .localCheckpoint(eager=True)
         )
-        before = _status(stored.flagged.join(F.broadcast(affected), "key"))
-        after = _status(new_flags)
-        flipped = (
-            before.exceptAll(after)
-            .unionByName(after.exceptAll(before))
-            .select("key")
-            .distinct()
-            .localCheckpoint(eager=True)
+        holders = (
+            {r["rk"] for r in keys.where(_in("key", flipped)).select("rk").collect()}
+            if flipped
+            else set()
         )
-        holders = keys.join(F.broadcast(flipped), "key").select("rk")
-        touched = changed.unionByName(holders).distinct().localCheckpoint(eager=True)
+        touched = frozenset(changed | holders)
         pairs = _candidates_of(keys, flagged, touched).localCheckpoint(eager=True)
     with phase("compare"):
-        needed = pairs.select(F.col("l_rk").alias("rk")).unionByName(
-            pairs.select(F.col("r_rk").alias("rk"))
-        )
-        rec = B.with_evidence_ids(records.join(needed.distinct(), "rk"), flagged)
+        ends = pairs.select("l_rk", "r_rk").collect()
+        needed = {rk for row in ends for rk in row}
+        # The delta's records (a few per changed one) are broadcast: the pairs keep their place.
+        rec = B.with_evidence_ids(records.where(_in("rk", needed)), flagged)
+        rec = F.broadcast(rec.localCheckpoint(eager=True))
         vectors = FS.comparison_vectors(pairs, rec, comparisons).localCheckpoint(eager=True)
-        new_count = vectors.count()
+        # One vector per pair: both records of a pair are current records.
+        new_count = len(ends)
     with phase("score"):
-        tf = _tf_for(vectors, stored.tf, comparisons).localCheckpoint(eager=True)
+        tf = _tf_for(vectors, stored.tf, comparisons)
         numeric = FS.add_weight(FS.field_weights(vectors, tf, comparisons, model), model)
         numeric = numeric.localCheckpoint(eager=True)
         fresh_over = numeric.where(F.col("match_probability") >= F.lit(config.threshold))
-        gone = touched.unionByName(deleted)
+        gone = touched | deleted
         all_pairs = _touching(stored.pairs, gone).unionByName(
             slim_pairs(numeric, comparisons, config)
         )
@@ -217,9 +291,7 @@ def resolve_delta(
         over = _touching(stored.over, gone).unionByName(fresh_over.select(*stored.over.columns))
         over = over.localCheckpoint(eager=True)
     with phase("cluster"):
-        clusters = _recluster(
-            records, stored.clusters, gone, touched, fresh_over, all_pairs, over, config
-        )
+        clusters = _recluster(stored.clusters, delta, touched, fresh_over, all_pairs, over, config)
         accepted = accepted_pairs(over, clusters, comparisons, model).localCheckpoint(eager=True)
     return Resolution(
         # Every record with its evidence identifiers, lazily: only notice matching reads them.
@@ -234,20 +306,19 @@ def resolve_delta(
         clusters=clusters,
         tf=stored.tf,
         model=model,
-        record_state=_record_state(records, keys, stored.records, changed),
-        dirty=touched.count(),
+        record_state=_record_state(records, keys, stored.records, delta),
+        dirty=len(touched),
         new_vectors=new_count,
         summary={"phase_seconds": phase.seconds},
-        flipped=flipped,
+        flipped=_names(spark, "key", flipped),
         matching=records,
     )
 
 
 def _recluster(
-    records: DataFrame,
     old: DataFrame,
-    gone: DataFrame,
-    touched: DataFrame,
+    delta: Delta,
+    touched: frozenset[str],
     fresh_over: DataFrame,
     pairs: DataFrame,
     over: DataFrame,
@@ -258,43 +329,32 @@ def _recluster(
     Reached: the stored components (before guard and split, `cc`) holding a touched or deleted
     record or an end of a new pair at or above the threshold. Every accepted edge of the current
     graph lies inside one reached component or inside an untouched stored one, so the reached
-    records plus the new ones are a union of whole components of the current graph.
+    records plus the new ones are a union of whole components of the current graph. The
+    reached records and their new clusters are few (the delta's components): they are held on
+    the driver, so that only the final union of kept and redone clusters costs a pass over all.
     """
-    ends = fresh_over.select(F.col("l_rk").alias("rk")).unionByName(
-        fresh_over.select(F.col("r_rk").alias("rk"))
-    )
-    hit = (
-        old.join(F.broadcast(gone.unionByName(ends).distinct()), "rk")
-        .select("cc")
-        .distinct()
-        .localCheckpoint(eager=True)
-    )
-    kept = old.join(F.broadcast(hit), "cc", "left_anti")
-    again = (
-        old.join(F.broadcast(hit), "cc")
-        .select("rk")
-        .unionByName(touched)
-        .distinct()
-        .join(records.select("rk"), "rk")
-        .localCheckpoint(eager=True)
-    )
-    inside = F.broadcast(again)
-    sub_pairs = pairs.join(inside.withColumnRenamed("rk", "l_rk"), "l_rk").join(
-        inside.withColumnRenamed("rk", "r_rk"), "r_rk"
-    )
-    sub_over = over.join(inside.withColumnRenamed("rk", "l_rk"), "l_rk").join(
-        inside.withColumnRenamed("rk", "r_rk"), "r_rk"
-    )
-    redone = cluster(again, sub_pairs, sub_over, config)
-    return kept.select(*redone.columns).unionByName(redone).localCheckpoint(eager=True)
+    ends = {rk for row in fresh_over.select("l_rk", "r_rk").collect() for rk in row}
+    reached = touched | delta.deleted | ends
+    hit = {r["cc"] for r in old.where(_in("rk", reached)).select("cc").collect()}
+    members = {r["rk"] for r in old.where(_in("cc", hit)).select("rk").collect()}
+    # Members of a reached component that were not deleted are current records, and so are
+    # the touched ones (changed, or holders of a key among the current records' keys).
+    again = (members | touched) - delta.deleted
+    spark = old.sparkSession
+    nodes = _names(spark, "rk", again)
+    inside = _in("l_rk", again) & _in("r_rk", again)
+    redone = cluster(nodes, pairs.where(inside), over.where(inside), config)
+    local = _on_driver(spark, redone.collect(), redone.schema)
+    kept = old.where(~_in("cc", hit)).select(*redone.columns)
+    return kept.unionByName(local).localCheckpoint(eager=True)
 
 
 def _record_state(
-    records: DataFrame, keys: DataFrame, stored: DataFrame, changed: DataFrame
+    records: DataFrame, keys: DataFrame, stored: DataFrame, delta: Delta
 ) -> DataFrame:
     """The stored record state with the changed records' rows replaced and deleted ones gone."""
     fresh = record_state(
-        records.join(F.broadcast(changed), "rk"), keys.join(F.broadcast(changed), "rk")
+        records.where(_in("rk", delta.changed)), keys.where(_in("rk", delta.changed))
     )
-    same = stored.join(records.select("rk"), "rk").join(F.broadcast(changed), "rk", "left_anti")
+    same = stored.where(~_in("rk", delta.changed | delta.deleted))
     return same.select(*fresh.columns).unionByName(fresh)

@@ -10,7 +10,7 @@ from transforms import blocking as B
 from transforms import fellegi_sunter as FS
 from transforms.clustering import connected_components, constrained_merge, guarded_components
 from transforms.comparisons import AddressComparison, BirthDateComparison, NameComparison
-from transforms.persons import ResolutionConfig, resolve_persons, to_records
+from transforms.persons import ResolutionConfig, cluster, resolve_persons, to_records
 
 pytestmark = pytest.mark.spark
 
@@ -231,6 +231,40 @@ def test_cannot_link_pair_splits_a_chained_component() -> None:
     assert out["split"].all()
     whole = constrained_merge(pairs[pairs["l_rk"] != "a"], accept=4.25, cannot_link=-2.0)
     assert set(whole["component"]) == {"b"} and not whole["split"].any()
+
+
+def test_clustering_on_the_driver_gives_the_clusters_spark_gives(spark) -> None:  # type: ignore[no-untyped-def]
+    """Small graphs are clustered on the driver (`clustering.cluster_local`): the guard, the
+    cannot-link split and lone records must come out as the Spark path labels them."""
+    weights = [
+        ("a", "b", 20.0), ("b", "c", 20.0), ("d", "e", 20.0), ("c", "d", 5.0),  # a giant chain
+        ("e", "f", 5.0), ("f", "g", 5.0), ("g", "h", 5.0),
+        ("p", "q", 12.0), ("q", "r", 6.0), ("p", "r", -9.0),  # p and r: two people
+        ("x", "y", 1.0),  # compared, not accepted
+    ]  # fmt: skip
+    pairs = spark.createDataFrame(
+        [(a, b, w, w, 0.5) for a, b, w in weights],
+        "l_rk string, r_rk string, match_weight double, link_weight double, "
+        "match_probability double",
+    )
+    config = ResolutionConfig(max_cluster_size=3, guard_steps=(4.0,))
+    over = pairs.where(pairs.match_weight >= config.threshold_weight)
+    nodes = spark.createDataFrame([(x,) for x in "abcdefghpqrxyz"], "rk string")
+
+    def run(local_pairs: int) -> dict[str, tuple[str, str | None, str]]:
+        out = cluster(nodes, pairs, over, config, local_pairs=local_pairs).collect()
+        return {r["rk"]: (r["component"], r["guard"], r["cc"]) for r in out}
+
+    on_driver, in_spark = run(100), run(0)
+    assert on_driver == in_spark
+    split = f"split@{config.threshold_weight + 4.0:g}"
+    assert on_driver["c"] == ("a", split, "a") and on_driver["e"] == ("d", split, "a")
+    assert on_driver["q"] == ("p", "cannot_link", "p") and on_driver["r"] == (
+        "r",
+        "cannot_link",
+        "p",
+    )
+    assert on_driver["z"] == ("z", None, "z") and on_driver["y"] == ("y", None, "y")
 
 
 def test_em_accepts_cross_script_duplicates_and_rejects_namesakes(spark) -> None:  # type: ignore[no-untyped-def]
