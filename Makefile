@@ -24,8 +24,12 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# Bytecode is compiled once here: with PYTHONDONTWRITEBYTECODE set (as on the CI machines) every
+# process would otherwise compile Great Expectations, Airflow and PySpark from source again, about
+# 10 s of each `interlink` command and of each Spark Python worker.
 $(VENV)/.synced: $(UV) uv.lock pyproject.toml
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --python $(PYTHON) --compile-bytecode
+	$(VENV)/bin/python -m compileall -q -j 0 contracts streams transforms infra interlink dags bench
 	@touch $@
 
 env: $(VENV)/.synced ## Create or refresh the environment from uv.lock (uv from PyPI)
