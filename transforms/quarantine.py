@@ -71,6 +71,7 @@ def validate_pending(spark: Callable[[], SparkSession], lake: Lake) -> dict[str,
     Returns the step's JSON-able summary: batches validated and passed, files, the quarantined
     batches with their failed expectations, and the Data Docs index.
     """
+    from transforms.lake_io import read_bronze_files
     from transforms.quality import build_data_docs
     from transforms.quality_batches import Batch, run_name, validate_feed_batches
 
@@ -94,9 +95,9 @@ def validate_pending(spark: Callable[[], SparkSession], lake: Lake) -> dict[str,
     for (feed, country), files in sorted(groups.items()):
         batch_id = f"{feed}-{country}-{stamp}-{Path(files[0]).stem.rsplit('+', 2)[-1]}"
         # Spark reads the bronze files where they are (s3a:// on S3): executors fetch them.
-        paths = [lake.spark_uri(f) for f in files]
         files_of[batch_id] = files
-        by_feed.setdefault(feed, []).append(Batch(batch_id, country, session.read.parquet(*paths)))
+        df = read_bronze_files(session, lake, feed, files)
+        by_feed.setdefault(feed, []).append(Batch(batch_id, country, df))
     for feed, batches in by_feed.items():
         results = validate_feed_batches(
             batches, feed=feed, run_id=run_name(), reports_dir=str(reports_root)
