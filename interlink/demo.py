@@ -31,7 +31,8 @@ def demo_settings(home: Path = DEMO_HOME) -> Settings:
     os.environ.setdefault("INTERLINK_WAREHOUSE__URL", f"duckdb:///{home / 'warehouse.duckdb'}")
     os.environ.setdefault("INTERLINK_AIRFLOW__HOME", str(home / "airflow"))
     os.environ.setdefault("INTERLINK_KEYS__PRIVATE_DIR", str(home / "keys"))
-    os.environ.setdefault("INTERLINK_INGEST__UNTIL_IDLE_SECONDS", "3")
+    # All is published and flushed before the run: once caught up, a second of quiet is enough.
+    os.environ.setdefault("INTERLINK_INGEST__UNTIL_IDLE_SECONDS", "1")
     return Settings()
 
 
