@@ -11,6 +11,7 @@ still inherited from the stored map); `transforms.retrain` says when a run retra
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +32,14 @@ from transforms.links_facts import FACTS_FORMAT
 from transforms.person_gold import PersonGold, person_gold
 from transforms.persons import Phases, Progress
 from transforms.persons_delta import StoredResolution
-from transforms.silver_built import SilverSource, erased_digests, files_digest, merged_silver
+from transforms.silver_built import (
+    FileVersion,
+    SilverPlan,
+    erased_digests,
+    files_digest,
+    merged_silver,
+    plan_feed,
+)
 from transforms.standardize import build_silver_frame, without_erased
 
 MODEL_FILE = "model.json"
@@ -80,9 +88,14 @@ def build_silver(
     phases = Phases(progress)
     checking = 0.0  # seconds spent on the feeds found unchanged: listings and records only
     tomb_listing = files_digest(lake_io.tombstone_files(lake_root))
-    erased: dict[str, str] | None = None
-    tombstones: DataFrame | None = None
-    tombstones_read = False
+    erased: dict[str, str] = {}
+    tombstones: list[DataFrame | None] = []  # read once, by the first feed that is written
+
+    def erased_of(feed: str) -> str:
+        if not erased:
+            erased.update(erased_digests(lake_io.read_tombstone_keys(lake_root), FEEDS))
+        return erased[feed]
+
     for feed in FEEDS:
         t0 = time.perf_counter()
         # Listed before Spark reads: a file landing meanwhile may be read but is not recorded,
@@ -90,54 +103,63 @@ def build_silver(
         files = lake_io.bronze_files(lake_root, feed)
         if not files:
             continue
-        record = lake_io.read_silver_built(lake_root, feed)
-        if record is not None and record.get("tombstone_files") == tomb_listing:
-            feed_erased = str(record.get("erased"))
-        else:
-            if erased is None:
-                erased = erased_digests(lake_io.read_tombstone_keys(lake_root), FEEDS)
-            feed_erased = erased[feed]
-        source = SilverSource(files_digest(files), len(files), feed_erased, tomb_listing)
-        silver = lake_io.silver_files(lake_root, feed)
-        if not full and record is not None and source.built(record, silver):
-            counts[feed] = int(record["rows"])
+        plan = plan_feed(
+            record=lake_io.read_silver_built(lake_root, feed),
+            bronze=files,
+            silver=lake_io.silver_files(lake_root, feed),
+            tombstone_files=tomb_listing,
+            erased=functools.partial(erased_of, feed),
+            full=full,
+        )
+        if plan.action == "unchanged":
+            assert plan.record is not None
+            counts[feed] = int(plan.record["rows"])
             counts.unchanged.append(feed)
-            if record.get("tombstone_files") != tomb_listing:
-                # Other feeds' erasures: remember the new listing so the next run need not read
-                # the tombstones again to learn the same.
-                lake_io.write_silver_built(
-                    lake_root, feed, record | {"tombstone_files": tomb_listing}
-                )
+            if (refreshed := plan.refreshed()) is not None:
+                lake_io.write_silver_built(lake_root, feed, refreshed)
             checking += time.perf_counter() - t0
             continue
-        added = None if full else source.added(record, silver, files)
-        with phases(f"silver {feed}" if added is None else f"silver {feed} merged"):
-            if not tombstones_read:
-                tombstones, tombstones_read = lake_io.read_tombstones(spark, lake_root), True
-            bronze = lake_io.read_bronze(spark, lake_root, feed)
-            if bronze is None:  # its files went between the listing and the read
-                continue
-            if tombstones is not None:
-                bronze = without_erased(bronze, tombstones)
-            # From here until the new record is written the table has none: a crash anywhere
-            # in between leaves a table the next run rebuilds whole.
-            lake_io.forget_silver_built(lake_root, feed)
-            if added is None:
-                frame = build_silver_frame(bronze, feed)
-                counts[feed] = lake_io.write_table(frame, lake_root, "silver", feed)
-                counts.rebuilt.append(feed)
-            else:
-                old = lake_io.read_table(spark, lake_root, "silver", feed)
-                landed = lake_io.read_bronze_files(spark, lake_root, feed, [f[0] for f in added])
-                assert old is not None  # `added` is None unless the table is intact
-                frame = merged_silver(old, bronze, landed, feed)
-                counts[feed] = lake_io.write_table_via_temp(frame, lake_root, "silver", feed)
-                counts.merged.append(feed)
-            written = lake_io.silver_files(lake_root, feed)
-            lake_io.write_silver_built(lake_root, feed, source.record(counts[feed], written, files))
+        label = f"silver {feed}" if plan.action == "rebuilt" else f"silver {feed} merged"
+        with phases(label):
+            if not tombstones:
+                tombstones.append(lake_io.read_tombstones(spark, lake_root))
+            _write_silver(spark, lake_root, feed, plan, files, tombstones[0], counts)
     if counts.unchanged and progress is not None:
         progress(f"silver unchanged: {', '.join(counts.unchanged)}", checking)
     return counts
+
+
+def _write_silver(
+    spark: SparkSession,
+    lake_root: LakeRoot,
+    feed: str,
+    plan: SilverPlan,
+    files: list[FileVersion],
+    tombstones: DataFrame | None,
+    counts: SilverCounts,
+) -> None:
+    """Rebuild or merge one feed's silver table as `plan` says, then write its record."""
+    bronze = lake_io.read_bronze(spark, lake_root, feed)
+    if bronze is None:  # its files went between the listing and the read
+        return
+    if tombstones is not None:
+        bronze = without_erased(bronze, tombstones)
+    # From here until the new record is written the table has none: a crash anywhere in between
+    # leaves a table the next run rebuilds whole.
+    lake_io.forget_silver_built(lake_root, feed)
+    if plan.added is None:
+        frame = build_silver_frame(bronze, feed)
+        counts[feed] = lake_io.write_table(frame, lake_root, "silver", feed)
+        counts.rebuilt.append(feed)
+    else:
+        old = lake_io.read_table(spark, lake_root, "silver", feed)
+        landed = lake_io.read_bronze_files(spark, lake_root, feed, [f[0] for f in plan.added])
+        assert old is not None  # a merge is planned only for an intact table
+        frame = merged_silver(old, bronze, landed, feed)
+        counts[feed] = lake_io.write_table_via_temp(frame, lake_root, "silver", feed)
+        counts.merged.append(feed)
+    written = lake_io.silver_files(lake_root, feed)
+    lake_io.write_silver_built(lake_root, feed, plan.source.record(counts[feed], written, files))
 
 
 # -- gold -----------------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ files name and keeping every other row gives the full rebuild's table (`merged_s
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pyarrow as pa
 from pyspark.sql import DataFrame
@@ -130,6 +130,53 @@ class SilverSource:
         if not new or sum(f[1] for f in new) > MERGE_MAX_SHARE * total:
             return None
         return new
+
+
+@dataclass(frozen=True)
+class SilverPlan:
+    """What a run does with one feed's silver table, decided from listings and its record."""
+
+    action: Literal["unchanged", "merged", "rebuilt"]
+    source: SilverSource
+    added: list[FileVersion] | None = None
+    """merged: the bronze files landed since the table was built."""
+    record: dict[str, Any] | None = None
+    """unchanged: the table's record, to be rewritten only if it names another tombstone
+    listing (`refreshed`)."""
+
+    def refreshed(self) -> dict[str, Any] | None:
+        """unchanged: the record with the current tombstone listing when other feeds'
+        erasures changed it (so the next run need not read the tombstones to learn the same);
+        None when the record is current."""
+        if self.record is None or self.record.get("tombstone_files") == self.source.tombstone_files:
+            return None
+        return self.record | {"tombstone_files": self.source.tombstone_files}
+
+
+def plan_feed(
+    *,
+    record: dict[str, Any] | None,
+    bronze: list[FileVersion],
+    silver: list[FileVersion],
+    tombstone_files: str,
+    erased: Callable[[], str],
+    full: bool,
+) -> SilverPlan:
+    """The plan of one feed whose bronze listing is `bronze` and table listing `silver`.
+
+    `erased` gives the digest of the feed's erased keys; it reads the tombstones, so it is called
+    only when the record does not already hold it for this very tombstone listing."""
+    if record is not None and record.get("tombstone_files") == tombstone_files:
+        feed_erased = str(record.get("erased"))
+    else:
+        feed_erased = erased()
+    source = SilverSource(files_digest(bronze), len(bronze), feed_erased, tombstone_files)
+    if full:
+        return SilverPlan("rebuilt", source)
+    if record is not None and source.built(record, silver):
+        return SilverPlan("unchanged", source, record=record)
+    added = source.added(record, silver, bronze)
+    return SilverPlan("rebuilt" if added is None else "merged", source, added=added)
 
 
 def merged_silver(old: DataFrame, bronze: DataFrame, landed: DataFrame, feed: str) -> DataFrame:
