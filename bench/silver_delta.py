@@ -21,7 +21,7 @@ import shutil
 import time
 import uuid
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,39 +30,25 @@ import pyarrow.parquet as pq
 
 from contracts.lake import BRONZE_SCHEMA, bronze_name, silver_built
 from contracts.registry import FEEDS
+from streams.simulate.bronze import bronze_row
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
 def _bronze_row(feed: str, country: str, m: dict[str, Any], offset: int) -> dict[str, Any]:
-    produced = T0 + timedelta(seconds=offset)
-    body = json.dumps(m.get("payload")) if m["operation"] != "delete" else None
-    return {
-        "topic": f"feeds.{feed}.{country}",
-        "partition": 0,
-        "offset": offset,
-        "kafka_timestamp": produced,
-        "ingest_time": produced,
-        "message_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{feed}/{country}/{offset}")),
-        "feed": feed,
-        "schema_version": 1,
-        "source_country": country,
-        "source_agency": "BENCH",
-        "record_id": m["record_id"],
-        "record_version": m["record_version"],
-        "operation": m["operation"],
-        "produced_at": produced,
-        "reported_at": T0,
-        "operation_code": None,
-        "dissemination": [],
-        "handling_code": "H0",
-        "handling_note": None,
-        "source_reliability": "B",
-        "information_assessment": "2",
-        "review_by": date(2031, 11, 1),
-        "payload": body,
-        "raw": (body or "").encode(),
-    }
+    return bronze_row(
+        feed,
+        country,
+        m["record_id"],
+        m.get("payload") if m["operation"] != "delete" else None,
+        version=m["record_version"],
+        operation=m["operation"],
+        produced_at=T0 + timedelta(seconds=offset),
+        reported_at=T0,
+        offset=offset,
+        message_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{feed}/{country}/{offset}")),
+        agency="BENCH",
+    )
 
 
 def land(feeds: Path, lake: Path, day: str, offsets: dict[tuple[str, str], int]) -> int:

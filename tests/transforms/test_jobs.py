@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from transforms_testkit import background_people, delete, message, person, write_bronze
+from transforms_testkit import (
+    background_people,
+    delete,
+    message,
+    person,
+    stolen_passport,
+    write_bronze,
+)
 from typer.testing import CliRunner
 
 from interlink.cli_transforms import app
@@ -119,15 +126,7 @@ def runs(spark, tmp_path_factory):  # type: ignore[no-untyped-def]
                 "travel_document",
                 "UKR",
                 "UKR-D-1",
-                {
-                    "doc_type": "passport",
-                    "number": "FE-123456",
-                    "issuing_country": "UKR",
-                    "status": "stolen_issued",
-                    "status_date": "2026-01-10",
-                    "holder": None,
-                    "mrz": None,
-                },
+                stolen_passport(),
             ),
         ]
         + [

@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from transforms_testkit import background_people, delete, message, person, write_bronze
+from transforms_testkit import (
+    background_people,
+    delete,
+    message,
+    person,
+    stolen_passport,
+    write_bronze,
+)
 
 from contracts.lake import silver_built
 from contracts.registry import FEEDS
@@ -21,15 +28,7 @@ from transforms.jobs import build_silver
 
 pytestmark = pytest.mark.spark
 
-DOC = {
-    "doc_type": "passport",
-    "number": "FE-123456",
-    "issuing_country": "UKR",
-    "status": "stolen_issued",
-    "status_date": "2026-01-10",
-    "holder": None,
-    "mrz": None,
-}
+DOC = stolen_passport()
 
 
 def _files(lake: Path, feed: str) -> dict[str, int]:

@@ -6,10 +6,8 @@ Bronze files are written with pyarrow in the lake layout and with the bronze sch
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from contracts.lake import BRONZE_SCHEMA, bronze_name
+from streams.simulate.bronze import bronze_row
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 _offsets: dict[tuple[str, str], int] = defaultdict(int)
@@ -35,33 +34,30 @@ def message(
     message_id: str | None = None,
 ) -> dict[str, Any]:
     """One bronze row (an accepted message)."""
-    produced = produced_at or T0 + timedelta(minutes=version)
-    body = json.dumps(payload, ensure_ascii=False) if payload is not None else None
+    return bronze_row(
+        feed,
+        country,
+        record_id,
+        payload,
+        version=version,
+        operation=operation,
+        produced_at=produced_at or T0 + timedelta(minutes=version),
+        reported_at=T0,
+        message_id=message_id,
+        operation_code=operation_code,
+    )
+
+
+def stolen_passport(number: str = "FE-123456", country: str = "UKR") -> dict[str, Any]:
+    """A travel_document payload reporting a passport stolen while blank-issued."""
     return {
-        "topic": f"feeds.{feed}.{country}",
-        "partition": 0,
-        "offset": None,  # assigned when written
-        "kafka_timestamp": produced,
-        "ingest_time": produced,
-        "message_id": message_id or str(uuid.uuid4()),
-        "feed": feed,
-        "schema_version": 1,
-        "source_country": country,
-        "source_agency": "TEST",
-        "record_id": record_id,
-        "record_version": version,
-        "operation": operation,
-        "produced_at": produced,
-        "reported_at": T0,
-        "operation_code": operation_code,
-        "dissemination": [],
-        "handling_code": "H0",
-        "handling_note": None,
-        "source_reliability": "B",
-        "information_assessment": "2",
-        "review_by": date(2031, 11, 1),
-        "payload": body,
-        "raw": (body or "").encode(),
+        "doc_type": "passport",
+        "number": number,
+        "issuing_country": country,
+        "status": "stolen_issued",
+        "status_date": "2026-01-10",
+        "holder": None,
+        "mrz": None,
     }
 
 
