@@ -24,21 +24,22 @@ from airflow.sdk.exceptions import AirflowSkipException
 from interlink.feed_watch import KAFKA_CONN_ID
 from streams.topics import FEED_TOPIC_PATTERN
 
+
+def feed_watch_trigger(topics: tuple[str, ...] = (FEED_TOPIC_PATTERN,)) -> MessageQueueTrigger:
+    """The triggerer's watch on the feed topics (the tests watch a topic of their own)."""
+    return MessageQueueTrigger(
+        scheme="kafka",
+        topics=list(topics),
+        kafka_config_id=KAFKA_CONN_ID,
+        apply_function="interlink.feed_watch.unlanded_message",
+        # Sleep after a message already landed: short, so a backlog is skipped quickly.
+        poll_interval=0.05,
+    )
+
+
 FEED_MESSAGES = Asset(
     "interlink://broker/feeds",
-    watchers=[
-        AssetWatcher(
-            name="feed_messages",
-            trigger=MessageQueueTrigger(
-                scheme="kafka",
-                topics=[FEED_TOPIC_PATTERN],
-                kafka_config_id=KAFKA_CONN_ID,
-                apply_function="interlink.feed_watch.unlanded_message",
-                # Sleep after a message already landed: short, so a backlog is skipped quickly.
-                poll_interval=0.05,
-            ),
-        )
-    ],
+    watchers=[AssetWatcher(name="feed_messages", trigger=feed_watch_trigger())],
 )
 """Updated by the triggerer: a feed message not landed yet (`interlink.feed_watch`)."""
 
