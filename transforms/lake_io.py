@@ -11,12 +11,14 @@ writing to a disk the driver does not see) fails here instead of losing the tabl
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
 import pyarrow as pa
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, Observation, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import from_arrow_schema
 from pyspark.sql.types import StructType
 
@@ -193,8 +195,16 @@ def read_table(spark: SparkSession, lake_root: LakeRoot, layer: str, name: str) 
     return spark.read.parquet(lake.spark_uri(rel)) if _has_parquet(lake, rel) else None
 
 
-def _written(df: DataFrame, lake: Lake, rel: str) -> int:
-    """Rows of the table Spark just wrote at rel, after checking its data files are there."""
+def _write(df: DataFrame, lake: Lake, rel: str) -> int:
+    """Overwrite `rel` with `df`, check its data files are there, and return its rows.
+
+    The rows are counted by the write itself (an `Observation`, delivered with the write's own
+    job): reading the files back to count them cost one more schema read and Spark job per table,
+    some thirty per run whatever the data's size. The check that matters for a shared-nothing
+    cluster is the driver's listing below, not a count."""
+    observed = Observation(f"rows-{uuid.uuid4().hex}")
+    counted = df.observe(observed, F.count(F.lit(1)).alias("rows"))
+    counted.write.mode("overwrite").parquet(lake.spark_uri(rel))
     if not _has_parquet(lake, rel):
         raise LakeError(
             f"Spark reported writing {lake.spark_uri(rel)} but the driver finds no data file "
@@ -202,15 +212,12 @@ def _written(df: DataFrame, lake: Lake, rel: str) -> int:
             hint="the executors wrote to a disk this driver does not see: on a Spark cluster the "
             "lake must be shared storage (INTERLINK_LAKE__ROOT=s3://bucket/prefix)",
         )
-    return df.sparkSession.read.parquet(lake.spark_uri(rel)).count()
+    return int(observed.get["rows"])
 
 
 def write_table(df: DataFrame, lake_root: LakeRoot, layer: str, name: str) -> int:
     """Overwrite a table with `df` and return its row count (read back from the files)."""
-    lake = as_lake(lake_root)
-    rel = _rel(layer, name)
-    df.write.mode("overwrite").parquet(lake.spark_uri(rel))
-    return _written(df, lake, rel)
+    return _write(df, as_lake(lake_root), _rel(layer, name))
 
 
 def write_table_via_temp(df: DataFrame, lake_root: LakeRoot, layer: str, name: str) -> int:
@@ -223,10 +230,7 @@ def write_table_via_temp(df: DataFrame, lake_root: LakeRoot, layer: str, name: s
     rel = _rel(layer, name)
     tmp = rel + ".tmp"
     lake.delete_prefix(tmp + "/")
-    df.write.mode("overwrite").parquet(lake.spark_uri(tmp))
-    n = _written(df, lake, tmp)
-    # The move renames the same files: counting them again would be one more Spark job per
-    # table for the number already read.
+    n = _write(df, lake, tmp)
     lake.move_prefix(tmp, rel)
     return n
 
