@@ -216,7 +216,7 @@ def _write(df: DataFrame, lake: Lake, rel: str) -> int:
 
 
 def write_table(df: DataFrame, lake_root: LakeRoot, layer: str, name: str) -> int:
-    """Overwrite a table with `df` and return its row count (read back from the files)."""
+    """Overwrite a table with `df` and return its row count (counted by the write)."""
     return _write(df, as_lake(lake_root), _rel(layer, name))
 
 
