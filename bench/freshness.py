@@ -8,7 +8,10 @@ entity and the document alert can be read from the warehouse (bench.freshness_wo
 both). The yardstick, in the same run, is the full rebuild of the same data (`interlink run
 --full`: resolution retrains and links everything, the loads move every row); publish, ingest
 and validate are the same work in both, so only resolve and load have two measurements.
-Small = 2,000 persons; full = 100,000.
+Small = 2,000 persons; full = 20,000 and 100,000, and from those two a projection to 1,000,000:
+per stage, the straight line through the two measured sizes, extended. A stage whose cost follows
+the delta is flat in the world size and projects flat; one that grows with the world projects as
+if it grew linearly, which is the pessimistic reading for the sorts and joins a run does.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from bench.report import Table, ratio
 log = logging.getLogger("bench.freshness")
 
 SMALL = [2_000]
-FULL = [100_000]
+FULL = [20_000, 100_000]
+PROJECTED = 1_000_000
 CHANGES = 100
 STAGES = ("publish", "ingest", "validate", "resolve")
 LOADS = ("load DuckDB", "load PostgreSQL")
@@ -56,7 +60,8 @@ def run(small: bool) -> list[Table]:
         ),
         columns=["data", "stage", "incremental s", "full rebuild s", "incremental / full"],
     )
-    failures = []
+    failures: list[str] = []
+    measured: dict[int, dict[str, float]] = {}
     for persons in sizes:
         data = dataset(opts.workdir, persons=persons, cross_script=True, seed=opts.seed)
         home = opts.workdir / "freshness" / data.input_path.parent.name
@@ -90,6 +95,7 @@ def run(small: bool) -> list[Table]:
         finally:
             drop()  # type: ignore[operator]
         _rows(table, data.label, m.result)
+        measured[persons] = _queryable(m.result)
         seen = m.result["summaries"]["queryable"]
         setup = m.result["setup"]
         links = (m.result["summaries"]["resolve"].get("gold") or {}).get("links", {})
@@ -102,9 +108,37 @@ def run(small: bool) -> list[Table]:
         )
         if not all(v["entity"] and v["alert"] for v in seen.values()):
             failures.append(f"{data.label}: the delta was not queryable: {seen}")
+    _projection(table, measured)
     if failures:
         raise PartialFailure([table], failures)
     return [table]
+
+
+def _queryable(result: dict) -> dict[str, float]:  # type: ignore[type-arg]
+    """Incremental seconds per stage, and publish → queryable per warehouse."""
+    inc = result["delta"]
+    shared = sum(inc[s] for s in ("publish", "ingest", "validate"))
+    out = {stage: float(inc[stage]) for stage in (*STAGES, *LOADS)}
+    for stage in LOADS:
+        out[f"publish → queryable in {stage.removeprefix('load ')}"] = (
+            shared + inc["resolve"] + inc[stage]
+        )
+    return out
+
+
+def _projection(table: Table, measured: dict[int, dict[str, float]]) -> None:
+    """Rows for PROJECTED persons from the two largest measured worlds (see the module doc)."""
+    if len(measured) < 2:
+        return
+    (n1, a), (n2, b) = sorted(measured.items())[-2:]
+    label = f"{PROJECTED // 1_000_000}M persons, projected"
+    for stage, t2 in b.items():
+        slope = max(0.0, (t2 - a[stage]) / (n2 - n1))
+        table.add(label, stage, f"{t2 + slope * (PROJECTED - n2):.1f}", "", "")
+    table.notes.append(
+        f"{label}: not measured; each stage extends the straight line through its incremental "
+        f"seconds at {n1:,} and {n2:,} persons (a stage that fell between them projects flat)"
+    )
 
 
 def _rows(table: Table, label: str, result: dict) -> None:  # type: ignore[type-arg]
