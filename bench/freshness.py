@@ -106,6 +106,15 @@ def run(small: bool) -> list[Table]:
             f"building the world first took {sum(setup.values()):.0f} s; load average at the "
             f"end {os.getloadavg()[0]:.1f}"
         )
+        phases = m.result["summaries"].get("load_phases") or {}
+        if phases:
+            table.notes.append(
+                f"{data.label}: incremental load phases (stage / diff / write s): "
+                + "; ".join(
+                    f"{w} " + " / ".join(f"{p.get(k, 0):.1f}" for k in ("stage", "diff", "write"))
+                    for w, p in phases.items()
+                )
+            )
         if not all(v["entity"] and v["alert"] for v in seen.values()):
             failures.append(f"{data.label}: the delta was not queryable: {seen}")
     _projection(table, measured)

@@ -177,16 +177,25 @@ def main(argv: list[str] | None = None) -> None:
         delta["ingest"] = max(0.0, delta["ingest"] - IDLE)
         summaries["validate"] = _timed(delta, "validate", validate_step, s)
         summaries["resolve"] = _timed(delta, "resolve", resolve_step, s)
-        _timed(delta, "load DuckDB", load_step, s)
-        _timed(delta, "load PostgreSQL", load, args.pg_url, lake)
+        loads = {
+            "DuckDB": _timed(delta, "load DuckDB", load_step, s),
+            "PostgreSQL": _timed(delta, "load PostgreSQL", load, args.pg_url, lake).as_dict(),
+        }
+        # Where each load's seconds went (stage / diff / write): the load's own profile.
+        summaries["load_phases"] = {w: r["phases"] for w, r in loads.items()}
         summaries["queryable"] = {
             "DuckDB": queryable(duck, want),
             "PostgreSQL": queryable(args.pg_url, want),
         }
 
         summaries["full_resolve"] = _timed(full, "resolve", resolve_step, s, full=True)
-        _timed(full, "load DuckDB", load_step, s, full=True)
-        _timed(full, "load PostgreSQL", load, args.pg_url, lake, full=True)
+        full_loads = {
+            "DuckDB": _timed(full, "load DuckDB", load_step, s, full=True),
+            "PostgreSQL": _timed(
+                full, "load PostgreSQL", load, args.pg_url, lake, full=True
+            ).as_dict(),
+        }
+        summaries["full_load_phases"] = {w: r["phases"] for w, r in full_loads.items()}
     finally:
         broker.stop()
     args.result.write_text(

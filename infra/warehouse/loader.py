@@ -7,6 +7,13 @@ hash changed move; `apply` writes every table's changes (plus the audit rows of 
 and the load's log row) in one transaction, so a reader never sees half a load and a rerun
 changes nothing. How each step talks to the database is its backend's (`backends/`): PostgreSQL
 receives the rows through COPY, never row by row.
+
+What a load reads: when the sources' fingerprint (`sources_digest` with the tombstones) equals the
+one the last load committed, nothing; otherwise (and always for an `s3://` lake, which has no
+fingerprint) every gold table whole, each row keyed and hashed, against `(row_key, row_hash)` of
+every warehouse row. Its reading is a linear pass over gold, its writing follows the delta. No
+table is skipped on its own files: its rows also depend on other tables' (entities' record keys,
+records' handling, networks' members), see docs/operations.md.
 """
 
 from __future__ import annotations

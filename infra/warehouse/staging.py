@@ -23,6 +23,7 @@ from infra.warehouse.load_report import LoadReport, TableLoad
 from infra.warehouse.mapping import (
     DERIVED_HANDLING,
     caveat_sql,
+    entity_record_keys,
     gold_columns,
     hash_expr,
     mapped_sql,
@@ -134,8 +135,7 @@ def stage_table(duck: Any, lake: Lake, t: Table, staged: set[str], notes: list[s
     )
     # An entity id stands for all the person records resolved into it.
     expand = (
-        "list_distinct(list_concat(m.record_keys, coalesce((SELECT list(p.record_keys[1]) "
-        "FROM stg_person_records p WHERE list_contains(m._entities, p.entity_id)), [])))"
+        entity_record_keys("m", "stg_person_records")
         if "person_records" in staged and t.entity_refs
         else "m.record_keys"
     )

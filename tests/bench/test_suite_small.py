@@ -108,3 +108,5 @@ def test_freshness_benchmark_times_the_delta_against_the_full_rebuild(tmp_path: 
     assert sum("publish → queryable in" in r and "×" in r for r in rows) == 2
     assert "DuckDB entity True, alert True, PostgreSQL entity True, alert True" in text
     assert "link tables merged: documents, document_alerts" in text
+    # Each incremental load's own profile travels with the result.
+    assert "incremental load phases (stage / diff / write s): DuckDB " in text
