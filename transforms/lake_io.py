@@ -165,8 +165,8 @@ def read_table(spark: SparkSession, lake_root: LakeRoot, layer: str, name: str) 
     return spark.read.parquet(lake.spark_uri(rel)) if _has_parquet(lake, rel) else None
 
 
-def _written(df: DataFrame, lake: Lake, rel: str) -> int:
-    """Rows of the table Spark just wrote at rel, after checking its data files are there."""
+def _check_written(lake: Lake, rel: str) -> None:
+    """Fail when the table Spark just wrote at rel has no data file the driver can see."""
     if not _has_parquet(lake, rel):
         raise LakeError(
             f"Spark reported writing {lake.spark_uri(rel)} but the driver finds no data file "
@@ -174,6 +174,11 @@ def _written(df: DataFrame, lake: Lake, rel: str) -> int:
             hint="the executors wrote to a disk this driver does not see: on a Spark cluster the "
             "lake must be shared storage (INTERLINK_LAKE__ROOT=s3://bucket/prefix)",
         )
+
+
+def _written(df: DataFrame, lake: Lake, rel: str) -> int:
+    """Rows of the table Spark just wrote at rel, after checking its data files are there."""
+    _check_written(lake, rel)
     return df.sparkSession.read.parquet(lake.spark_uri(rel)).count()
 
 
@@ -185,6 +190,13 @@ def write_table(df: DataFrame, lake_root: LakeRoot, layer: str, name: str) -> in
     return _written(df, lake, rel)
 
 
+def _write_beside(df: DataFrame, lake: Lake, rel: str) -> str:
+    tmp = rel + ".tmp"
+    lake.delete_prefix(tmp + "/")
+    df.write.mode("overwrite").parquet(lake.spark_uri(tmp))
+    return tmp
+
+
 def write_table_via_temp(df: DataFrame, lake_root: LakeRoot, layer: str, name: str) -> int:
     """Overwrite a table that `df` itself was computed from (state tables read and rewritten).
 
@@ -193,14 +205,22 @@ def write_table_via_temp(df: DataFrame, lake_root: LakeRoot, layer: str, name: s
     """
     lake = as_lake(lake_root)
     rel = _rel(layer, name)
-    tmp = rel + ".tmp"
-    lake.delete_prefix(tmp + "/")
-    df.write.mode("overwrite").parquet(lake.spark_uri(tmp))
+    tmp = _write_beside(df, lake, rel)
     n = _written(df, lake, tmp)
     # The move renames the same files: counting them again would be one more Spark job per
     # table for the number already read.
     lake.move_prefix(tmp, rel)
     return n
+
+
+def replace_table(df: DataFrame, lake_root: LakeRoot, layer: str, name: str) -> None:
+    """`write_table_via_temp` without reading the row count back: for tables whose count no one
+    reports (person state), so that rewriting one costs its write and no counting job."""
+    lake = as_lake(lake_root)
+    rel = _rel(layer, name)
+    tmp = _write_beside(df, lake, rel)
+    _check_written(lake, tmp)
+    lake.move_prefix(tmp, rel)
 
 
 def read_json(lake_root: LakeRoot, layer: str, name: str) -> dict[str, Any] | None:
