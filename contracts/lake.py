@@ -59,6 +59,10 @@ executor and the driver must see): nothing reads them after the run that wrote t
 PERSON_STATE = f"{STATE}/persons"
 """Person resolution's state: `<table>/` Parquet tables (records, keys, scored, clusters,
 id_map, registry, events) and `meta.json`, the last run's number and summary."""
+PERSON_STATE_WRITING = "_writing.json"
+"""Present under PERSON_STATE while a run rewrites the state tables one after another: a run
+that finds it reads no stored resolution (it retrains), since the tables may come from two runs
+and an incremental run trusts that they agree (records, pairs, clusters, ID map)."""
 PERSON_MODEL = f"{PERSON_STATE}/model"
 """The trained model: `model.json` (u, m, λ, when and on how many records it was trained, its
 format) and `tf/`, the term-frequency table it was trained with. Incremental runs score with it;

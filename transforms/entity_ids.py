@@ -17,6 +17,8 @@ took: merged away, or all its records deleted).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
@@ -144,3 +146,39 @@ def assign_ids(
         F.when(F.col("active"), "active").otherwise("retired").alias("status"),
     )
     return assignment.select("rk", "entity_id"), events, reg
+
+
+def assign_ids_delta(
+    clusters: DataFrame,
+    previous: DataFrame,
+    registry: DataFrame,
+    run_seq: int,
+    *,
+    redone: Collection[str],
+    reached: Collection[str],
+) -> tuple[DataFrame, DataFrame, DataFrame]:
+    """`assign_ids` when only some clusters were computed again (an incremental resolution).
+
+    `redone`: the current records whose clusters were computed again; `reached`: the previous
+    records of the components that were (deleted ones included). Every other cluster is a
+    previous cluster with the same records, which held one ID and all of its records: it owns
+    and inherits that ID, and takes part in no merge, split, creation or retirement. So the rules
+    above, applied to the redone clusters and the previous IDs of the reached records, give what
+    they give applied to everything; the other records keep their previous IDs and the other
+    IDs their registry rows. That assumes `previous` was written with the clusters the redone
+    ones replace: the state is read only when the previous run wrote it whole
+    (`transforms.jobs.read_stored`).
+    """
+    prev_sub = previous.where(F.col("rk").isin(sorted(reached)))
+    sub_ids = {r[0] for r in prev_sub.select("entity_id").distinct().collect()}
+    reg_sub = registry.where(F.col("entity_id").isin(sorted(sub_ids)))
+    assignment, events, reg = assign_ids(
+        clusters.where(F.col("rk").isin(sorted(redone))), prev_sub, reg_sub, run_seq
+    )
+    kept = previous.where(~F.col("rk").isin(sorted(reached))).select("rk", "entity_id")
+    kept_reg = registry.where(~F.col("entity_id").isin(sorted(sub_ids)))
+    return (
+        kept.unionByName(assignment),
+        events,
+        kept_reg.select(*reg.columns).unionByName(reg),
+    )

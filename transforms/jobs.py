@@ -18,7 +18,13 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
-from contracts.lake import LINK_STATE, PERSON_MODEL, PERSON_MODEL_FORMAT, PERSON_STATE
+from contracts.lake import (
+    LINK_STATE,
+    PERSON_MODEL,
+    PERSON_MODEL_FORMAT,
+    PERSON_STATE,
+    PERSON_STATE_WRITING,
+)
 from contracts.registry import FEEDS
 from transforms import lake_io
 from transforms import links_delta as LD
@@ -167,8 +173,9 @@ def _state(spark: SparkSession, lake_root: LakeRoot, name: str) -> DataFrame | N
     return lake_io.read_table(spark, lake_root, PERSON_STATE, name)
 
 
-def _write_state(df: DataFrame, lake_root: LakeRoot, name: str) -> int:
-    return lake_io.write_table_via_temp(df, lake_root, PERSON_STATE, name)
+def _write_state(df: DataFrame, lake_root: LakeRoot, name: str) -> None:
+    # No row count read back: the summary counts from the frames themselves.
+    lake_io.replace_table(df, lake_root, PERSON_STATE, name)
 
 
 def read_model_meta(lake_root: LakeRoot) -> dict[str, Any] | None:
@@ -183,6 +190,8 @@ def read_stored(
     format (a first run, or state from before an upgrade: the run then retrains)."""
     if meta is None or meta.get("format") != PERSON_MODEL_FORMAT:
         return None
+    if lake_io.read_json(lake_root, PERSON_STATE, PERSON_STATE_WRITING) is not None:
+        return None  # a run died while writing the state: its tables may not agree
     tf = lake_io.read_table(spark, lake_root, PERSON_MODEL, TF_TABLE)
     records, flagged, pairs, over, clusters = (_state(spark, lake_root, n) for n in STORED_TABLES)
     if (
@@ -227,10 +236,12 @@ def persist_person_gold(
     n_pairs = lake_io.write_gold(gold.pairs, lake_root, "person_pairs")
     n_generic = lake_io.write_gold(gold.generic_values, lake_root, "generic_values")
     lake_io.write_gold(gold.all_events, lake_root, "entity_events")
+    # From here until the marker goes the state is a mix of two runs: the next run retrains.
+    lake_io.write_json(lake_root, PERSON_STATE, PERSON_STATE_WRITING, {"run_seq": gold.run_seq})
     for name, df in gold.state.items():
         _write_state(df, lake_root, name)
     if gold.retrained:
-        lake_io.write_table_via_temp(gold.resolution.tf, lake_root, PERSON_MODEL, TF_TABLE)
+        lake_io.replace_table(gold.resolution.tf, lake_root, PERSON_MODEL, TF_TABLE)
     lake_io.write_json(lake_root, PERSON_MODEL, MODEL_FILE, gold.model_meta)
     counts = gold.summary(config)
     lake_io.write_json(
@@ -239,6 +250,7 @@ def persist_person_gold(
         "meta.json",
         {"run_seq": gold.run_seq, "run_at": datetime.now(UTC).isoformat(), "mode": counts["mode"]},
     )
+    lake_io.delete(lake_root, PERSON_STATE, PERSON_STATE_WRITING)
     written = {"records": n_records, "pairs": n_pairs, "generic_values": n_generic}
     order = [
         "run_seq", "mode", "retrain_reason", "model_trained_at", "records", "entities",

@@ -195,16 +195,8 @@ def read_table(spark: SparkSession, lake_root: LakeRoot, layer: str, name: str) 
     return spark.read.parquet(lake.spark_uri(rel)) if _has_parquet(lake, rel) else None
 
 
-def _write(df: DataFrame, lake: Lake, rel: str) -> int:
-    """Overwrite `rel` with `df`, check its data files are there, and return its rows.
-
-    The rows are counted by the write itself (an `Observation`, delivered with the write's own
-    job): reading the files back to count them cost one more schema read and Spark job per table,
-    some thirty per run whatever the data's size. The check that matters for a shared-nothing
-    cluster is the driver's listing below, not a count."""
-    observed = Observation(f"rows-{uuid.uuid4().hex}")
-    counted = df.observe(observed, F.count(F.lit(1)).alias("rows"))
-    counted.write.mode("overwrite").parquet(lake.spark_uri(rel))
+def _check_written(lake: Lake, rel: str) -> None:
+    """Fail when the table Spark just wrote at rel has no data file the driver can see."""
     if not _has_parquet(lake, rel):
         raise LakeError(
             f"Spark reported writing {lake.spark_uri(rel)} but the driver finds no data file "
@@ -212,6 +204,19 @@ def _write(df: DataFrame, lake: Lake, rel: str) -> int:
             hint="the executors wrote to a disk this driver does not see: on a Spark cluster the "
             "lake must be shared storage (INTERLINK_LAKE__ROOT=s3://bucket/prefix)",
         )
+
+
+def _write(df: DataFrame, lake: Lake, rel: str) -> int:
+    """Overwrite `rel` with `df`, check its data files are there, and return its rows.
+
+    The rows are counted by the write itself (an `Observation`, delivered with the write's own
+    job): reading the files back to count them cost one more schema read and Spark job per table,
+    some thirty per run whatever the data's size. The check that matters for a shared-nothing
+    cluster is the driver's listing, not a count."""
+    observed = Observation(f"rows-{uuid.uuid4().hex}")
+    counted = df.observe(observed, F.count(F.lit(1)).alias("rows"))
+    counted.write.mode("overwrite").parquet(lake.spark_uri(rel))
+    _check_written(lake, rel)
     return int(observed.get["rows"])
 
 
@@ -233,6 +238,11 @@ def write_table_via_temp(df: DataFrame, lake_root: LakeRoot, layer: str, name: s
     n = _write(df, lake, tmp)
     lake.move_prefix(tmp, rel)
     return n
+
+
+def replace_table(df: DataFrame, lake_root: LakeRoot, layer: str, name: str) -> None:
+    """`write_table_via_temp` for tables whose row count no one reports (person state)."""
+    write_table_via_temp(df, lake_root, layer, name)
 
 
 def read_json(lake_root: LakeRoot, layer: str, name: str) -> dict[str, Any] | None:

@@ -17,7 +17,7 @@ from pyspark.sql import functions as F
 
 from contracts.lake import PERSON_MODEL_FORMAT
 from transforms.config import ResolutionConfig
-from transforms.entity_ids import assign_ids
+from transforms.entity_ids import assign_ids, assign_ids_delta
 from transforms.persons import (
     Phases,
     Progress,
@@ -128,7 +128,14 @@ def person_gold(
         res = resolve_delta(records, stored, config=config, phases=Phases(progress), delta=delta)
 
     with Phases(progress)("ids"):
-        assignment, events, new_registry = assign_ids(res.clusters, id_map, registry, run_seq)
+        if res.redone is None or res.reached is None:
+            assignment, events, new_registry = assign_ids(res.clusters, id_map, registry, run_seq)
+        else:
+            # Only the re-clustered components can change IDs: the rest keep theirs, without
+            # the shuffles of every record and ID that `assign_ids` costs.
+            assignment, events, new_registry = assign_ids_delta(
+                res.clusters, id_map, registry, run_seq, redone=res.redone, reached=res.reached
+            )
         assignment = assignment.localCheckpoint(eager=True)
         events = events.localCheckpoint(eager=True)
         new_registry = new_registry.localCheckpoint(eager=True)

@@ -99,6 +99,12 @@ class Resolution:
     incremental run): what an incremental notice matching reads for the few records it needs."""
     """Keys whose status (generic, oversized, shared) changed in this incremental run (None on
     a full run): their holders' notice hits are scored again (`transforms.links_delta`)."""
+    redone: frozenset[str] | None = None
+    """Records whose clusters an incremental run computed again (None on a full run): every
+    other record sits in a stored cluster, unchanged (`entity_ids.assign_ids_delta`)."""
+    reached: frozenset[str] | None = None
+    """The stored records of the components an incremental run clustered again, deleted ones
+    included (None on a full run)."""
 
     @property
     def unusable(self) -> DataFrame:

@@ -17,9 +17,12 @@ table it was trained with) and does only what the changed records make necessary
 What the delta bounds (changed, deleted and touched records, their keys and key statuses, the
 reached components, the values the new pairs share) is held on the driver and applied as `isin`
 filters or small Arrow-built frames: each such set costs at most one Spark job to collect, instead
-of an eager checkpoint plus a broadcast per use. What still passes over every record: the diff of
-the record hashes, the key counts of the affected keys, the candidate search, and the rewritten
-pair, over and cluster tables (docs/entity-resolution.md, "Speed of an incremental run").
+of an eager checkpoint plus a broadcast per use. The blocking keys of every record are read once:
+one filtered pass collects the current holders of the affected keys, and their counts, the
+flipped keys' holders and the candidate pairs are all derived from those rows (a second and third
+pass only when a flip reaches records that did not change). What still passes over every record:
+the diff of the record hashes, that one pass over the keys, and the rewritten pair, over and
+cluster tables (docs/entity-resolution.md, "Speed of an incremental run").
 
 With the same model, the result is therefore the full scoring's exactly. What it can differ from
 a *retrained* full run in is the model itself: u, m, λ and term frequencies frozen at training,
@@ -36,7 +39,7 @@ from typing import Any
 import pandas as pd
 from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import StringType, StructField, StructType
+from pyspark.sql.types import ArrayType, StringType, StructField, StructType
 
 from transforms import blocking as B
 from transforms import fellegi_sunter as FS
@@ -150,24 +153,63 @@ def _touching(df: DataFrame, rks: Collection[str]) -> DataFrame:
     return df.where(~_in("l_rk", rks) & ~_in("r_rk", rks))
 
 
-def _candidates_of(keys: DataFrame, flagged: DataFrame, touched: Collection[str]) -> DataFrame:
+def _holders_of(keys: DataFrame, wanted: Collection[str]) -> list[Row]:
+    """(rk, key, signature) of every current record holding one of `wanted` (one collect)."""
+    return keys.where(_in("key", wanted)).collect() if wanted else []
+
+
+PAIR_SCHEMA = StructType(
+    [
+        StructField("l_rk", StringType()),
+        StructField("r_rk", StringType()),
+        StructField("rules", ArrayType(StringType())),
+    ]
+)
+
+
+def _candidates_of(
+    records: DataFrame,
+    keys: DataFrame,
+    flagged: DataFrame,
+    near: list[Row],
+    now: dict[str, tuple[bool, bool, bool]],
+    fresh: list[Row],
+    reached: Collection[str],
+) -> DataFrame:
     """(l_rk, r_rk, rules): the candidate pairs with at least one touched record, with every
-    rule family the pair shares a usable key through (as `blocking.candidate_pairs`)."""
-    unusable = flagged.where(F.col("generic") | F.col("oversized")).select("key")
-    usable = keys.join(F.broadcast(unusable), "key", "left_anti").select("rk", "key")
-    mine = usable.where(_in("rk", touched)).select(F.col("rk").alias("a"), "key")
-    other = usable.select(F.col("rk").alias("b"), "key")
-    return (
-        other.join(F.broadcast(mine), "key")
-        .where(F.col("a") != F.col("b"))
-        .select(
-            F.least("a", "b").alias("l_rk"),
-            F.greatest("a", "b").alias("r_rk"),
-            F.split(F.col("key"), ":", 2)[0].alias("rule"),
-        )
-        .groupBy("l_rk", "r_rk")
-        .agg(F.array_sort(F.collect_set("rule")).alias("rules"))
-    )
+    rule family the pair shares a usable key through (as `blocking.candidate_pairs`).
+
+    Built on the driver from key rows already collected: the touched records are the changed
+    ones (their keys are `fresh`, all among the affected keys whose holders are `near`) and
+    `reached`, the unchanged holders of a key whose status flipped. Only those need their own
+    keys and those keys' holders read (two more passes over the records' keys, rare: a flip
+    needs a key crossing a status threshold). So the candidate search costs no pass over every
+    record's keys of its own, nor a shuffle of the pairs.
+    """
+    mine = [(r[0], r[1]) for r in fresh]
+    holders: dict[str, set[str]] = {}
+    for rk, key, _ in near:
+        holders.setdefault(key, set()).add(rk)
+    status = dict(now)
+    if reached:
+        theirs = B.record_keys(records.where(_in("rk", reached))).select("rk", "key").collect()
+        mine += [(r[0], r[1]) for r in theirs]
+        unknown = {k for _, k in mine} - holders.keys()
+        for rk, key, _ in _holders_of(keys, unknown):
+            holders.setdefault(key, set()).add(rk)
+        # Keys no changed record holds kept their stored status (flagged holds it).
+        status.update(_status(flagged.where(_in("key", unknown)).collect()))
+    rules: dict[tuple[str, str], set[str]] = {}
+    for a, key in mine:
+        generic, oversized, _ = status.get(key, (False, False, False))
+        if generic or oversized:
+            continue
+        rule = key.split(":", 1)[0]
+        for b in holders.get(key, ()):
+            if a != b:
+                rules.setdefault((min(a, b), max(a, b)), set()).add(rule)
+    rows = [(lo, hi, sorted(rs)) for (lo, hi), rs in sorted(rules.items())]
+    return _on_driver(records.sparkSession, rows, PAIR_SCHEMA)
 
 
 def _tf_for(vectors: DataFrame, tf: DataFrame, comparisons: list[Comparison]) -> DataFrame:
@@ -237,21 +279,26 @@ def resolve_delta(
     delta: Delta | None = None,
 ) -> Resolution:
     """Score and cluster what changed since `stored` with its model (see the module docstring).
-    `delta`: `record_changes(records, stored.records)` when the caller has it already (the
-    retrain rule counts it first), so the records are diffed once."""
+    `records`: the current records, materialised (checkpointed or cached: several passes read
+    them; `person_gold` checkpoints them once for the diff and this run). `delta`:
+    `record_changes(records, stored.records)` when the caller has it already (the retrain rule
+    counts it first), so the records are diffed once."""
     config = config or ResolutionConfig()
     comparisons = comparisons or default_comparisons()
     phase = phases or Phases()
     model = stored.model
     spark = records.sparkSession
     with phase("block"):
-        records = records.localCheckpoint(eager=True)
         delta = delta or record_changes(records, stored.records)
         changed, deleted = delta.changed, delta.deleted
         keys = B.record_keys(records)
-        fresh_keys = keys.where(_in("rk", changed)).collect()
-        affected = delta.old_keys | {r["key"] for r in fresh_keys}
-        stats = B.key_stats(keys.where(_in("key", affected)), config.blocking)
+        fresh = B.record_keys(records.where(_in("rk", changed))).collect()
+        affected = delta.old_keys | {r["key"] for r in fresh}
+        # The one pass over every record's keys: the current holders of the affected keys, on
+        # the driver. Their counts, the flipped keys' holders and (unless a flip reached records
+        # that did not change) the candidate pairs all come from these rows.
+        near = _holders_of(keys, affected)
+        stats = B.key_stats(_on_driver(spark, near, keys.schema), config.blocking)
         new_flags = B.flagged_keys(stats)
         after = new_flags.collect()
         before = _status(stored.flagged.where(_in("key", affected)).collect())
@@ -262,13 +309,9 @@ def resolve_delta(
             .unionByName(_on_driver(spark, after, new_flags.schema))
             .localCheckpoint(eager=True)
         )
-        holders = (
-            {r["rk"] for r in keys.where(_in("key", flipped)).select("rk").collect()}
-            if flipped
-            else set()
-        )
+        holders = {r[0] for r in near if r[1] in flipped}
         touched = frozenset(changed | holders)
-        pairs = _candidates_of(keys, flagged, touched).localCheckpoint(eager=True)
+        pairs = _candidates_of(records, keys, flagged, near, now, fresh, touched - changed)
     with phase("compare"):
         ends = pairs.select("l_rk", "r_rk").collect()
         needed = {rk for row in ends for rk in row}
@@ -291,7 +334,9 @@ def resolve_delta(
         over = _touching(stored.over, gone).unionByName(fresh_over.select(*stored.over.columns))
         over = over.localCheckpoint(eager=True)
     with phase("cluster"):
-        clusters = _recluster(stored.clusters, delta, touched, fresh_over, all_pairs, over, config)
+        clusters, redone, reached = _recluster(
+            stored.clusters, delta, touched, fresh_over, all_pairs, over, config
+        )
         accepted = accepted_pairs(over, clusters, comparisons, model).localCheckpoint(eager=True)
     return Resolution(
         # Every record with its evidence identifiers, lazily: only notice matching reads them.
@@ -306,12 +351,16 @@ def resolve_delta(
         clusters=clusters,
         tf=stored.tf,
         model=model,
-        record_state=_record_state(records, keys, stored.records, delta),
+        record_state=_record_state(
+            records, _on_driver(spark, fresh, keys.schema), stored.records, delta
+        ),
         dirty=len(touched),
         new_vectors=new_count,
         summary={"phase_seconds": phase.seconds},
         flipped=_names(spark, "key", flipped),
         matching=records,
+        redone=redone,
+        reached=reached,
     )
 
 
@@ -323,8 +372,9 @@ def _recluster(
     pairs: DataFrame,
     over: DataFrame,
     config: ResolutionConfig,
-) -> DataFrame:
-    """The stored clusters, with the components the delta reaches clustered again.
+) -> tuple[DataFrame, frozenset[str], frozenset[str]]:
+    """The stored clusters, with the components the delta reaches clustered again; the records
+    clustered again and the stored records of the reached components.
 
     Reached: the stored components (before guard and split, `cc`) holding a touched or deleted
     record or an end of a new pair at or above the threshold. Every accepted edge of the current
@@ -346,15 +396,18 @@ def _recluster(
     redone = cluster(nodes, pairs.where(inside), over.where(inside), config)
     local = _on_driver(spark, redone.collect(), redone.schema)
     kept = old.where(~_in("cc", hit)).select(*redone.columns)
-    return kept.unionByName(local).localCheckpoint(eager=True)
+    return (
+        kept.unionByName(local).localCheckpoint(eager=True),
+        frozenset(again),
+        frozenset(members),
+    )
 
 
 def _record_state(
     records: DataFrame, keys: DataFrame, stored: DataFrame, delta: Delta
 ) -> DataFrame:
-    """The stored record state with the changed records' rows replaced and deleted ones gone."""
-    fresh = record_state(
-        records.where(_in("rk", delta.changed)), keys.where(_in("rk", delta.changed))
-    )
+    """The stored record state with the changed records' rows replaced and deleted ones gone
+    (`keys`: the changed records' keys)."""
+    fresh = record_state(records.where(_in("rk", delta.changed)), keys)
     same = stored.where(~_in("rk", delta.changed | delta.deleted))
     return same.select(*fresh.columns).unionByName(fresh)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.entity_ids import assign_ids, empty_map, empty_registry
+from transforms.entity_ids import assign_ids, assign_ids_delta, empty_map, empty_registry
 
 pytestmark = pytest.mark.spark
 
@@ -77,3 +77,23 @@ def test_tie_goes_to_the_oldest_id(spark) -> None:  # type: ignore[no-untyped-de
     ids, events, _, _ = _run(spark, [("a", "a"), ("b", "a")], prev, reg, 6)
     assert ids == {"a": "OLD", "b": "OLD"}
     assert ("merge", "OLD", ("NEW", "OLD")) in events
+
+
+def test_ids_of_the_reclustered_components_alone_equal_assigning_all(spark) -> None:  # type: ignore[no-untyped-def]
+    """An incremental run assigns IDs to the clusters it redid only; the rest keep theirs."""
+    first = [("a", "a"), ("b", "a"), ("c", "a"), ("d", "d"), ("e", "d"), ("f", "f"), ("h", "h")]
+    _, _, map1, reg1 = _run(spark, first, empty_map(spark), empty_registry(spark), 1)
+    # {a,b,c} and {d,e} merge with a new g; {h} is deleted; {f} is untouched.
+    now = [("a", "a"), ("b", "a"), ("c", "a"), ("d", "a"), ("e", "a"), ("f", "f"), ("g", "a")]
+    clusters = spark.createDataFrame(now, "rk string, component string")
+    want = assign_ids(clusters, map1, reg1, 2)
+    got = assign_ids_delta(
+        clusters, map1, reg1, 2, redone={"a", "b", "c", "d", "e", "g"}, reached=set("abcdeh")
+    )
+
+    def rows(df):  # type: ignore[no-untyped-def]
+        return sorted(tuple(str(v) for v in r) for r in df.collect())
+
+    for w, g in zip(want, got, strict=True):
+        assert rows(g) == rows(w)
+    assert {r["event"] for r in got[1].collect()} == {"merge", "retired"}

@@ -18,10 +18,11 @@ from transforms_testkit import (
 )
 from typer.testing import CliRunner
 
+from contracts.lake import PERSON_STATE, PERSON_STATE_WRITING
 from interlink.cli_transforms import app
 from transforms import lake_io as io
 from transforms.explain import explain_entity
-from transforms.jobs import build_gold, build_silver
+from transforms.jobs import build_gold, build_silver, read_model_meta, read_stored
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 DATA = Path(__file__).resolve().parents[1] / "data" / "transforms"
@@ -236,6 +237,21 @@ def test_incremental_and_full_give_the_same_entities(runs) -> None:  # type: ign
     assert _partition(s2["ids"]) == _partition(s3["ids"])
     assert s2["ids"] == s3["ids"]  # and the IDs are stable across the rebuild
     assert runs["g"][2]["persons"]["events"] == {}
+
+
+def test_state_half_written_by_a_crashed_run_is_not_read_as_stored(runs, spark) -> None:  # type: ignore[no-untyped-def]
+    """A run writes the state tables one by one: a crash between two leaves tables of two runs,
+    which an incremental run (its ID assignment included) must never mistake for one state."""
+    lake = str(runs["lake"])
+    meta = read_model_meta(lake)
+    assert not io.as_lake(lake).exists(f"{PERSON_STATE}/{PERSON_STATE_WRITING}")
+    assert read_stored(spark, lake, meta) is not None
+    # What a run that died among its state writes leaves behind.
+    io.write_json(lake, PERSON_STATE, PERSON_STATE_WRITING, {"run_seq": 99})
+    try:
+        assert read_stored(spark, lake, meta) is None
+    finally:
+        io.delete(lake, PERSON_STATE, PERSON_STATE_WRITING)
 
 
 def test_cli_explain_and_unknown_entity(runs) -> None:  # type: ignore[no-untyped-def]

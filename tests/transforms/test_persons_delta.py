@@ -154,3 +154,43 @@ def test_incremental_run_costs_few_spark_jobs(runs) -> None:  # type: ignore[no-
     driver and the re-clustered components clustered there (about 50 jobs; 100 and more when
     each small set was checkpointed and broadcast in Spark)."""
     assert runs["inc_jobs"] <= 60, runs["inc_jobs"]
+
+
+def test_candidates_reach_partners_of_records_whose_key_status_flipped(spark) -> None:  # type: ignore[no-untyped-def]
+    """The candidate search works from the collected holders of the affected keys; a record
+    that did not change but holds a key whose status flipped is touched too, and its pairs
+    through keys no changed record holds must still be found (the rarely taken branch)."""
+    from transforms import blocking as B
+    from transforms import persons_delta as PD
+    from transforms.config import BlockingConfig
+
+    phone, mail = "+33611111111", "a@example.org"
+    rows = [(f"r{i}", [f"SK{i}"], [phone], [mail] if i == 1 else []) for i in range(1, 7)]
+    rows.append(("r7", ["SK7"], [], [mail]))
+    persons = spark.createDataFrame(
+        [("FRA", rid, rid, sk, ph, em) for rid, sk, ph, em in rows],
+        "source_country string, record_id string, payload_hash string, "
+        "skel_keys array<string>, phones array<string>, emails array<string>",
+    )
+    records = to_records(persons).localCheckpoint(eager=True)
+    keys = B.record_keys(records)
+    config = BlockingConfig()
+    # FRA|r6 is new: the phone's sixth holder makes it generic (it was shared by five).
+    changed = {"FRA|r6"}
+    fresh = B.record_keys(records.where(F.col("rk").isin(*changed))).collect()
+    affected = {r["key"] for r in fresh}
+    near = PD._holders_of(keys, affected)
+    flagged = B.flagged_keys(B.key_stats(keys, config)).localCheckpoint(eager=True)
+    now = PD._status(flagged.where(F.col("key").isin(*affected)).collect())
+    assert now[f"tel:{phone}"][0]  # generic now
+    reached = {f"FRA|r{i}" for i in range(1, 6)}
+    got = PD._candidates_of(records, keys, flagged, near, now, fresh, reached)
+    touched = changed | reached
+    want = B.candidate_pairs(keys, flagged).where(
+        F.col("l_rk").isin(*touched) | F.col("r_rk").isin(*touched)
+    )
+
+    def pairs(df):  # type: ignore[no-untyped-def]
+        return sorted((r["l_rk"], r["r_rk"], tuple(r["rules"])) for r in df.collect())
+
+    assert pairs(got) == pairs(want) == [("FRA|r1", "FRA|r7", ("eml",))]
