@@ -19,10 +19,11 @@ from interlink.dag_factory import GOLD, asset_dag
 
 entities_retrain = asset_dag(
     "entities_retrain",
-    # Not at deployment: with a start date in the past Airflow would run the latest 03:30 slot at
-    # once, retraining a world just resolved and loading it again; the first retrain is the next
-    # 03:30 UTC.
-    schedule=CronTriggerTimetable("30 3 * * *", timezone="UTC"),
+    # Not at deployment: the first retrain is the next 03:30 UTC. Airflow's `run_immediately=False`
+    # still runs the latest past slot when it is within a tenth of the period (2.4 h here), so a
+    # deployment between 03:30 and 05:54 retrained at once a world just resolved and loaded it
+    # again; a zero window means "never the past slot".
+    schedule=CronTriggerTimetable("30 3 * * *", timezone="UTC", run_immediately=timedelta(0)),
     start_date=None,
     task_id="retrain_and_resolve",
     step=partial(pipeline.resolve_step, full=True),

@@ -104,3 +104,29 @@ def test_feeds_ingest_is_woken_by_feed_messages_with_a_cron_only_as_safety_net(
     assert timetable.timetable.expression == Settings().airflow.ingest_safety_net_cron
     for dag_id in ["feeds_ingest", "contracts_validate", "entities_resolve", "warehouse_load"]:
         assert bag.dags[dag_id].is_paused_upon_creation is False, dag_id
+
+
+@pytest.mark.parametrize(
+    "now", ["2026-12-06T03:31:00", "2026-12-06T05:50:00", "2026-12-06T23:00:00"]
+)
+def test_the_daily_retrain_never_runs_at_deployment(
+    airflow_home: Path, monkeypatch: pytest.MonkeyPatch, now: str
+) -> None:
+    """Deployed at any time, even minutes after its 03:30 slot, the retrain waits for the next
+    one: it must not rebuild a world just resolved while the event-driven chain runs."""
+    import pendulum
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.timetables import trigger
+
+    from interlink.airflow_runner import DAGS_FOLDER
+
+    monkeypatch.setattr(trigger, "utcnow", lambda: pendulum.parse(now))
+    from airflow.serialization.encoders import coerce_to_core_timetable
+
+    # What the scheduler holds: the DAG's timetable as the core class it is serialized to.
+    timetable = coerce_to_core_timetable(
+        DagBag(str(DAGS_FOLDER)).dags["entities_retrain"].timetable
+    )
+    first = timetable._calc_first_run()
+    assert first > pendulum.parse(now), first
+    assert (first.hour, first.minute) == (3, 30)
