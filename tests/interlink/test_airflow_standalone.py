@@ -16,10 +16,18 @@ from interlink.airflow_standalone import NAME, TOKEN_VAR, standalone_env, starte
 from interlink.settings import Settings
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _free_ports(n: int) -> list[int]:
+    """`n` distinct free ports. The sockets stay open until all are chosen: one closed at once
+    may be handed out again, and a log server (listening on every address) given the UI's port
+    then answers in its place, as a CI run once saw."""
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def test_standalone_listens_on_loopback_and_is_sized_to_the_cores(tmp_path: Path) -> None:
@@ -60,7 +68,7 @@ def _listening_addresses(port: int) -> set[str]:
 def test_start_serves_the_ui_on_loopback_and_stop_leaves_no_process_behind(
     tmp_path: Path,
 ) -> None:
-    port = _free_port()
+    port, worker_logs, trigger_logs = _free_ports(3)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INTERLINK_", "AIRFLOW"))}
     env.update(
         {
@@ -68,8 +76,8 @@ def test_start_serves_the_ui_on_loopback_and_stop_leaves_no_process_behind(
             "INTERLINK_AIRFLOW__HOME": str(tmp_path / "airflow"),
             "INTERLINK_AIRFLOW__PORT": str(port),
             # Log servers of their own: other test runs on this machine may hold 8793/8794.
-            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
-            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(worker_logs),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(trigger_logs),
         }
     )
 
