@@ -33,6 +33,7 @@ import logging
 import math
 import os
 import pstats
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -344,6 +345,9 @@ def run(small: bool) -> list[Table]:
 
     n = current().messages_override or (20_000 if small else 100_000)
     work = current().workdir / "ingest"
+    # Fresh state every run: Apache Kafka keeps its topics on disk, and a previous run's messages,
+    # signed with that run's keys, would be read (and dead-lettered) before this run's.
+    shutil.rmtree(work, ignore_errors=True)
     measured, size, publish_seconds = _measure_on(
         EmbeddedBroker(state_dir=work / "broker"),
         "tansu",
