@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from feed_watch_testkit import commit, publish
 
 pytestmark = [pytest.mark.kafka, pytest.mark.airflow]
 
@@ -15,15 +16,9 @@ pytestmark = [pytest.mark.kafka, pytest.mark.airflow]
 def _messages(bootstrap: str, topic: str, count: int) -> list[Any]:
     """Publish `count` messages on a fresh one-partition topic; read them back as the
     triggerer's consumer does (confluent-kafka Message objects)."""
-    from confluent_kafka import Consumer, Producer
-    from confluent_kafka.admin import AdminClient, NewTopic
+    from confluent_kafka import Consumer
 
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])[topic].result(30)
-    producer = Producer({"bootstrap.servers": bootstrap})
-    for i in range(count):
-        producer.produce(topic, key=f"k{i}".encode(), value=b"{}")
-    assert producer.flush(30) == 0
+    publish(bootstrap, topic, count)
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap,
@@ -43,17 +38,6 @@ def _messages(bootstrap: str, topic: str, count: int) -> list[Any]:
     consumer.close()
     assert [m.offset() for m in out] == list(range(count))
     return out
-
-
-def _commit(bootstrap: str, group: str, topic: str, offset: int) -> None:
-    """Commit `offset` on partition 0 for `group`, as the ingest does after landing a batch."""
-    from confluent_kafka import Consumer, TopicPartition
-
-    consumer = Consumer(
-        {"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False}
-    )
-    consumer.commit(offsets=[TopicPartition(topic, 0, offset)], asynchronous=False)
-    consumer.close()
 
 
 def test_only_messages_past_the_ingest_groups_commit_wake_the_ingest(
@@ -81,11 +65,11 @@ def test_only_messages_past_the_ingest_groups_commit_wake_the_ingest(
     ]
     # The ingest landed offsets 0 and 1 (committed 2): only offset 2 still wakes it, and the
     # cached position does not hide a commit made since it was read.
-    _commit(broker, group, topic, 2)
+    commit(broker, group, topic, 2)
     assert [feed_watch.unlanded_message(m) for m in messages] == [
         None,
         None,
         {"topic": topic, "partition": 0, "offset": 2},
     ]
-    _commit(broker, group, topic, 3)
+    commit(broker, group, topic, 3)
     assert feed_watch.unlanded_message(messages[2]) is None

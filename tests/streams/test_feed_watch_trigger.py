@@ -17,33 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from feed_watch_testkit import commit, publish
 
 pytestmark = [pytest.mark.kafka, pytest.mark.airflow]
 
 WAKE_TIMEOUT = 90.0
 """Generous: the trigger's consumer joins its group first (about half the session timeout on
 Tansu) on a machine other tests keep busy."""
-
-
-def _publish(bootstrap: str, topic: str, count: int) -> None:
-    from confluent_kafka import Producer
-    from confluent_kafka.admin import AdminClient, NewTopic
-
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])[topic].result(30)
-    producer = Producer({"bootstrap.servers": bootstrap})
-    for i in range(count):
-        producer.produce(topic, key=f"k{i}".encode(), value=b"{}")
-    assert producer.flush(30) == 0
-
-
-def _commit(bootstrap: str, group: str, topic: str, offset: int) -> None:
-    """Commit `offset` on partition 0 for `group`, as the ingest does after landing a batch."""
-    from confluent_kafka import Consumer, TopicPartition
-
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
-    consumer.commit(offsets=[TopicPartition(topic, 0, offset)], asynchronous=False)
-    consumer.close()
 
 
 async def _first_event(trigger: Any) -> Any:
@@ -77,7 +57,7 @@ def test_the_triggerer_wakes_on_the_first_message_the_ingest_has_not_landed(
     assert type(trigger) is type(watched)
 
     # Three messages; the ingest has landed the first two (committed 2): the third wakes it.
-    _publish(broker, topic, 3)
-    _commit(broker, group, topic, 2)
+    publish(broker, topic, 3)
+    commit(broker, group, topic, 2)
     event = asyncio.run(_first_event(trigger))
     assert event.payload == {"topic": topic, "partition": 0, "offset": 2}, event.payload
