@@ -174,8 +174,8 @@ def _state(spark: SparkSession, lake_root: LakeRoot, name: str) -> DataFrame | N
 
 
 def _write_state(df: DataFrame, lake_root: LakeRoot, name: str) -> None:
-    # No row count read back: the summary counts from the frames themselves.
-    lake_io.replace_table(df, lake_root, PERSON_STATE, name)
+    # The write counts its rows as it goes (lake_io._write): no job is spent on it.
+    lake_io.write_table_via_temp(df, lake_root, PERSON_STATE, name)
 
 
 def read_model_meta(lake_root: LakeRoot) -> dict[str, Any] | None:
@@ -241,7 +241,7 @@ def persist_person_gold(
     for name, df in gold.state.items():
         _write_state(df, lake_root, name)
     if gold.retrained:
-        lake_io.replace_table(gold.resolution.tf, lake_root, PERSON_MODEL, TF_TABLE)
+        lake_io.write_table_via_temp(gold.resolution.tf, lake_root, PERSON_MODEL, TF_TABLE)
     lake_io.write_json(lake_root, PERSON_MODEL, MODEL_FILE, gold.model_meta)
     counts = gold.summary(config)
     lake_io.write_json(

@@ -240,11 +240,6 @@ def write_table_via_temp(df: DataFrame, lake_root: LakeRoot, layer: str, name: s
     return n
 
 
-def replace_table(df: DataFrame, lake_root: LakeRoot, layer: str, name: str) -> None:
-    """`write_table_via_temp` for tables whose row count no one reports (person state)."""
-    write_table_via_temp(df, lake_root, layer, name)
-
-
 def read_json(lake_root: LakeRoot, layer: str, name: str) -> dict[str, Any] | None:
     lake = as_lake(lake_root)
     rel = _rel(layer, name)
