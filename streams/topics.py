@@ -37,6 +37,21 @@ DLQ_REQUEST_BYTES = 32 * MiB
 replay): the DLQ keeps oversized messages byte for byte."""
 _ISO3_RE = re.compile(r"[A-Z]{3}")
 
+DAY_MS = 24 * 60 * 60 * 1000
+TOPIC_CONFIGS: dict[str, dict[str, str]] = {
+    DLQ_TOPIC: {
+        "cleanup.policy": "delete",
+        "retention.ms": str(14 * DAY_MS),
+        "segment.ms": str(DAY_MS),
+    },
+}
+"""Configs a topic is created with. A dead letter keeps the whole message, payload included, and
+cannot be deleted one by one: only the topic's retention ends it, so the bound is set here rather
+than left to the broker's defaults (Apache Kafka: 7 days of week-long segments, two weeks in all).
+14 days with daily segments: a copy is gone at most 15 days after it was dead-lettered; `delete`,
+never `compact`, which would keep a letter per key forever. docs/operations.md explains it. A topic
+that already exists keeps its configuration (an operator's `kafka-configs.sh` wins)."""
+
 
 def feed_topic(feed: str, country: str) -> str:
     """`feeds.<feed>.<ISO3>` (alpha-2 accepted); `UnknownTopic` for an unknown feed or country."""
@@ -106,7 +121,12 @@ class TopicCreator:
         if todo:
             n = partitions or self.partitions
             new = [
-                NewTopic(name=t, num_partitions=n, replication_factor=self.replication_factor)
+                NewTopic(
+                    name=t,
+                    num_partitions=n,
+                    replication_factor=self.replication_factor,
+                    topic_configs=TOPIC_CONFIGS.get(t, {}),
+                )
                 for t in todo
             ]
             try:
