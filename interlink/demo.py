@@ -41,11 +41,9 @@ def reset_world(s: Settings) -> None:
     home = Path(s.home).resolve()
     for sub in ("lake", "keys", "feeds", "spark-checkpoints"):
         shutil.rmtree(home / sub, ignore_errors=True)
-    url = s.warehouse.url
-    if url.startswith("duckdb:///"):
-        db = Path(url.removeprefix("duckdb:///"))
-        for p in (db, db.with_suffix(db.suffix + ".wal")):
-            p.unlink(missing_ok=True)
+    from infra.warehouse.connection import discard_database
+
+    discard_database(s.warehouse.url)
 
 
 def publish_world(s: Settings, bootstrap: str, feeds_dir: Path) -> dict[str, Any]:

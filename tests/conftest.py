@@ -96,7 +96,7 @@ def pg_url() -> Iterator[str]:
     except psycopg.OperationalError as exc:
         pytest.fail(
             f"PostgreSQL is not answering at {PG_ADMIN_URL} ({exc}); start it with "
-            "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`"
+            "`make postgres` (installs it when absent) or `bash infra/postgres/up.sh`"
         )
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')

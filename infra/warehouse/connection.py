@@ -24,6 +24,7 @@ __all__ = [
     "WarehouseError",
     "WarehouseURL",
     "check_connection",
+    "discard_database",
     "open_backend",
     "parse_url",
     "redact",
@@ -62,6 +63,12 @@ def open_backend(url: str, *, autocommit: bool = False) -> Iterator[Backend]:
         yield backend
     finally:
         backend.close()
+
+
+def discard_database(url: str) -> None:
+    """Remove a throw-away warehouse (the demo's), as its backend understands that."""
+    wu = parse_url(url)
+    backend_class(wu.dialect).discard(wu.target)
 
 
 def check_connection(url: str) -> str:

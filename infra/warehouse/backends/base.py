@@ -76,6 +76,11 @@ class Backend(ABC):
     def connect(cls, target: str, *, autocommit: bool = False) -> Backend:
         """Open the database named by target (a libpq URL, a DuckDB path)."""
 
+    @classmethod  # noqa: B027 - a server's database is not ours to drop: nothing to do
+    def discard(cls, target: str) -> None:
+        """Remove a throw-away database (the demo's): a file-backed one deletes its files; a
+        server keeps its database, whose rows the next full load replaces."""
+
     def close(self) -> None:
         self.con.close()
 

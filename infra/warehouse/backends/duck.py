@@ -42,6 +42,14 @@ class DuckDBBackend(Backend):
         con.execute("SET TimeZone = 'UTC'")
         return cls(con, target)
 
+    @classmethod
+    def discard(cls, target: str) -> None:
+        if target == ":memory:":
+            return
+        db = Path(target)
+        for p in (db, db.with_suffix(db.suffix + ".wal")):
+            p.unlink(missing_ok=True)
+
     def describe(self) -> str:
         return f"DuckDB {self.read('SELECT version()')[0][0]}"
 
