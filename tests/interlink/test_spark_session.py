@@ -105,24 +105,30 @@ sc = session_for(load_settings()).sparkContext
 mf = sc._jvm.java.lang.management.ManagementFactory
 args = mf.getRuntimeMXBean().getInputArguments()
 code = sum(p.getUsage().getMax() for p in mf.getMemoryPoolMXBeans() if "Code" in p.getName())
+gcs = sorted(str(g.getName()) for g in mf.getGarbageCollectorMXBeans())
 print(json.dumps([str(a) for a in args if str(a).startswith("-XX:TieredStopAtLevel")]))
+print(json.dumps(gcs))
 print(json.dumps(code))
 """
 
 
 @pytest.mark.parametrize(
-    ("setting", "expected"), [("true", ["-XX:TieredStopAtLevel=1"]), ("false", [])]
+    ("setting", "expected", "collector"),
+    [("true", ["-XX:TieredStopAtLevel=1"], "PS Scavenge"), ("false", [], "G1 Young Generation")],
 )
 def test_a_local_driver_jvm_runs_the_quick_compiler_unless_turned_off(
-    tmp_path: Path, setting: str, expected: list[str]
+    tmp_path: Path, setting: str, expected: list[str], collector: str
 ) -> None:
     env = _env(tmp_path, INTERLINK_SPARK__MASTER="local[1]", INTERLINK_SPARK__QUICK_JIT=setting)
     out = subprocess.run(
         [sys.executable, "-c", JIT_PROBE], env=env, cwd=tmp_path, capture_output=True, text=True
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    flags, code_cache = (json.loads(ln) for ln in out.stdout.strip().splitlines()[-2:])
+    flags, gcs, code_cache = (json.loads(ln) for ln in out.stdout.strip().splitlines()[-3:])
     assert flags == expected
+    # Short local runs collect with the parallel collector (G1's concurrent threads cost a 5k
+    # resolve 3-4 CPU seconds); turned off, the JVM's default G1.
+    assert collector in gcs, gcs
     # Either way the compiled code has the JVM's full-size cache (the quick compiler alone
     # would default to 48 MiB, which a long resolve fills).
     assert code_cache >= 200 * 2**20, code_cache
