@@ -102,9 +102,10 @@ class SparkSettings(BaseModel):
     """Serve the Spark UI (port 4040 up) while a step runs; off for batch runs and tests."""
     quick_jit: bool = True
     """On a `local` master, compile the JVM's hot code with the quick compiler only
-    (`-XX:TieredStopAtLevel=1`): a resolve of a few thousand records spent more CPU in the
-    optimising compiler than in its own jobs (docs/entity-resolution.md, "Speed"). Turn off for
-    local runs of hours, where optimised code pays for its compilation."""
+    (`-XX:TieredStopAtLevel=1`) and collect with the parallel collector (`-XX:+UseParallelGC`):
+    a resolve of a few thousand records spent more CPU in the optimising compiler than in its own
+    jobs, and G1's concurrent threads cost it 3-4 CPU seconds (docs/entity-resolution.md,
+    "Speed"). Turn off for local runs of hours, where optimised code pays for its compilation."""
     driver_host: str = "127.0.0.1"
     """Address the driver binds and advertises to executors: loopback for `local[*]`, the
     driver machine's address executors can reach on a cluster."""

@@ -22,6 +22,8 @@ from collections.abc import Collection
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
+from transforms.driver_frames import on_driver
+
 MAP_SCHEMA = "rk string, entity_id string"
 REGISTRY_SCHEMA = "entity_id string, minted_run long, status string"
 EVENTS_SCHEMA = (
@@ -30,11 +32,11 @@ EVENTS_SCHEMA = (
 
 
 def empty_map(spark: SparkSession) -> DataFrame:
-    return spark.createDataFrame([], MAP_SCHEMA)
+    return on_driver(spark, [], MAP_SCHEMA)
 
 
 def empty_registry(spark: SparkSession) -> DataFrame:
-    return spark.createDataFrame([], REGISTRY_SCHEMA)
+    return on_driver(spark, [], REGISTRY_SCHEMA)
 
 
 def mint_id(component: F.Column, run_seq: int) -> F.Column:

@@ -34,6 +34,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from transforms.comparisons import NEUTRAL, Comparison
+from transforms.driver_frames import on_driver
 from transforms.fs_estimation import (
     CANDIDATES,
     PRIOR_PAIRS,
@@ -112,8 +113,8 @@ def tf_tables(records: DataFrame, comparisons: list[Comparison]) -> DataFrame:
             )
     if not entries:
         spark = records.sparkSession
-        return spark.createDataFrame(
-            [], "comparison string, gamma int, value string, holders long, n long"
+        return on_driver(
+            spark, [], "comparison string, gamma int, value string, holders long, n long"
         )
     exploded = records.select("rk", F.explode(F.array(*entries)).alias("e")).select(
         "rk", "e.comparison", "e.gamma", F.explode("e.values").alias("value")

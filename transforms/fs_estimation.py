@@ -17,6 +17,7 @@ from pyspark.sql import functions as F
 
 from transforms.comparisons import Comparison
 from transforms.config import U_SAMPLE_PAIRS
+from transforms.driver_frames import on_driver
 from transforms.fs_vectors import comparison_vectors
 
 PRIOR_PAIRS = 20.0  # pseudo-matches behind the m priors (negligible beside real volumes)
@@ -105,7 +106,7 @@ def sample_pairs(
     """Pairs (i, i+k), k = 1..K, over records ordered by a hash of their key: deterministic."""
     n = records.count() if n is None else n
     if n < 2:
-        return records.sparkSession.createDataFrame([], "l_rk string, r_rk string")
+        return on_driver(records.sparkSession, [], "l_rk string, r_rk string")
     k_max = max(1, min(n - 1, math.ceil(target / n)))
     ordered = records.select(
         "rk",

@@ -25,6 +25,7 @@ from transforms import clustering as C
 from transforms import fellegi_sunter as FS
 from transforms.comparisons import Comparison, default_comparisons
 from transforms.config import ResolutionConfig
+from transforms.driver_frames import on_driver
 
 RECORD_COLUMNS = (
     "name_keys",
@@ -316,7 +317,7 @@ def cluster(
             cannot_link=config.cannot_link_weight,
         )
         spark = nodes.sparkSession
-        linked = spark.createDataFrame(found, f"{C.CLUSTER_SCHEMA}, cc string")
+        linked = on_driver(spark, found, f"{C.CLUSTER_SCHEMA}, cc string")
         alone = nodes.select("rk").distinct().join(linked.select("rk"), "rk", "left_anti")
         return linked.unionByName(
             alone.select(

@@ -224,23 +224,22 @@ def _sorted_keys(names: Column, *fields: str) -> Column:
 
 def with_names(df: DataFrame, primary: Column, aliases: Column) -> DataFrame:
     """Add `names` (every spelling, original kept) and the keys blocking and comparisons use."""
-    return (
-        df.withColumn("names", _names_udf(primary, aliases))
-        .withColumn("primary_name_original", F.get(F.col("names"), 0)["original"])
-        .withColumn("primary_name_latin", F.get(F.col("names"), 0)["latin"])
-        .withColumn("name_keys", _sorted_keys(F.col("names"), "tokens"))
-        .withColumn("canon_keys", _sorted_keys(F.col("names"), "canonical", "bare"))
-        .withColumn(
-            "skel_keys", _sorted_keys(F.col("names"), "skeleton", "skeleton_v", "bare_skeleton")
-        )
-        .withColumn(
-            "name_tokens",
-            F.array_sort(
+    # One `withColumns` per step, not a `withColumn` per column: each call analyses the whole
+    # plan again on the driver (py4j), and these frames are wide.
+    names = F.col("names")
+    return df.withColumn("names", _names_udf(primary, aliases)).withColumns(
+        {
+            "primary_name_original": F.get(names, 0)["original"],
+            "primary_name_latin": F.get(names, 0)["latin"],
+            "name_keys": _sorted_keys(names, "tokens"),
+            "canon_keys": _sorted_keys(names, "canonical", "bare"),
+            "skel_keys": _sorted_keys(names, "skeleton", "skeleton_v", "bare_skeleton"),
+            "name_tokens": F.array_sort(
                 F.array_distinct(
                     F.flatten(F.transform("names", lambda n: F.concat(n["canonical"], n["bare"])))
                 )
             ),
-        )
+        }
     )
 
 
@@ -249,20 +248,17 @@ def with_birth_date(df: DataFrame, col: Column) -> DataFrame:
     """Split a partial birth date into year/month/day and keep its precision (year|month|day)."""
     s = F.trim(col)
     ok = s.rlike(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-    return (
-        df.withColumn("birth_date", F.when(ok, s))
-        .withColumn("birth_year", F.when(ok, F.substring(s, 1, 4).cast("int")))
-        .withColumn(
-            "birth_month", F.when(ok & (F.length(s) >= 7), F.substring(s, 6, 2).cast("int"))
-        )
-        .withColumn("birth_day", F.when(ok & (F.length(s) == 10), F.substring(s, 9, 2).cast("int")))
-        .withColumn(
-            "birth_precision",
-            F.when(~ok, F.lit(None))
+    return df.withColumns(
+        {
+            "birth_date": F.when(ok, s),
+            "birth_year": F.when(ok, F.substring(s, 1, 4).cast("int")),
+            "birth_month": F.when(ok & (F.length(s) >= 7), F.substring(s, 6, 2).cast("int")),
+            "birth_day": F.when(ok & (F.length(s) == 10), F.substring(s, 9, 2).cast("int")),
+            "birth_precision": F.when(~ok, F.lit(None))
             .when(F.length(s) == 10, "day")
             .when(F.length(s) == 7, "month")
             .otherwise("year"),
-        )
+        }
     )
 
 
@@ -292,12 +288,13 @@ def person_identity(df: DataFrame, subject: str = "p") -> DataFrame:
     df = with_names(df, p["primary_name"], p["aliases"])
     df = with_birth_date(df, p["birth_date"])
     sex = F.upper(F.trim(p["sex"]))
-    return (
-        df.withColumn("sex", F.when(sex.isin("M", "F"), sex))
-        .withColumn("nationalities", iso3_array(p["nationalities"]))
-        .withColumn("documents", documents(p["documents"]))
-        .withColumn("doc_keys", doc_keys(F.col("documents")))
-    )
+    return df.withColumns(
+        {
+            "sex": F.when(sex.isin("M", "F"), sex),
+            "nationalities": iso3_array(p["nationalities"]),
+            "documents": documents(p["documents"]),
+        }
+    ).withColumn("doc_keys", doc_keys(F.col("documents")))
 
 
 def standardize_person(latest: DataFrame) -> DataFrame:
@@ -316,29 +313,24 @@ def person_body(parsed: DataFrame) -> DataFrame:
         ),
     )
     addresses = F.coalesce(p["addresses"], F.array())
-    return (
-        df.withColumn("role", p["role"])
-        .withColumn("birth_country", iso3(p["birth_place"]["country"]))
-        .withColumn("birth_place", p["birth_place"]["place"])
-        .withColumn("forensic_keys", F.array_sort(F.array_distinct(forensic)))
-        .withColumn("phones", phones(p["phones"], F.col("source_country")))
-        .withColumn(
-            "emails",
-            F.array_sort(
+    return df.withColumns(
+        {
+            "role": p["role"],
+            "birth_country": iso3(p["birth_place"]["country"]),
+            "birth_place": p["birth_place"]["place"],
+            "forensic_keys": F.array_sort(F.array_distinct(forensic)),
+            "phones": phones(p["phones"], F.col("source_country")),
+            "emails": F.array_sort(
                 F.array_distinct(
                     F.transform(F.coalesce(p["emails"], F.array()), lambda e: F.lower(F.trim(e)))
                 )
             ),
-        )
-        .withColumn(
-            "address_countries",
-            F.array_sort(F.array_distinct(F.transform(addresses, lambda a: iso3(a["country"])))),
-        )
-        .withColumn(
-            "address_tokens",
+            "address_countries": F.array_sort(
+                F.array_distinct(F.transform(addresses, lambda a: iso3(a["country"])))
+            ),
             # In written order (not sorted): the comparison glues adjacent fragments of a word
             # split by a stray space back together.
-            F.array_distinct(
+            "address_tokens": F.array_distinct(
                 F.flatten(
                     F.transform(
                         addresses,
@@ -346,11 +338,10 @@ def person_body(parsed: DataFrame) -> DataFrame:
                     )
                 )
             ),
-        )
-        .withColumn("case_refs", F.coalesce(p["case_refs"], F.array()))
-        .withColumn("description", p["description"])
-        .drop("p")
-    )
+            "case_refs": F.coalesce(p["case_refs"], F.array()),
+            "description": p["description"],
+        }
+    ).drop("p")
 
 
 def standardize_travel_document(latest: DataFrame) -> DataFrame:

@@ -105,24 +105,68 @@ sc = session_for(load_settings()).sparkContext
 mf = sc._jvm.java.lang.management.ManagementFactory
 args = mf.getRuntimeMXBean().getInputArguments()
 code = sum(p.getUsage().getMax() for p in mf.getMemoryPoolMXBeans() if "Code" in p.getName())
+gcs = sorted(str(g.getName()) for g in mf.getGarbageCollectorMXBeans())
 print(json.dumps([str(a) for a in args if str(a).startswith("-XX:TieredStopAtLevel")]))
+print(json.dumps(gcs))
 print(json.dumps(code))
 """
 
 
 @pytest.mark.parametrize(
-    ("setting", "expected"), [("true", ["-XX:TieredStopAtLevel=1"]), ("false", [])]
+    ("setting", "expected", "collector"),
+    [("true", ["-XX:TieredStopAtLevel=1"], "PS Scavenge"), ("false", [], "G1 Young Generation")],
 )
 def test_a_local_driver_jvm_runs_the_quick_compiler_unless_turned_off(
-    tmp_path: Path, setting: str, expected: list[str]
+    tmp_path: Path, setting: str, expected: list[str], collector: str
 ) -> None:
     env = _env(tmp_path, INTERLINK_SPARK__MASTER="local[1]", INTERLINK_SPARK__QUICK_JIT=setting)
     out = subprocess.run(
         [sys.executable, "-c", JIT_PROBE], env=env, cwd=tmp_path, capture_output=True, text=True
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    flags, code_cache = (json.loads(ln) for ln in out.stdout.strip().splitlines()[-2:])
+    flags, gcs, code_cache = (json.loads(ln) for ln in out.stdout.strip().splitlines()[-3:])
     assert flags == expected
+    # Short local runs collect with the parallel collector (G1's concurrent threads cost a 5k
+    # resolve 3-4 CPU seconds); turned off, the JVM's default G1.
+    assert collector in gcs, gcs
     # Either way the compiled code has the JVM's full-size cache (the quick compiler alone
     # would default to 48 MiB, which a long resolve fills).
     assert code_cache >= 200 * 2**20, code_cache
+
+
+CDS_PROBE = """
+import json, sys
+from pathlib import Path
+import interlink.spark as S
+S.CDS_DIR = Path(sys.argv[1])
+if sys.argv[2] == "present":
+    archive = S.cds_archive(S.find_java())
+    archive.parent.mkdir(parents=True)
+    # Not a real archive: a JVM ignores one that does not match its build, as it would a stale one.
+    archive.write_bytes(b"stale")
+spark = S.build_session(master="local[1]")
+args = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()
+print(json.dumps([str(a) for a in args.getInputArguments() if "SharedArchiveFile" in str(a)]))
+print(spark.range(3).count())
+"""
+
+
+@pytest.mark.parametrize("archive", ["present", "absent"])
+def test_a_local_driver_jvm_maps_the_class_archive_when_there_is_one(
+    tmp_path: Path, archive: str
+) -> None:
+    cds = tmp_path / "cds"
+    out = subprocess.run(
+        [sys.executable, "-c", CDS_PROBE, str(cds), archive],
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    flags, count = (json.loads(ln) for ln in out.stdout.strip().splitlines()[-2:])
+    assert count == 3
+    if archive == "present":
+        assert flags == [f"-XX:SharedArchiveFile={next(cds.glob('*.jsa'))}"]
+    else:
+        assert flags == []
