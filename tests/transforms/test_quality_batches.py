@@ -11,7 +11,7 @@ from test_quality import BRONZE_DDL, DATA, bronze_row
 
 from contracts import envelope_for
 from transforms.quality import read_history
-from transforms.quality_batches import Batch, validate_feed_batches
+from transforms.quality_batches import PARTITION_BYTES, Batch, _partitions, validate_feed_batches
 
 pytestmark = pytest.mark.spark
 
@@ -80,3 +80,14 @@ def test_a_row_failing_in_one_batch_sends_every_batch_to_its_own_run_and_only_it
     assert _suite_of(results["person-DEU"]) == "interlink.person.DEU"
     saved = json.loads(Path(results["person-DEU"].result_json_path).read_text())
     assert saved["country"] == "DEU" and saved["success"] is False
+
+
+def test_small_batches_are_validated_on_one_partition_and_large_ones_keep_theirs() -> None:
+    # GX's queries each run a task per partition, and a count over several partitions a second
+    # job: small batches, however many files they came in, are one partition.
+    def batch(size: int) -> Batch:
+        return Batch("b", "FRA", None, bronze_bytes=size)  # type: ignore[arg-type]
+
+    assert _partitions([batch(40_000)] * 17) == 1
+    assert _partitions([batch(0)]) == 1
+    assert _partitions([batch(PARTITION_BYTES)] * 3 + [batch(1)]) == 4
