@@ -50,12 +50,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Batch:
-    """One landed batch: its id, the country of its topic, its bronze DataFrame, and the size
-    of its bronze files (0 when unknown: counted as small)."""
+    """One landed batch: its id, the country of its topic, its bronze DataFrame (None when the
+    run is given all batches' rows in one frame), and the size of its bronze files (0 when
+    unknown: counted as small)."""
 
     batch_id: str
     country: str
-    df: DataFrame
+    df: DataFrame | None
     bronze_bytes: int = 0
 
 
@@ -132,10 +133,43 @@ def _profiles(prepared: DataFrame, feed: str) -> tuple[dict[str, dict[str, Any]]
     return profiles, suspects
 
 
+def _tagged(batches: list[Batch], rows: DataFrame | None) -> DataFrame:
+    """Every batch's rows with its id and country as the last columns (BATCH_COLUMN,
+    BATCH_COUNTRY_COLUMN): from `rows` (one frame, its `country` column telling the batch) or
+    else the union of the batches' frames."""
+    if rows is not None:
+        batch_of = {b.country: b.batch_id for b in batches}
+        if len(batch_of) != len(batches):
+            raise ValueError("one frame for all batches needs one batch per country")
+        pairs = [F.lit(v) for kv in sorted(batch_of.items()) for v in kv]
+        bronze = [c for c in rows.columns if c != BATCH_COUNTRY_COLUMN]
+        tagged = rows.withColumn(BATCH_COLUMN, F.create_map(*pairs)[F.col(BATCH_COUNTRY_COLUMN)])
+        return tagged.select(*bronze, BATCH_COLUMN, BATCH_COUNTRY_COLUMN)
+    union: DataFrame | None = None
+    for b in batches:
+        assert b.df is not None, "a batch without its frame needs `rows`"
+        one = b.df.withColumn(BATCH_COLUMN, F.lit(b.batch_id)).withColumn(
+            BATCH_COUNTRY_COLUMN, F.lit(b.country)
+        )
+        union = one if union is None else union.unionByName(one)
+    assert union is not None
+    return union
+
+
 def validate_feed_batches(
-    batches: list[Batch], *, feed: str, run_id: str, reports_dir: str
+    batches: list[Batch],
+    *,
+    feed: str,
+    run_id: str,
+    reports_dir: str,
+    rows: DataFrame | None = None,
 ) -> dict[str, QualityResult]:
     """Validate every batch of `feed` in one GX run; return each batch's verdict by id.
+
+    `rows`: every batch's bronze rows in one frame with the `country` of each row's batch
+    (`lake_io.read_bronze_files(..., with_country=True)` over all their files): one read
+    instead of one per batch (the demo's 17 reads took 2.5 s of driver time at load 7, its 4
+    reads 1.2 s). Else each batch's `df` is read.
 
     Each verdict is written as before (`results/<batch_id>.json`, the (feed, country) history);
     Data Docs are left to one `build_data_docs` call after all feeds."""
@@ -143,13 +177,7 @@ def validate_feed_batches(
         return {}
     root = Path(reports_dir).resolve()
     (root / "results").mkdir(parents=True, exist_ok=True)
-    union: DataFrame | None = None
-    for b in batches:
-        tagged = b.df.withColumn(BATCH_COLUMN, F.lit(b.batch_id)).withColumn(
-            BATCH_COUNTRY_COLUMN, F.lit(b.country)
-        )
-        union = tagged if union is None else union.unionByName(tagged)
-    assert union is not None
+    union = _tagged(batches, rows)
     # Computed once, and its plan cut: GX sends a dozen queries, and re-analysing a union of
     # scans under the MRZ and helper expressions for each cost more than the queries themselves.
     union = union.coalesce(_partitions(batches))  # only ever fewer partitions, no shuffle

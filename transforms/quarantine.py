@@ -103,14 +103,16 @@ def validate_pending(spark: Callable[[], SparkSession], lake: Lake) -> dict[str,
     for (feed, country), sized in sorted(groups.items()):
         files = [rel for rel, _ in sized]
         batch_id = f"{feed}-{country}-{stamp}-{Path(files[0]).stem.rsplit('+', 2)[-1]}"
-        # Spark reads the bronze files where they are (s3a:// on S3): executors fetch them.
         files_of[batch_id] = files
-        df = read_bronze_files(session, lake, feed, files)
-        batch = Batch(batch_id, country, df, bronze_bytes=sum(size for _, size in sized))
+        batch = Batch(batch_id, country, None, bronze_bytes=sum(size for _, size in sized))
         by_feed.setdefault(feed, []).append(batch)
     for feed, batches in by_feed.items():
+        # One read of the feed's new files; each row's partition country names its batch.
+        # Spark reads the bronze files where they are (s3a:// on S3): executors fetch them.
+        feed_files = [f for b in batches for f in files_of[b.batch_id]]
+        rows = read_bronze_files(session, lake, feed, feed_files, with_country=True)
         results = validate_feed_batches(
-            batches, feed=feed, run_id=run_name(), reports_dir=str(reports_root)
+            batches, feed=feed, run_id=run_name(), reports_dir=str(reports_root), rows=rows
         )
         for batch_id, result in results.items():
             files = files_of[batch_id]
