@@ -139,6 +139,10 @@ def _spark_while_importing(spark: Callable[[], SparkSession], module: str) -> Sp
     """`spark()`, while another thread imports `module`: importing Great Expectations takes
     seconds of Python, and starting Spark seconds of waiting on its JVM (another process), so
     together they take the longer of the two (about 5 s less in `make demo`)."""
+    # Both need PySpark, whose modules import one another: imported by two threads at once, a
+    # circular pair can make Python's import locks report a deadlock. This thread imports it
+    # first, whole.
+    importlib.import_module("pyspark.sql.functions")
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") as pool:
         imported = pool.submit(importlib.import_module, module)
         session = spark()
