@@ -13,7 +13,8 @@ import io
 import logging
 import os
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -106,12 +107,16 @@ def run_dag(
     airflow_home: str | Path,
     conf: dict[str, Any] | None = None,
     log_file: Path | None = None,
+    warm_up: Callable[[], object] | None = None,
 ) -> dict[str, Any]:
     """Run one DAG with dag.test(); return {task_id: xcom return value}; raise when it fails.
 
     Airflow's task logs go to log_file; the terminal (stderr) gets a progress line as each task
     starts and ends (`interlink.progress`). A failed run names the task that failed and its
-    error line, and the log file.
+    error line, and the log file. `warm_up` runs in a background thread while the first tasks
+    do (`interlink.pipeline.warm_up`: what later tasks of this process will need); its output
+    goes to the log file too, and a failure there is only logged: the task that needs what it
+    prepared meets the error again, as its own.
     """
     configure_airflow_env(airflow_home)
     ensure_metadata_db()
@@ -129,11 +134,29 @@ def run_dag(
         listening(ProgressPrinter(terminal)) as listener,
         _redirect(sink),
     ):
+        warming = _start(warm_up)
         dag_run = dag.test(run_conf=conf or None)
+        if warming is not None:
+            warming.join()
     state = str(getattr(dag_run, "state", "unknown"))
     if not state.endswith("success"):
         raise run_failure(dag_id, dag_run, listener.errors, log_file)
     return _xcoms(dag_run)
+
+
+def _start(warm_up: Callable[[], object] | None) -> threading.Thread | None:
+    if warm_up is None:
+        return None
+
+    def run() -> None:
+        try:
+            warm_up()
+        except Exception:
+            logging.getLogger(__name__).warning("warm-up failed", exc_info=True)
+
+    thread = threading.Thread(target=run, name="warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def run_failure(dag_id: str, dag_run: Any, errors: dict[str, str], log_file: Path) -> DagRunFailed:

@@ -6,6 +6,7 @@ print one line naming the cause and the fix and exit non-zero; tracebacks are fo
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import logging
@@ -140,11 +141,18 @@ def run(
     """Run the whole pipeline once (the interlink_pipeline DAG, in-process with dag.test()),
     after a preflight of the broker, lake, warehouse and Spark; progress goes to stderr."""
     from interlink.airflow_runner import run_dag
+    from interlink.pipeline import warm_up
     from interlink.preflight import preflight, summary_line
 
     s = load_settings()
     typer.echo(summary_line(preflight(s)), err=True)
-    results = run_dag("interlink_pipeline", airflow_home=s.airflow.home, conf={"full": full})
+    # Every run of this DAG resolves, so the Spark session warmed up during ingest is used.
+    results = run_dag(
+        "interlink_pipeline",
+        airflow_home=s.airflow.home,
+        conf={"full": full},
+        warm_up=functools.partial(warm_up, s),
+    )
     if as_json:
         typer.echo(json.dumps(results, indent=2, default=str))
     else:

@@ -7,6 +7,7 @@ sample is generated from a fixed seed, so two runs leave the same warehouse cont
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -106,6 +107,7 @@ def publish_bad_messages(bootstrap: str) -> int:
 def run_demo(*, seed: int = 7, persons: int = 120) -> dict[str, Any]:
     from infra.broker import EmbeddedBroker
     from interlink.airflow_runner import run_dag
+    from interlink.pipeline import warm_up
     from interlink.preflight import preflight, summary_line
     from streams.simulate import write_feeds
 
@@ -127,7 +129,12 @@ def run_demo(*, seed: int = 7, persons: int = 120) -> dict[str, Any]:
         publish_bad_messages(bootstrap)
         typer.echo(f"published {sum(published['sent'].values())} messages (+2 malformed ones)")
         typer.echo(summary_line(preflight(s)))
-        results = run_dag("interlink_pipeline", airflow_home=s.airflow.home, conf={"full": False})
+        results = run_dag(
+            "interlink_pipeline",
+            airflow_home=s.airflow.home,
+            conf={"full": False},
+            warm_up=functools.partial(warm_up, s),
+        )
     finally:
         broker.stop()
     print_summary(s, results, published=published, seconds=time.perf_counter() - t0)

@@ -99,6 +99,18 @@ def spark_session(settings: Settings | None = None):  # type: ignore[no-untyped-
     return _SPARK
 
 
+def warm_up(settings: Settings | None = None) -> None:
+    """Start the Spark session and import Great Expectations ahead of the steps that need them.
+
+    A runner that runs the whole pipeline in one process (`interlink run`, `make demo`) calls
+    this in a thread while ingest works: ingest waits on the broker, the JVM starts in another
+    process, and validate then finds both ready (in the demo, seconds of its start-up)."""
+    import importlib
+
+    spark_session(settings)
+    importlib.import_module("transforms.quality_batches")
+
+
 @_timed_step
 def resolve_step(settings: Settings | None = None, *, full: bool = False) -> dict[str, Any]:
     """Silver (latest versions, deletions applied, standardized; only the feeds whose bronze or

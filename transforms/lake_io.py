@@ -161,10 +161,16 @@ def forget_silver_built(lake_root: LakeRoot, feed: str) -> None:
 
 
 def read_bronze_files(
-    spark: SparkSession, lake_root: LakeRoot, feed: str, files: Sequence[str]
+    spark: SparkSession,
+    lake_root: LakeRoot,
+    feed: str,
+    files: Sequence[str],
+    *,
+    with_country: bool = False,
 ) -> DataFrame:
     """Some of one feed's bronze files (names as `bronze_files` gives them), as `read_bronze`
-    reads the whole feed."""
+    reads the whole feed; `with_country` keeps the `country` of the partition each row's file
+    is in (the country of the topic it landed from), as the last column."""
     lake = as_lake(lake_root)
     base = lake.spark_uri(partition_dir(BRONZE, feed))
     df = (
@@ -172,7 +178,8 @@ def read_bronze_files(
         .option("basePath", base)
         .parquet(*(lake.spark_uri(f) for f in files))
     )
-    return df.drop(*[c for c in ("country", "date") if c in df.columns])
+    dropped = ("date",) if with_country else ("country", "date")
+    return df.drop(*[c for c in dropped if c in df.columns])
 
 
 def read_tombstones(spark: SparkSession, lake_root: LakeRoot) -> DataFrame | None:

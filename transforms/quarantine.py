@@ -16,9 +16,11 @@ and the lake's `audit/` records who released what and why.
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,14 +48,20 @@ QUALITY_DIR = QUALITY_REPORTS
 
 def pending_batches(lake: Lake) -> dict[tuple[str, str], list[str]]:
     """Bronze files without a validation marker, grouped by (feed, country)."""
+    return {key: [rel for rel, _ in files] for key, files in _pending_files(lake).items()}
+
+
+def _pending_files(lake: Lake) -> dict[tuple[str, str], list[tuple[str, int]]]:
+    """`pending_batches` with each file's size in bytes (the same listing gives it)."""
     # One listing of the markers, not an existence check per file (a round trip each on S3).
     done = {Path(m).stem for m in lake.list(f"{QUALITY_DIR}/validated")}
-    groups: dict[tuple[str, str], list[str]] = {}
-    for rel in (p for p in lake.list(BRONZE) if p.endswith(".parquet")):
-        if Path(rel).stem in done:
+    groups: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for rel, size, _ in lake.list_versions(BRONZE):
+        if not rel.endswith(".parquet") or Path(rel).stem in done:
             continue
         parts = partition_values(rel)
-        groups.setdefault((parts.get("feed", "?"), parts.get("country", "?")), []).append(rel)
+        key = (parts.get("feed", "?"), parts.get("country", "?"))
+        groups.setdefault(key, []).append((rel, size))
     return groups
 
 
@@ -71,11 +79,7 @@ def validate_pending(spark: Callable[[], SparkSession], lake: Lake) -> dict[str,
     Returns the step's JSON-able summary: batches validated and passed, files, the quarantined
     batches with their failed expectations, and the Data Docs index.
     """
-    from transforms.lake_io import read_bronze_files
-    from transforms.quality import build_data_docs
-    from transforms.quality_batches import Batch, run_name, validate_feed_batches
-
-    groups = pending_batches(lake)
+    groups = _pending_files(lake)
     summary: dict[str, Any] = {
         "validated": 0,
         "passed": 0,
@@ -85,22 +89,30 @@ def validate_pending(spark: Callable[[], SparkSession], lake: Lake) -> dict[str,
     }
     if not groups:
         return summary
-    session = spark()
+    session = _spark_while_importing(spark, "transforms.quality_batches")
+    from transforms.lake_io import read_bronze_files
+    from transforms.quality import build_data_docs
+    from transforms.quality_batches import Batch, run_name, validate_feed_batches
+
     # Great Expectations keeps its results, history and Data Docs in a file context: on S3 it
     # works on a driver-side copy of reports/quality (not of the lake) that is published back.
     reports_root = lake.local_mirror(QUALITY_DIR) if lake.is_s3 else lake.path(QUALITY_DIR)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     files_of: dict[str, list[str]] = {}
     by_feed: dict[str, list[Batch]] = {}
-    for (feed, country), files in sorted(groups.items()):
+    for (feed, country), sized in sorted(groups.items()):
+        files = [rel for rel, _ in sized]
         batch_id = f"{feed}-{country}-{stamp}-{Path(files[0]).stem.rsplit('+', 2)[-1]}"
-        # Spark reads the bronze files where they are (s3a:// on S3): executors fetch them.
         files_of[batch_id] = files
-        df = read_bronze_files(session, lake, feed, files)
-        by_feed.setdefault(feed, []).append(Batch(batch_id, country, df))
+        batch = Batch(batch_id, country, None, bronze_bytes=sum(size for _, size in sized))
+        by_feed.setdefault(feed, []).append(batch)
     for feed, batches in by_feed.items():
+        # One read of the feed's new files; each row's partition country names its batch.
+        # Spark reads the bronze files where they are (s3a:// on S3): executors fetch them.
+        feed_files = [f for b in batches for f in files_of[b.batch_id]]
+        rows = read_bronze_files(session, lake, feed, feed_files, with_country=True)
         results = validate_feed_batches(
-            batches, feed=feed, run_id=run_name(), reports_dir=str(reports_root)
+            batches, feed=feed, run_id=run_name(), reports_dir=str(reports_root), rows=rows
         )
         for batch_id, result in results.items():
             files = files_of[batch_id]
@@ -121,6 +133,21 @@ def validate_pending(spark: Callable[[], SparkSession], lake: Lake) -> dict[str,
     if lake.is_s3:
         lake.upload_dir(Path(reports_root), QUALITY_DIR)
     return summary
+
+
+def _spark_while_importing(spark: Callable[[], SparkSession], module: str) -> SparkSession:
+    """`spark()`, while another thread imports `module`: importing Great Expectations takes
+    seconds of Python, and starting Spark seconds of waiting on its JVM (another process), so
+    together they take the longer of the two (about 5 s less in `make demo`)."""
+    # Both need PySpark, whose modules import one another: imported by two threads at once, a
+    # circular pair can make Python's import locks report a deadlock. This thread imports it
+    # first, whole.
+    importlib.import_module("pyspark.sql.functions")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") as pool:
+        imported = pool.submit(importlib.import_module, module)
+        session = spark()
+        imported.result()  # an import error surfaces here, as it would have inline
+    return session
 
 
 # -- the operator's side: list and release --------------------------------------------------------

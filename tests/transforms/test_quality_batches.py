@@ -11,7 +11,7 @@ from test_quality import BRONZE_DDL, DATA, bronze_row
 
 from contracts import envelope_for
 from transforms.quality import read_history
-from transforms.quality_batches import Batch, validate_feed_batches
+from transforms.quality_batches import PARTITION_BYTES, Batch, _partitions, validate_feed_batches
 
 pytestmark = pytest.mark.spark
 
@@ -80,3 +80,45 @@ def test_a_row_failing_in_one_batch_sends_every_batch_to_its_own_run_and_only_it
     assert _suite_of(results["person-DEU"]) == "interlink.person.DEU"
     saved = json.loads(Path(results["person-DEU"].result_json_path).read_text())
     assert saved["country"] == "DEU" and saved["success"] is False
+
+
+def test_small_batches_are_validated_on_one_partition_and_large_ones_keep_theirs() -> None:
+    # GX's queries each run a task per partition, and a count over several partitions a second
+    # job: small batches, however many files they came in, are one partition.
+    def batch(size: int) -> Batch:
+        return Batch("b", "FRA", None, bronze_bytes=size)  # type: ignore[arg-type]
+
+    assert _partitions([batch(40_000)] * 17) == 1
+    assert _partitions([batch(0)]) == 1
+    assert _partitions([batch(PARTITION_BYTES)] * 3 + [batch(1)]) == 4
+
+
+def test_batches_read_as_one_frame_get_the_verdicts_they_get_read_one_by_one(
+    spark: Any, tmp_path: Path
+) -> None:
+    # One read of a feed's new files: the partition column `country` tells each row's batch.
+    from pyspark.sql import functions as F
+
+    fra = spark.createDataFrame(_rows("FRA", 4), BRONZE_DDL)
+    deu = spark.createDataFrame(_rows("DEU", 3, birth_date=False), BRONZE_DDL)
+    rows = fra.withColumn("country", F.lit("FRA")).unionByName(
+        deu.withColumn("country", F.lit("DEU"))
+    )
+    batches = [Batch("person-DEU", "DEU", None), Batch("person-FRA", "FRA", None)]
+    one = validate_feed_batches(
+        batches, feed="person", run_id="r1", reports_dir=str(tmp_path / "one"), rows=rows
+    )
+    apart = validate_feed_batches(
+        [Batch("person-DEU", "DEU", deu), Batch("person-FRA", "FRA", fra)],
+        feed="person",
+        run_id="r1",
+        reports_dir=str(tmp_path / "apart"),
+    )
+    for results in (one, apart):
+        assert results["person-FRA"].success
+        assert results["person-DEU"].failed_expectations == [
+            "expect_column_values_to_not_be_null(birth_date)"
+        ]
+        assert results["person-DEU"].statistics["profile"]["row_count"] == 3
+        assert _suite_of(results["person-FRA"]) == "interlink.person.batches"
+    assert {b: r.statistics for b, r in one.items()} == {b: r.statistics for b, r in apart.items()}
