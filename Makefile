@@ -75,7 +75,7 @@ spark-env: $(SPARK_ENV)/executor-env.tar.gz ## Pack the Python environment Spark
 spark-cds: env ## Class-data archive of Spark's classes for local sessions (.tools/spark-cds; ~1 min, once)
 	$(RUN) python -m interlink.spark_cds --if-missing
 
-demo: env ## Run the whole pipeline on a generated multi-country sample (embedded broker, local lake, DuckDB)
+demo: env spark-cds ## Run the whole pipeline on a generated multi-country sample (embedded broker, local lake, DuckDB)
 	$(RUN) interlink demo
 
 test: env kafka spark-s3a ## Every test but those marked slow (real Tansu and Apache Kafka, Spark, Airflow, PostgreSQL on 127.0.0.1:5432)
