@@ -173,9 +173,9 @@ def _state(spark: SparkSession, lake_root: LakeRoot, name: str) -> DataFrame | N
     return lake_io.read_table(spark, lake_root, PERSON_STATE, name)
 
 
-def _write_state(df: DataFrame, lake_root: LakeRoot, name: str) -> None:
+def _write_state(df: DataFrame, lake_root: LakeRoot, name: str) -> int:
     # The write counts its rows as it goes (lake_io._write): no job is spent on it.
-    lake_io.write_table_via_temp(df, lake_root, PERSON_STATE, name)
+    return lake_io.write_table_via_temp(df, lake_root, PERSON_STATE, name)
 
 
 def read_model_meta(lake_root: LakeRoot) -> dict[str, Any] | None:
@@ -238,12 +238,11 @@ def persist_person_gold(
     lake_io.write_gold(gold.all_events, lake_root, "entity_events")
     # From here until the marker goes the state is a mix of two runs: the next run retrains.
     lake_io.write_json(lake_root, PERSON_STATE, PERSON_STATE_WRITING, {"run_seq": gold.run_seq})
-    for name, df in gold.state.items():
-        _write_state(df, lake_root, name)
+    state_rows = {name: _write_state(df, lake_root, name) for name, df in gold.state.items()}
     if gold.retrained:
         lake_io.write_table_via_temp(gold.resolution.tf, lake_root, PERSON_MODEL, TF_TABLE)
     lake_io.write_json(lake_root, PERSON_MODEL, MODEL_FILE, gold.model_meta)
-    counts = gold.summary(config)
+    counts = gold.summary(config, state_rows)
     lake_io.write_json(
         lake_root,
         PERSON_STATE,
