@@ -43,7 +43,8 @@ class PersonGold:
     with the stored model (`transforms.retrain`)."""
     model_meta: dict[str, Any]
     """`model.json` as the next run reads it: format, trained_at, trained_records,
-    changed_since_training, and the model's parameters."""
+    changed_since_training, and the model's parameters. A retrained model's trained_records is
+    None here: its write fills in the ID map's rows (`transforms.jobs.persist_person_gold`)."""
     resolution: Resolution
     assignment: DataFrame
     """rk -> entity_id of every current record."""
@@ -63,10 +64,11 @@ class PersonGold:
     """The state tables the next run starts from (records, keys, pairs, over, clusters, id_map,
     registry, events), by name under `contracts.lake.PERSON_STATE`."""
 
-    def summary(self, config: ResolutionConfig, written: dict[str, int]) -> dict[str, Any]:
+    def summary(self, config: ResolutionConfig, *, pairs: int, guarded: int) -> dict[str, Any]:
         """JSON-able counts of the run (the row counts of written tables are added by the
-        step that writes them). `written`: the rows of each state table as its write counted
-        them (`lake_io`): the candidate pairs are those of `state["pairs"]`, not a count job."""
+        step that writes them). `pairs` (the rows of `state["pairs"]`) and `guarded` (the
+        records of `state["clusters"]` with a guard) are counted by the state's writes, not by
+        a query each."""
         res = self.resolution
         ev = {r["event"]: r["count"] for r in self.events.groupBy("event").count().collect()}
         # Entities and the cross-border ones in one query (a count per figure cost a query of a
@@ -85,10 +87,10 @@ class PersonGold:
             "model_trained_at": self.model_meta["trained_at"],
             "entities": int(entities),
             "cross_country_entities": int(cross),
-            "candidate_pairs": written["pairs"],
+            "candidate_pairs": pairs,
             "pairs_compared_this_run": res.new_vectors,
             "dirty_records": res.dirty,
-            "guarded_records": res.clusters.where(F.col("guard").isNotNull()).count(),
+            "guarded_records": guarded,
             "events": ev,
             "threshold_probability": config.threshold,
             "model": res.model.as_dict(),
@@ -175,7 +177,9 @@ def person_gold(
         meta = {
             "format": PERSON_MODEL_FORMAT,
             "trained_at": now.isoformat(),
-            "trained_records": assignment.count(),
+            # The records the model was trained on: the rows of the ID map, counted by its
+            # write (`transforms.jobs.persist_person_gold` fills it in; a count cost a query).
+            "trained_records": None,
             "changed_since_training": 0,
         }
     else:
