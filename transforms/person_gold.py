@@ -78,7 +78,7 @@ class PersonGold:
             .distinct()
             .join(self.entity_countries, "entity_id", "left")
             .agg(F.count(F.lit(1)), F.count(F.when(F.col("entity_countries") > 1, 1)))
-            .first()
+            .collect()[0]  # a global aggregation: always one row
         )
         return {
             "run_seq": self.run_seq,
