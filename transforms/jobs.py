@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import functools
 import time
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, Observation, SparkSession
+from pyspark.sql import functions as F
 
 from contracts.lake import (
     LINK_STATE,
@@ -173,9 +175,9 @@ def _state(spark: SparkSession, lake_root: LakeRoot, name: str) -> DataFrame | N
     return lake_io.read_table(spark, lake_root, PERSON_STATE, name)
 
 
-def _write_state(df: DataFrame, lake_root: LakeRoot, name: str) -> None:
+def _write_state(df: DataFrame, lake_root: LakeRoot, name: str) -> int:
     # The write counts its rows as it goes (lake_io._write): no job is spent on it.
-    lake_io.write_table_via_temp(df, lake_root, PERSON_STATE, name)
+    return lake_io.write_table_via_temp(df, lake_root, PERSON_STATE, name)
 
 
 def read_model_meta(lake_root: LakeRoot) -> dict[str, Any] | None:
@@ -238,12 +240,21 @@ def persist_person_gold(
     lake_io.write_gold(gold.all_events, lake_root, "entity_events")
     # From here until the marker goes the state is a mix of two runs: the next run retrains.
     lake_io.write_json(lake_root, PERSON_STATE, PERSON_STATE_WRITING, {"run_seq": gold.run_seq})
-    for name, df in gold.state.items():
-        _write_state(df, lake_root, name)
+    # The summary's counts of guarded records and of the rows below come with the writes (an
+    # Observation, like lake_io's row count): a count query of each cost a few Spark jobs.
+    guarded = Observation(f"guarded-{uuid.uuid4().hex}")
+    state = dict(gold.state)
+    state["clusters"] = state["clusters"].observe(
+        guarded, F.count(F.when(F.col("guard").isNotNull(), 1)).alias("n")
+    )
+    rows = {name: _write_state(df, lake_root, name) for name, df in state.items()}
     if gold.retrained:
         lake_io.write_table_via_temp(gold.resolution.tf, lake_root, PERSON_MODEL, TF_TABLE)
-    lake_io.write_json(lake_root, PERSON_MODEL, MODEL_FILE, gold.model_meta)
-    counts = gold.summary(config)
+    model_meta = dict(gold.model_meta)
+    if gold.retrained:  # trained on every current record: the rows of the ID map
+        model_meta["trained_records"] = rows["id_map"]
+    lake_io.write_json(lake_root, PERSON_MODEL, MODEL_FILE, model_meta)
+    counts = gold.summary(config, pairs=rows["pairs"], guarded=int(guarded.get["n"]))
     lake_io.write_json(
         lake_root,
         PERSON_STATE,

@@ -43,7 +43,8 @@ class PersonGold:
     with the stored model (`transforms.retrain`)."""
     model_meta: dict[str, Any]
     """`model.json` as the next run reads it: format, trained_at, trained_records,
-    changed_since_training, and the model's parameters."""
+    changed_since_training, and the model's parameters. A retrained model's trained_records is
+    None here: its write fills in the ID map's rows (`transforms.jobs.persist_person_gold`)."""
     resolution: Resolution
     assignment: DataFrame
     """rk -> entity_id of every current record."""
@@ -63,24 +64,33 @@ class PersonGold:
     """The state tables the next run starts from (records, keys, pairs, over, clusters, id_map,
     registry, events), by name under `contracts.lake.PERSON_STATE`."""
 
-    def summary(self, config: ResolutionConfig) -> dict[str, Any]:
+    def summary(self, config: ResolutionConfig, *, pairs: int, guarded: int) -> dict[str, Any]:
         """JSON-able counts of the run (the row counts of written tables are added by the
-        step that writes them)."""
+        step that writes them). `pairs` (the rows of `state["pairs"]`) and `guarded` (the
+        records of `state["clusters"]` with a guard) are counted by the state's writes, not by
+        a query each."""
         res = self.resolution
         ev = {r["event"]: r["count"] for r in self.events.groupBy("event").count().collect()}
+        # Entities and the cross-border ones in one query (a count per figure cost a query of a
+        # few jobs each): every entity of the assignment, with its countries where it has any.
+        entities, cross = (
+            self.assignment.select("entity_id")
+            .distinct()
+            .join(self.entity_countries, "entity_id", "left")
+            .agg(F.count(F.lit(1)), F.count(F.when(F.col("entity_countries") > 1, 1)))
+            .collect()[0]  # a global aggregation: always one row
+        )
         return {
             "run_seq": self.run_seq,
             "mode": "full" if self.retrained else "incremental",
             "retrain_reason": self.retrained,
             "model_trained_at": self.model_meta["trained_at"],
-            "entities": self.assignment.select("entity_id").distinct().count(),
-            "cross_country_entities": self.entity_countries.where(
-                F.col("entity_countries") > 1
-            ).count(),
-            "candidate_pairs": res.pairs.count(),
+            "entities": int(entities),
+            "cross_country_entities": int(cross),
+            "candidate_pairs": pairs,
             "pairs_compared_this_run": res.new_vectors,
             "dirty_records": res.dirty,
-            "guarded_records": res.clusters.where(F.col("guard").isNotNull()).count(),
+            "guarded_records": guarded,
             "events": ev,
             "threshold_probability": config.threshold,
             "model": res.model.as_dict(),
@@ -139,8 +149,10 @@ def person_gold(
         assignment = assignment.localCheckpoint(eager=True)
         events = events.localCheckpoint(eager=True)
         new_registry = new_registry.localCheckpoint(eager=True)
-        all_events = events if history is None else history.unionByName(events)
-        all_events = all_events.localCheckpoint(eager=True)
+        # A first run has no history: its events are already checkpointed.
+        all_events = (
+            events if history is None else history.unionByName(events).localCheckpoint(eager=True)
+        )
 
     # One row per current record with its entity and provenance.
     sizes = assignment.groupBy("entity_id").agg(
@@ -165,7 +177,9 @@ def person_gold(
         meta = {
             "format": PERSON_MODEL_FORMAT,
             "trained_at": now.isoformat(),
-            "trained_records": assignment.count(),
+            # The records the model was trained on: the rows of the ID map, counted by its
+            # write (`transforms.jobs.persist_person_gold` fills it in; a count cost a query).
+            "trained_records": None,
             "changed_since_training": 0,
         }
     else:

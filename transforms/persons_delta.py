@@ -32,11 +32,9 @@ that drift (age, share of records changed); docs/entity-resolution.md says what 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
 
-import pandas as pd
 from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, StringType, StructField, StructType
@@ -45,6 +43,7 @@ from transforms import blocking as B
 from transforms import fellegi_sunter as FS
 from transforms.comparisons import Comparison, default_comparisons
 from transforms.config import ResolutionConfig
+from transforms.driver_frames import on_driver
 from transforms.persons import (
     Phases,
     Resolution,
@@ -131,17 +130,11 @@ def _in(column: str, values: Collection[str]) -> Column:
     return F.col(column).isin(sorted(values))
 
 
-def _on_driver(spark: SparkSession, rows: Sequence[Sequence[Any]], schema: StructType) -> DataFrame:
-    """Rows held on the driver as a frame, sent to the JVM as Arrow: no Python worker starts
-    and no Spark job runs (a frame of Python rows is a parallelised RDD that needs both)."""
-    data = pd.DataFrame([tuple(r) for r in rows], columns=schema.names)
-    return spark.createDataFrame(data, schema)  # type: ignore[call-overload]
-
-
 def _names(spark: SparkSession, column: str, values: Collection[str]) -> DataFrame:
-    """A one-column frame of the given strings (`_on_driver`)."""
+    """A one-column frame of the given strings, sent as Arrow: no Python worker starts
+    (`transforms.driver_frames.on_driver`)."""
     schema = StructType([StructField(column, StringType())])
-    return _on_driver(spark, [(v,) for v in sorted(values)], schema)
+    return on_driver(spark, [(v,) for v in sorted(values)], schema)
 
 
 def _status(rows: list[Row]) -> dict[str, tuple[bool, bool, bool]]:
@@ -209,7 +202,7 @@ def _candidates_of(
             if a != b:
                 rules.setdefault((min(a, b), max(a, b)), set()).add(rule)
     rows = [(lo, hi, sorted(rs)) for (lo, hi), rs in sorted(rules.items())]
-    return _on_driver(records.sparkSession, rows, PAIR_SCHEMA)
+    return on_driver(records.sparkSession, rows, PAIR_SCHEMA)
 
 
 def _tf_for(vectors: DataFrame, tf: DataFrame, comparisons: list[Comparison]) -> DataFrame:
@@ -266,7 +259,7 @@ def _tf_for(vectors: DataFrame, tf: DataFrame, comparisons: list[Comparison]) ->
         if (c, g) in level_n
     ]
     rows = [tuple(r) for r in known] + unseen
-    return _on_driver(vectors.sparkSession, rows, tf.select(*cols).schema)
+    return on_driver(vectors.sparkSession, rows, tf.select(*cols).schema)
 
 
 def resolve_delta(
@@ -298,7 +291,7 @@ def resolve_delta(
         # the driver. Their counts, the flipped keys' holders and (unless a flip reached records
         # that did not change) the candidate pairs all come from these rows.
         near = _holders_of(keys, affected)
-        stats = B.key_stats(_on_driver(spark, near, keys.schema), config.blocking)
+        stats = B.key_stats(on_driver(spark, near, keys.schema), config.blocking)
         new_flags = B.flagged_keys(stats)
         after = new_flags.collect()
         before = _status(stored.flagged.where(_in("key", affected)).collect())
@@ -306,7 +299,7 @@ def resolve_delta(
         flipped = {k for k in before.keys() | now.keys() if before.get(k) != now.get(k)}
         flagged = (
             stored.flagged.where(~_in("key", affected))
-            .unionByName(_on_driver(spark, after, new_flags.schema))
+            .unionByName(on_driver(spark, after, new_flags.schema))
             .localCheckpoint(eager=True)
         )
         holders = {r[0] for r in near if r[1] in flipped}
@@ -352,7 +345,7 @@ def resolve_delta(
         tf=stored.tf,
         model=model,
         record_state=_record_state(
-            records, _on_driver(spark, fresh, keys.schema), stored.records, delta
+            records, on_driver(spark, fresh, keys.schema), stored.records, delta
         ),
         dirty=len(touched),
         new_vectors=new_count,
@@ -394,7 +387,7 @@ def _recluster(
     nodes = _names(spark, "rk", again)
     inside = _in("l_rk", again) & _in("r_rk", again)
     redone = cluster(nodes, pairs.where(inside), over.where(inside), config)
-    local = _on_driver(spark, redone.collect(), redone.schema)
+    local = on_driver(spark, redone.collect(), redone.schema)
     kept = old.where(~_in("cc", hit)).select(*redone.columns)
     return (
         kept.unionByName(local).localCheckpoint(eager=True),

@@ -35,3 +35,14 @@ def test_driver_rows_become_a_frame_without_python_workers(spark, rows) -> None:
     assert got == want
     # The same check catches the old path, so it would fail without `on_driver`.
     assert "PythonRDD" in _lineage(spark.createDataFrame([], SCHEMA))
+
+
+def test_incremental_resolution_builds_its_driver_frames_as_arrow(spark) -> None:  # type: ignore[no-untyped-def]
+    # persons_delta's empty frames took the pandas path, a Python RDD: each read started a
+    # Python worker in an incremental run.
+    from transforms.persons_delta import _names
+
+    for values in ([], ["b", "a"]):
+        df = _names(spark, "rk", values)
+        assert "PythonRDD" not in _lineage(df)
+        assert [r.rk for r in df.collect()] == sorted(values)

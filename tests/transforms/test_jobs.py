@@ -179,6 +179,27 @@ def test_cross_script_records_resolve_to_one_entity(runs) -> None:  # type: igno
     assert runs["g"][0]["cross_country_entities"] == 2
 
 
+def test_summary_counts_agree_with_the_tables_written(runs, spark) -> None:  # type: ignore[no-untyped-def]
+    # The summary takes these from the writes (row counts, an Observation), not count queries:
+    # they must be what the last run (the full one) left in the lake.
+    lake = str(runs["lake"])
+    g = runs["g"][2]["persons"]
+
+    def state(name: str):  # type: ignore[no-untyped-def]
+        return io.read_table(spark, lake, PERSON_STATE, name)
+
+    from pyspark.sql import functions as F
+
+    ents = io.read_table(spark, lake, "gold", "person_entities")
+    assert g["candidate_pairs"] == state("pairs").count() > 0
+    assert g["guarded_records"] == state("clusters").where(F.col("guard").isNotNull()).count()
+    assert g["entities"] == ents.select("entity_id").distinct().count()
+    cross = ents.where(F.col("entity_countries") > 1).select("entity_id").distinct().count()
+    assert g["cross_country_entities"] == cross > 0
+    assert g["mode"] == "full"
+    assert read_model_meta(lake)["trained_records"] == state("id_map").count() == g["records"]
+
+
 def test_hotline_is_generic_and_listed(runs, spark) -> None:  # type: ignore[no-untyped-def]
     generic = io.read_table(spark, str(runs["lake"]), "gold", "generic_values").collect()
     assert [(r["kind"], r["value"]) for r in generic] == [("phone", HOTLINE)]
