@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import time
 from datetime import UTC, date, datetime
 from typing import Any
@@ -87,16 +88,20 @@ def validate_step(settings: Settings | None = None) -> dict[str, Any]:
 
 # -- transforms ------------------------------------------------------------------------------
 _SPARK = None
+# The warm-up thread may still be building the session when validate asks for it: the second
+# caller waits for that one instead of configuring a session of its own on the same context.
+_SPARK_LOCK = threading.Lock()
 
 
 def spark_session(settings: Settings | None = None):  # type: ignore[no-untyped-def]
     """The process's SparkSession (built once; Airflow tasks in one process share it)."""
     global _SPARK
-    if _SPARK is None:
-        from interlink.spark import session_for
+    with _SPARK_LOCK:
+        if _SPARK is None:
+            from interlink.spark import session_for
 
-        _SPARK = session_for(_settings(settings))
-    return _SPARK
+            _SPARK = session_for(_settings(settings))
+        return _SPARK
 
 
 def warm_up(settings: Settings | None = None) -> None:
