@@ -46,13 +46,9 @@ log = logging.getLogger("interlink.pipeline")
 QUALITY_DIR = QUALITY_REPORTS
 
 
-def pending_batches(lake: Lake) -> dict[tuple[str, str], list[str]]:
-    """Bronze files without a validation marker, grouped by (feed, country)."""
-    return {key: [rel for rel, _ in files] for key, files in _pending_files(lake).items()}
-
-
-def _pending_files(lake: Lake) -> dict[tuple[str, str], list[tuple[str, int]]]:
-    """`pending_batches` with each file's size in bytes (the same listing gives it)."""
+def pending_batches(lake: Lake) -> dict[tuple[str, str], list[tuple[str, int]]]:
+    """Bronze files without a validation marker, grouped by (feed, country), each with its size
+    in bytes (the same listing gives it; validation sizes its partitions by it)."""
     # One listing of the markers, not an existence check per file (a round trip each on S3).
     done = {Path(m).stem for m in lake.list(f"{QUALITY_DIR}/validated")}
     groups: dict[tuple[str, str], list[tuple[str, int]]] = {}
@@ -79,7 +75,7 @@ def validate_pending(spark: Callable[[], SparkSession], lake: Lake) -> dict[str,
     Returns the step's JSON-able summary: batches validated and passed, files, the quarantined
     batches with their failed expectations, and the Data Docs index.
     """
-    groups = _pending_files(lake)
+    groups = pending_batches(lake)
     summary: dict[str, Any] = {
         "validated": 0,
         "passed": 0,
