@@ -237,3 +237,22 @@ def test_incremental_runs_write_segments_that_read_back_as_the_whole_tables(
     assert manifest is not None
     assert all(not t["segments"] for t in manifest["tables"].values())
     assert {r["rk"]: r["entity_id"] for r in _read(spark, lake, "id_map").collect()} == ids
+
+
+def test_state_written_before_segments_is_read_then_replaced_by_bases(
+    spark, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    lake = str(tmp_path)
+    rows = [("a", "b", 1.0)]
+    io.write_table(spark.createDataFrame(rows, PAIRS), lake, PERSON_STATE, "pairs")
+    assert state_io.read_manifest(lake) is None
+    legacy = _read(spark, lake, "pairs", None)
+    assert _rows(legacy) == rows
+    staged = state_io.stage(lake, 2, {"pairs": StateWrite(legacy)}, erased=False)
+    assert staged.whole == {"pairs"}
+    state_io.commit(lake, staged)
+    assert _rows(_read(spark, lake, "pairs")) == rows
+    state_io.stage(lake, 3, {}, erased=False)  # the next write deletes the old layout's files
+    left = io.as_lake(lake).list(f"{PERSON_STATE}/pairs/")
+    assert left and all(f.split("/")[3].startswith("base-") for f in left)
+    assert _rows(_read(spark, lake, "pairs")) == rows
