@@ -6,8 +6,9 @@ the same lake gives the same tables. Person resolution keeps its state under
 record → entity id map, the ID registry and the event history) and its trained model under
 `PERSON_MODEL`: that is what makes entity IDs stable and lets an incremental run score only what
 changed with the stored model. The state tables are segmented (`transforms.state_io`): an
-incremental run writes the rows it added and the keys it removed, a full run writes them whole. `full=True` retrains the model and scores every pair (the IDs are
-still inherited from the stored map); `transforms.retrain` says when a run retrains on its own.
+incremental run writes the rows it added and the keys it removed, a full run writes them whole.
+`full=True` retrains the model and scores every pair (the IDs are still inherited from the
+stored map); `transforms.retrain` says when a run retrains on its own.
 """
 
 from __future__ import annotations
