@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import types
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -57,12 +58,63 @@ executor and the driver must see): nothing reads them after the run that wrote t
 
 # -- person resolution state --------------------------------------------------------------------
 PERSON_STATE = f"{STATE}/persons"
-"""Person resolution's state: `<table>/` Parquet tables (records, keys, scored, clusters,
-id_map, registry, events) and `meta.json`, the last run's number and summary."""
+"""Person resolution's state: the segmented tables of `PERSON_STATE_TABLES` (records, keys,
+pairs, over, clusters, id_map, registry, events) under the snapshot `PERSON_STATE_MANIFEST`
+names, and `meta.json`, the last run's number and summary."""
 PERSON_STATE_WRITING = "_writing.json"
 """Present under PERSON_STATE while a run rewrites the state tables one after another: a run
 that finds it reads no stored resolution (it retrains), since the tables may come from two runs
 and an incremental run trusts that they agree (records, pairs, clusters, ID map)."""
+PERSON_STATE_MANIFEST = "_manifest.json"
+"""Under PERSON_STATE: the state snapshot, naming for each table (`PERSON_STATE_TABLES`) its base
+directory and its segments, oldest first. Written last and whole (one object), so a run that
+dies before it leaves the previous snapshot in force; directories it does not name are leftovers
+(of a crashed run, or superseded by a compaction) that nothing reads and the next write deletes."""
+
+
+@dataclass(frozen=True)
+class StateTable:
+    """One segmented state table: `<PERSON_STATE>/<name>/base-<run>-<id>/` (Parquet, every row
+    at the last compaction) plus, per incremental run since, `add-<run>-<id>/` (the rows the run
+    added) and `del-<run>-<id>.parquet` (`STATE_REMOVED_SCHEMA`: the keys it dropped).
+
+    A row is live unless a removal written by a *later* run names it: a row whose `key` column
+    (any of them: a pair table drops every pair of a removed record) holds a removed value. A run
+    that replaces a row removes its key and adds the new row; its removals never touch its own
+    additions."""
+
+    name: str
+    key: tuple[str, ...]
+    """The columns a removed key is matched against (one string each)."""
+    removes: bool = True
+    """False for an append-only table (the event history): its segments never remove."""
+    personal: bool = False
+    """Holds values of the records (names, numbers in blocking keys): a run that deletes
+    records writes it whole, so an erased record's values leave the lake on the next run, as
+    they leave every other lake copy, instead of lingering in a base until its compaction."""
+
+
+PERSON_STATE_TABLES: tuple[StateTable, ...] = (
+    StateTable("records", ("rk",), personal=True),
+    StateTable("keys", ("key",), personal=True),
+    StateTable("pairs", ("l_rk", "r_rk")),
+    StateTable("over", ("l_rk", "r_rk")),
+    StateTable("clusters", ("rk",)),
+    StateTable("id_map", ("rk",)),
+    StateTable("registry", ("entity_id",)),
+    StateTable("events", (), removes=False),
+)
+"""The person state tables, segmented (`StateTable`); `transforms.state_io` reads and writes
+them."""
+STATE_REMOVED_SCHEMA = pa.schema([pa.field("key", pa.string(), nullable=False)])
+"""A removal segment's rows: the keys one run dropped from one table."""
+STATE_COMPACT_SEGMENTS = 8
+"""A table is compacted (its live rows written as a new base, no segments) when an incremental
+run would leave it more segments than this..."""
+STATE_COMPACT_SHARE = 0.2
+"""...or when the rows its segments add plus the keys they remove exceed this share of its base
+rows: past that, reading the segments costs more than rewriting the base once. A full run
+(retrain) compacts every table."""
 PERSON_MODEL = f"{PERSON_STATE}/model"
 """The trained model: `model.json` (u, m, λ, when and on how many records it was trained, its
 format) and `tf/`, the term-frequency table it was trained with. Incremental runs score with it;

@@ -18,6 +18,7 @@ took: merged away, or all its records deleted).
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -168,9 +169,37 @@ def assign_ids_delta(
     above, applied to the redone clusters and the previous IDs of the reached records, give what
     they give applied to everything; the other records keep their previous IDs and the other
     IDs their registry rows. That assumes `previous` was written with the clusters the redone
-    ones replace: the state is read only when the previous run wrote it whole
-    (`transforms.jobs.read_stored`).
+    ones replace: the state is read only as one run's snapshot (`transforms.state_io`).
     """
+    ids = id_changes(clusters, previous, registry, run_seq, redone=redone, reached=reached)
+    return ids.assignment, ids.events, ids.registry
+
+
+@dataclass(frozen=True)
+class IdChanges:
+    """`assign_ids_delta`'s tables, and what changed in the ID map and registry: the rows of
+    the redone records and of the IDs they held or took, replacing those of the reached records
+    and of the IDs those held (what the state write appends instead of rewriting both)."""
+
+    assignment: DataFrame
+    events: DataFrame
+    registry: DataFrame
+    map_added: DataFrame
+    map_removed: frozenset[str]
+    registry_added: DataFrame
+    registry_removed: frozenset[str]
+
+
+def id_changes(
+    clusters: DataFrame,
+    previous: DataFrame,
+    registry: DataFrame,
+    run_seq: int,
+    *,
+    redone: Collection[str],
+    reached: Collection[str],
+) -> IdChanges:
+    """`assign_ids_delta`, with the delta of the ID map and registry (`IdChanges`)."""
     prev_sub = previous.where(F.col("rk").isin(sorted(reached)))
     sub_ids = {r[0] for r in prev_sub.select("entity_id").distinct().collect()}
     reg_sub = registry.where(F.col("entity_id").isin(sorted(sub_ids)))
@@ -179,8 +208,12 @@ def assign_ids_delta(
     )
     kept = previous.where(~F.col("rk").isin(sorted(reached))).select("rk", "entity_id")
     kept_reg = registry.where(~F.col("entity_id").isin(sorted(sub_ids)))
-    return (
-        kept.unionByName(assignment),
-        events,
-        kept_reg.select(*reg.columns).unionByName(reg),
+    return IdChanges(
+        assignment=kept.unionByName(assignment),
+        events=events,
+        registry=kept_reg.select(*reg.columns).unionByName(reg),
+        map_added=assignment,
+        map_removed=frozenset(reached),
+        registry_added=reg,
+        registry_removed=frozenset(sub_ids),
     )

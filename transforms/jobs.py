@@ -5,8 +5,10 @@ the same lake gives the same tables. Person resolution keeps its state under
 `contracts.lake.PERSON_STATE` (record hashes and keys, key statuses, scored pairs, clusters, the
 record → entity id map, the ID registry and the event history) and its trained model under
 `PERSON_MODEL`: that is what makes entity IDs stable and lets an incremental run score only what
-changed with the stored model. `full=True` retrains the model and scores every pair (the IDs are
-still inherited from the stored map); `transforms.retrain` says when a run retrains on its own.
+changed with the stored model. The state tables are segmented (`transforms.state_io`): an
+incremental run writes the rows it added and the keys it removed, a full run writes them whole.
+`full=True` retrains the model and scores every pair (the IDs are still inherited from the
+stored map); `transforms.retrain` says when a run retrains on its own.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import functools
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +31,7 @@ from contracts.lake import (
     PERSON_STATE_WRITING,
 )
 from contracts.registry import FEEDS
-from transforms import lake_io
+from transforms import lake_io, state_io
 from transforms import links_delta as LD
 from transforms.config import ResolutionConfig
 from transforms.entity_ids import empty_map, empty_registry
@@ -172,12 +175,7 @@ def _write_silver(
 
 # -- gold -----------------------------------------------------------------------------------------
 def _state(spark: SparkSession, lake_root: LakeRoot, name: str) -> DataFrame | None:
-    return lake_io.read_table(spark, lake_root, PERSON_STATE, name)
-
-
-def _write_state(df: DataFrame, lake_root: LakeRoot, name: str) -> int:
-    # The write counts its rows as it goes (lake_io._write): no job is spent on it.
-    return lake_io.write_table_via_temp(df, lake_root, PERSON_STATE, name)
+    return state_io.read_state(spark, lake_root, name, state_io.read_manifest(lake_root))
 
 
 def read_model_meta(lake_root: LakeRoot) -> dict[str, Any] | None:
@@ -195,7 +193,10 @@ def read_stored(
     if lake_io.read_json(lake_root, PERSON_STATE, PERSON_STATE_WRITING) is not None:
         return None  # a run died while writing the state: its tables may not agree
     tf = lake_io.read_table(spark, lake_root, PERSON_MODEL, TF_TABLE)
-    records, flagged, pairs, over, clusters = (_state(spark, lake_root, n) for n in STORED_TABLES)
+    manifest = state_io.read_manifest(lake_root)
+    records, flagged, pairs, over, clusters = (
+        state_io.read_state(spark, lake_root, n, manifest) for n in STORED_TABLES
+    )
     if (
         tf is None
         or records is None
@@ -214,6 +215,24 @@ def read_stored(
         over=over,
         clusters=clusters,
     )
+
+
+def _live_counts(
+    spark: SparkSession, lake_root: LakeRoot, staged: state_io.Staged, guarded: Observation
+) -> tuple[int, int]:
+    """The staged snapshot's candidate pairs and guarded records: from the writes when the
+    tables were written whole, else one query over the two tables as the snapshot reads them."""
+    pairs_whole, clusters_whole = "pairs" in staged.whole, "clusters" in staged.whole
+    if pairs_whole and clusters_whole:
+        return staged.rows["pairs"], int(guarded.get["n"])
+    pairs = state_io.read_state(spark, lake_root, "pairs", staged.manifest)
+    clusters = state_io.read_state(spark, lake_root, "clusters", staged.manifest)
+    assert pairs is not None and clusters is not None
+    both = pairs.select(F.lit(1).alias("p"), F.lit(0).alias("g")).unionByName(
+        clusters.select(F.lit(0).alias("p"), F.col("guard").isNotNull().cast("int").alias("g"))
+    )
+    n_pairs, n_guarded = both.agg(F.sum("p"), F.sum("g")).collect()[0]
+    return int(n_pairs or 0), int(n_guarded or 0)
 
 
 def read_person_inputs(
@@ -238,29 +257,36 @@ def persist_person_gold(
     n_pairs = lake_io.write_gold(gold.pairs, lake_root, "person_pairs")
     n_generic = lake_io.write_gold(gold.generic_values, lake_root, "generic_values")
     lake_io.write_gold(gold.all_events, lake_root, "entity_events")
-    # From here until the marker goes the state is a mix of two runs: the next run retrains.
-    lake_io.write_json(lake_root, PERSON_STATE, PERSON_STATE_WRITING, {"run_seq": gold.run_seq})
-    # The summary's counts of guarded records and of the rows below come with the writes (an
-    # Observation, like lake_io's row count): a count query of each cost a few Spark jobs.
+    # The summary's count of guarded records comes with the clusters' write when it is whole
+    # (an Observation, like lake_io's row count): a count query cost a few Spark jobs.
     guarded = Observation(f"guarded-{uuid.uuid4().hex}")
     state = dict(gold.state)
-    state["clusters"] = state["clusters"].observe(
-        guarded, F.count(F.when(F.col("guard").isNotNull(), 1)).alias("n")
+    clusters = state["clusters"]
+    state["clusters"] = replace(
+        clusters, rows=clusters.rows.observe(guarded, F.count(F.col("guard")).alias("n"))
     )
-    rows = {name: _write_state(df, lake_root, name) for name, df in state.items()}
+    # Written beside the snapshot in force, which stays the state until `commit` below.
+    staged = state_io.stage(lake_root, gold.run_seq, state, erased=gold.erased)
     if gold.retrained:
+        # The model and the snapshot must agree: from here until the marker goes, a crash
+        # leaves a new model beside the old snapshot and the next run retrains.
+        lake_io.write_json(lake_root, PERSON_STATE, PERSON_STATE_WRITING, {"run_seq": gold.run_seq})
         lake_io.write_table_via_temp(gold.resolution.tf, lake_root, PERSON_MODEL, TF_TABLE)
     model_meta = dict(gold.model_meta)
     if gold.retrained:  # trained on every current record: the rows of the ID map
-        model_meta["trained_records"] = rows["id_map"]
+        model_meta["trained_records"] = staged.rows["id_map"]
     lake_io.write_json(lake_root, PERSON_MODEL, MODEL_FILE, model_meta)
-    counts = gold.summary(config, pairs=rows["pairs"], guarded=int(guarded.get["n"]))
+    pairs, n_guarded = _live_counts(gold.entities.sparkSession, lake_root, staged, guarded)
+    counts = gold.summary(config, pairs=pairs, guarded=n_guarded)
+    # meta.json before the manifest: a crash between the two leaves a run number ahead of the
+    # snapshot, which only makes the next run mint with a higher number and link whole.
     lake_io.write_json(
         lake_root,
         PERSON_STATE,
         "meta.json",
         {"run_seq": gold.run_seq, "run_at": datetime.now(UTC).isoformat(), "mode": counts["mode"]},
     )
+    state_io.commit(lake_root, staged)
     lake_io.delete(lake_root, PERSON_STATE, PERSON_STATE_WRITING)
     written = {"records": n_records, "pairs": n_pairs, "generic_values": n_generic}
     order = [

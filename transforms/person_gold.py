@@ -17,11 +17,12 @@ from pyspark.sql import functions as F
 
 from contracts.lake import PERSON_MODEL_FORMAT
 from transforms.config import ResolutionConfig
-from transforms.entity_ids import assign_ids, assign_ids_delta
+from transforms.entity_ids import IdChanges, assign_ids, id_changes
 from transforms.persons import (
     Phases,
     Progress,
     Resolution,
+    StateWrite,
     generic_values_output,
     pairs_output,
     resolve_persons,
@@ -60,9 +61,12 @@ class PersonGold:
     """gold/generic_values."""
     all_events: DataFrame
     """gold/entity_events: the history plus this run's events."""
-    state: dict[str, DataFrame]
+    state: dict[str, StateWrite]
     """The state tables the next run starts from (records, keys, pairs, over, clusters, id_map,
-    registry, events), by name under `contracts.lake.PERSON_STATE`."""
+    registry, events), by name under `contracts.lake.PERSON_STATE`, each with its delta when
+    the run has one (an incremental run)."""
+    erased: bool = False
+    """The run deleted records: the state tables holding their values are written whole."""
 
     def summary(self, config: ResolutionConfig, *, pairs: int, guarded: int) -> dict[str, Any]:
         """JSON-able counts of the run (the row counts of written tables are added by the
@@ -123,6 +127,7 @@ def person_gold(
     records = to_records(persons).localCheckpoint(eager=True)
     delta = None if stored is None else record_changes(records, stored.records)
     changed = 0 if delta is None else delta.count
+    deleted = 0 if delta is None else len(delta.deleted)
     reason = retrain_reason(
         model_meta if stored is not None else None,
         now=now,
@@ -137,22 +142,29 @@ def person_gold(
     else:
         res = resolve_delta(records, stored, config=config, phases=Phases(progress), delta=delta)
 
+    ids: IdChanges | None = None
     with Phases(progress)("ids"):
         if res.redone is None or res.reached is None:
             assignment, events, new_registry = assign_ids(res.clusters, id_map, registry, run_seq)
         else:
             # Only the re-clustered components can change IDs: the rest keep theirs, without
             # the shuffles of every record and ID that `assign_ids` costs.
-            assignment, events, new_registry = assign_ids_delta(
+            ids = id_changes(
                 res.clusters, id_map, registry, run_seq, redone=res.redone, reached=res.reached
             )
+            assignment, events, new_registry = ids.assignment, ids.events, ids.registry
         assignment = assignment.localCheckpoint(eager=True)
         events = events.localCheckpoint(eager=True)
-        new_registry = new_registry.localCheckpoint(eager=True)
-        # A first run has no history: its events are already checkpointed.
-        all_events = (
-            events if history is None else history.unionByName(events).localCheckpoint(eager=True)
-        )
+        if ids is None:
+            new_registry = new_registry.localCheckpoint(eager=True)
+            registry_added = None
+        else:
+            # The registry's delta, materialised once; the whole registry stays where it is
+            # (read only if the state write compacts it).
+            registry_added = ids.registry_added.localCheckpoint(eager=True)
+        # The history is copied only once it is the gold table's whole content: the state
+        # appends this run's events alone.
+        all_events = events if history is None else history.unionByName(events)
 
     # One row per current record with its entity and provenance.
     sizes = assignment.groupBy("entity_id").agg(
@@ -201,14 +213,40 @@ def person_gold(
         ),
         generic_values=generic_values_output(res.flagged).orderBy("kind", "value"),
         all_events=all_events.orderBy("run_seq", "event", "entity_id"),
-        state={
+        state=_state(res, assignment, new_registry, all_events, ids, registry_added, events),
+        erased=bool(res.changes) and deleted > 0,
+    )
+
+
+def _state(
+    res: Resolution,
+    assignment: DataFrame,
+    registry: DataFrame,
+    all_events: DataFrame,
+    ids: IdChanges | None,
+    registry_added: DataFrame | None,
+    events: DataFrame,
+) -> dict[str, StateWrite]:
+    """The state tables the next run starts from; an incremental run's with their delta."""
+    if res.changes is None or ids is None or registry_added is None:
+        whole = {
             "records": res.record_state,
             "keys": res.flagged,
             "pairs": res.pairs,
             "over": res.over,
             "clusters": res.clusters,
             "id_map": assignment,
-            "registry": new_registry,
+            "registry": registry,
             "events": all_events,
-        },
-    )
+        }
+        return {name: StateWrite(df) for name, df in whole.items()}
+    return {
+        **res.changes,
+        "id_map": StateWrite(
+            assignment,
+            assignment.where(F.col("rk").isin(sorted(res.redone or ()))),
+            ids.map_removed,
+        ),
+        "registry": StateWrite(registry, registry_added, ids.registry_removed),
+        "events": StateWrite(all_events, events),
+    }

@@ -63,6 +63,20 @@ UNKNOWN_NATIONALITIES = ("XXA", "XXB", "XXC", "XXX")
 say nothing about identity (one report writes SYR, the next XXA)."""
 
 
+@dataclass(frozen=True)
+class StateWrite:
+    """One state table as a run leaves it (`contracts.lake.StateTable`): all its rows, and,
+    when the run changed only some, the rows it added and the keys it removed, so that only
+    those are written (`transforms.state_io`)."""
+
+    rows: DataFrame
+    """Every row after the run (lazy: read only when the table is written whole)."""
+    added: DataFrame | None = None
+    """The rows the run added or replaced; None: the run has no delta, write `rows` whole."""
+    removed: frozenset[str] = frozenset()
+    """The keys the run dropped (replaced rows included), matched against the table's key."""
+
+
 @dataclass
 class Resolution:
     records: DataFrame
@@ -106,6 +120,9 @@ class Resolution:
     reached: frozenset[str] | None = None
     """The stored records of the components an incremental run clustered again, deleted ones
     included (None on a full run)."""
+    changes: dict[str, StateWrite] | None = None
+    """An incremental run's state tables (records, keys, pairs, over, clusters) with their
+    delta; None on a full run (every table is written whole)."""
 
     @property
     def unusable(self) -> DataFrame:

@@ -20,9 +20,12 @@ filters or small Arrow-built frames: each such set costs at most one Spark job t
 of an eager checkpoint plus a broadcast per use. The blocking keys of every record are read once:
 one filtered pass collects the current holders of the affected keys, and their counts, the
 flipped keys' holders and the candidate pairs are all derived from those rows (a second and third
-pass only when a flip reaches records that did not change). What still passes over every record:
-the diff of the record hashes, that one pass over the keys, and the rewritten pair, over and
-cluster tables (docs/entity-resolution.md, "Speed of an incremental run").
+pass only when a flip reaches records that did not change). The state tables are not copied: the
+run returns, beside each table as a whole (lazy), the rows it added and the keys it removed, and
+only those are written (`Resolution.changes`, `transforms.state_io`). What still passes over
+every record: the diff of the record hashes, that one pass over the keys, the clustering's
+filter of the pairs inside the reached components, and the accepted pairs, joined over every
+`over` pair (docs/entity-resolution.md, "Speed of an incremental run").
 
 With the same model, the result is therefore the full scoring's exactly. What it can differ from
 a *retrained* full run in is the model itself: u, m, λ and term frequencies frozen at training,
@@ -47,6 +50,7 @@ from transforms.driver_frames import on_driver
 from transforms.persons import (
     Phases,
     Resolution,
+    StateWrite,
     accepted_pairs,
     cluster,
     record_state,
@@ -320,17 +324,21 @@ def resolve_delta(
         numeric = numeric.localCheckpoint(eager=True)
         fresh_over = numeric.where(F.col("match_probability") >= F.lit(config.threshold))
         gone = touched | deleted
-        all_pairs = _touching(stored.pairs, gone).unionByName(
-            slim_pairs(numeric, comparisons, config)
-        )
-        all_pairs = all_pairs.localCheckpoint(eager=True)
-        over = _touching(stored.over, gone).unionByName(fresh_over.select(*stored.over.columns))
-        over = over.localCheckpoint(eager=True)
+        # Lazy, not copied: the state keeps the stored rows where they are and writes only the
+        # new pairs and the records whose pairs went (`transforms.state_io`); the clustering
+        # below reads the few pairs inside the reached components.
+        new_pairs = slim_pairs(numeric, comparisons, config)
+        all_pairs = _touching(stored.pairs, gone).unionByName(new_pairs)
+        new_over = fresh_over.select(*stored.over.columns)
+        over = _touching(stored.over, gone).unionByName(new_over)
     with phase("cluster"):
         clusters, redone, reached = _recluster(
             stored.clusters, delta, touched, fresh_over, all_pairs, over, config
         )
         accepted = accepted_pairs(over, clusters, comparisons, model).localCheckpoint(eager=True)
+    state, fresh_state = _record_state(
+        records, on_driver(spark, fresh, keys.schema), stored.records, delta
+    )
     return Resolution(
         # Every record with its evidence identifiers, lazily: only notice matching reads them.
         records=B.with_evidence_ids(records, flagged),
@@ -344,9 +352,7 @@ def resolve_delta(
         clusters=clusters,
         tf=stored.tf,
         model=model,
-        record_state=_record_state(
-            records, on_driver(spark, fresh, keys.schema), stored.records, delta
-        ),
+        record_state=state,
         dirty=len(touched),
         new_vectors=new_count,
         summary={"phase_seconds": phase.seconds},
@@ -354,6 +360,14 @@ def resolve_delta(
         matching=records,
         redone=redone,
         reached=reached,
+        changes={
+            "records": StateWrite(state, fresh_state, delta.changed | delta.deleted),
+            "keys": StateWrite(flagged, on_driver(spark, after, new_flags.schema), affected),
+            "pairs": StateWrite(all_pairs, new_pairs, gone),
+            "over": StateWrite(over, new_over, gone),
+            # The reached components' stored rows go, their new clusters come (`_recluster`).
+            "clusters": StateWrite(clusters, clusters.where(_in("rk", redone)), reached),
+        },
     )
 
 
@@ -398,9 +412,9 @@ def _recluster(
 
 def _record_state(
     records: DataFrame, keys: DataFrame, stored: DataFrame, delta: Delta
-) -> DataFrame:
-    """The stored record state with the changed records' rows replaced and deleted ones gone
-    (`keys`: the changed records' keys)."""
+) -> tuple[DataFrame, DataFrame]:
+    """The stored record state with the changed records' rows replaced and deleted ones gone,
+    and the changed records' rows alone (`keys`: the changed records' keys)."""
     fresh = record_state(records.where(_in("rk", delta.changed)), keys)
     same = stored.where(~_in("rk", delta.changed | delta.deleted))
-    return same.select(*fresh.columns).unionByName(fresh)
+    return same.select(*fresh.columns).unionByName(fresh), fresh

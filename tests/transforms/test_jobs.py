@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from contracts.lake import PERSON_STATE, PERSON_STATE_WRITING
 from interlink.cli_transforms import app
 from transforms import lake_io as io
+from transforms import state_io
 from transforms.explain import explain_entity
 from transforms.jobs import build_gold, build_silver, read_model_meta, read_stored
 
@@ -186,7 +187,7 @@ def test_summary_counts_agree_with_the_tables_written(runs, spark) -> None:  # t
     g = runs["g"][2]["persons"]
 
     def state(name: str):  # type: ignore[no-untyped-def]
-        return io.read_table(spark, lake, PERSON_STATE, name)
+        return state_io.read_state(spark, lake, name, state_io.read_manifest(lake))
 
     from pyspark.sql import functions as F
 
