@@ -252,6 +252,19 @@ class Lake:
         if not self.is_s3 and self.path(prefix).exists():
             shutil.rmtree(self.path(prefix), ignore_errors=True)
 
+    def move(self, src: str, dst: str) -> None:
+        """Move one file (on S3 a server-side copy, then the source goes)."""
+        if not self.is_s3:
+            self.path(dst).parent.mkdir(parents=True, exist_ok=True)
+            self.path(src).rename(self.path(dst))
+            return
+        self.s3.copy_object(
+            Bucket=self.bucket,
+            Key=self.key(dst),
+            CopySource={"Bucket": self.bucket, "Key": self.key(src)},
+        )
+        self.delete(src)
+
     def move_prefix(self, src: str, dst: str) -> None:
         """Replace the folder dst by src (a table Spark wrote beside the one it was reading)."""
         src, dst = src.strip("/"), dst.strip("/")

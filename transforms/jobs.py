@@ -44,10 +44,13 @@ from transforms.person_gold import PersonGold, person_gold
 from transforms.persons import Phases, Progress
 from transforms.persons_delta import StoredResolution
 from transforms.silver_built import (
+    MERGE_MAX_FILES,
     FileVersion,
     SilverPlan,
     erased_digests,
     files_digest,
+    held_by_file,
+    landed_countries,
     merged_silver,
     plan_feed,
 )
@@ -150,7 +153,9 @@ def _write_silver(
     counts: SilverCounts,
 ) -> None:
     """Rebuild or merge one feed's silver table as `plan` says, then write its record."""
-    bronze = lake_io.read_bronze(spark, lake_root, feed)
+    # A merge needs the bronze of the landed records alone: their countries' partitions.
+    countries = None if plan.added is None else landed_countries(plan.added)
+    bronze = lake_io.read_bronze(spark, lake_root, feed, countries)
     if bronze is None:  # its files went between the listing and the read
         return
     if tombstones is not None:
@@ -166,11 +171,36 @@ def _write_silver(
         old = lake_io.read_table(spark, lake_root, "silver", feed)
         landed = lake_io.read_bronze_files(spark, lake_root, feed, [f[0] for f in plan.added])
         assert old is not None  # a merge is planned only for an intact table
-        frame = merged_silver(old, bronze, landed, feed)
-        counts[feed] = lake_io.write_table_via_temp(frame, lake_root, "silver", feed)
+        counts[feed] = _merge_silver(spark, lake_root, feed, old, bronze, landed)
         counts.merged.append(feed)
     written = lake_io.silver_files(lake_root, feed)
     lake_io.write_silver_built(lake_root, feed, plan.source.record(counts[feed], written, files))
+
+
+def _merge_silver(
+    spark: SparkSession,
+    lake_root: LakeRoot,
+    feed: str,
+    old: DataFrame,
+    bronze: DataFrame,
+    landed: DataFrame,
+) -> int:
+    """Merge the landed records into the table, rewriting only its files that hold one of them
+    (the others stay as they are); the whole table once it has `MERGE_MAX_FILES` files. Returns
+    the table's rows."""
+    files = {r["file"]: (r["rows"], r["held"]) for r in held_by_file(old, landed, feed).collect()}
+    if len(files) >= MERGE_MAX_FILES:
+        frame = merged_silver(old, bronze, landed, feed)
+        return lake_io.write_table_via_temp(frame, lake_root, "silver", feed)
+    by_name = {rel.rsplit("/", 1)[-1]: rel for rel, _, _ in lake_io.silver_files(lake_root, feed)}
+    hit = sorted(by_name[f] for f, (_, held) in files.items() if held)
+    part = (
+        lake_io.read_files(spark, lake_root, hit) if hit else spark.createDataFrame([], old.schema)
+    )
+    added = lake_io.replace_files(
+        merged_silver(part, bronze, landed, feed), lake_root, "silver", feed, hit
+    )
+    return added + sum(rows for rows, held in files.values() if not held)
 
 
 # -- gold -----------------------------------------------------------------------------------------

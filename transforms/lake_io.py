@@ -69,14 +69,29 @@ def bronze_feeds(lake_root: LakeRoot) -> list[str]:
     return [f for f in FEEDS if _has_parquet(lake, partition_dir(BRONZE, f))]
 
 
-def read_bronze(spark: SparkSession, lake_root: LakeRoot, feed: str) -> DataFrame | None:
-    """All bronze rows of one feed, without the hive partition columns (country, date)."""
+def read_bronze(
+    spark: SparkSession,
+    lake_root: LakeRoot,
+    feed: str,
+    countries: Sequence[str] | None = None,
+) -> DataFrame | None:
+    """All bronze rows of one feed, without the hive partition columns (country, date);
+    `countries`: only those countries' partitions (the files of the others are not listed or
+    read)."""
     lake = as_lake(lake_root)
     if not _has_parquet(lake, partition_dir(BRONZE, feed)):
         return None
-    df = spark.read.schema(bronze_spark_schema()).parquet(
-        lake.spark_uri(partition_dir(BRONZE, feed))
-    )
+    reader = spark.read.schema(bronze_spark_schema())
+    if countries is None:
+        df = reader.parquet(lake.spark_uri(partition_dir(BRONZE, feed)))
+    else:
+        dirs = [partition_dir(BRONZE, feed, c) for c in sorted(set(countries))]
+        dirs = [d for d in dirs if _has_parquet(lake, d)]
+        if not dirs:
+            return None
+        df = reader.option("basePath", lake.spark_uri(partition_dir(BRONZE, feed))).parquet(
+            *(lake.spark_uri(d) for d in dirs)
+        )
     # `country` duplicates source_country and `date` is the landing day: drop both so that silver
     # depends on message content only.
     return df.drop(*[c for c in ("country", "date") if c in df.columns])
@@ -202,6 +217,12 @@ def read_table(spark: SparkSession, lake_root: LakeRoot, layer: str, name: str) 
     return spark.read.parquet(lake.spark_uri(rel)) if _has_parquet(lake, rel) else None
 
 
+def read_files(spark: SparkSession, lake_root: LakeRoot, files: Sequence[str]) -> DataFrame:
+    """Some data files of one table (names as `silver_files` gives them)."""
+    lake = as_lake(lake_root)
+    return spark.read.parquet(*(lake.spark_uri(f) for f in files))
+
+
 def _check_written(lake: Lake, rel: str) -> None:
     """Fail when the table Spark just wrote at rel has no data file the driver can see."""
     if not _has_parquet(lake, rel):
@@ -244,6 +265,32 @@ def write_table_via_temp(df: DataFrame, lake_root: LakeRoot, layer: str, name: s
     lake.delete_prefix(tmp + "/")
     n = _write(df, lake, tmp)
     lake.move_prefix(tmp, rel)
+    return n
+
+
+def replace_files(
+    df: DataFrame, lake_root: LakeRoot, layer: str, name: str, remove: Sequence[str]
+) -> int:
+    """Add `df`'s rows to a table as new files and remove its files `remove` (names as
+    `silver_files` gives them); return the rows added (counted by the write).
+
+    For a merge that touches a few of a table's files: `df` may read the files it replaces (it
+    is written beside the table first). The new files go in before the old ones go, so a crash
+    in between leaves rows twice: callers must have marked the table as needing a rebuild
+    (`forget_silver_built`) before calling."""
+    lake = as_lake(lake_root)
+    rel = _rel(layer, name)
+    tmp = rel + ".tmp"
+    lake.delete_prefix(tmp + "/")
+    n = _write(df, lake, tmp)
+    for src, _, _ in _data_files(lake, tmp):
+        lake.move(src, f"{rel}/{src.rsplit('/', 1)[-1]}")
+    lake.delete_prefix(tmp + "/")
+    for gone in remove:
+        lake.delete(gone)
+        folder, base = gone.rsplit("/", 1)
+        if lake.exists(crc := f"{folder}/.{base}.crc"):  # a local write's checksum
+            lake.delete(crc)
     return n
 
 

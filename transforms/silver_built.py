@@ -179,13 +179,56 @@ def plan_feed(
     return SilverPlan("rebuilt" if added is None else "merged", source, added=added)
 
 
+def landed_countries(files: Iterable[FileVersion]) -> list[str] | None:
+    """The countries whose bronze partitions (`country=<ISO3>`) hold `files`, or None when a
+    file is in none.
+
+    Every message of a record lives in its own country's partition: the partition is the
+    topic's country, and ingest sends a message whose envelope country is not its topic's to the
+    dead-letter topic. So the records the new files name have all their bronze in these
+    partitions, and a merge reads those alone instead of the whole feed's bronze."""
+    out: set[str] = set()
+    for name, _, _ in files:
+        parts = [p for p in name.split("/") if p.startswith("country=")]
+        if len(parts) != 1:
+            return None
+        out.add(parts[0].removeprefix("country="))
+    return sorted(out)
+
+
+MERGE_MAX_FILES = 64
+"""A merge rewrites only the table's files that hold a landed record and adds the rebuilt rows
+as new files (`held_by_file`); once the table has this many files it is rewritten whole instead,
+which compacts the small files merges leave."""
+
+
+def held_by_file(old: DataFrame, landed: DataFrame, feed: str) -> DataFrame:
+    """Per file of the silver table `old`: (file, rows, held), held being its rows of a record
+    `landed` names. Reads the key columns alone."""
+    keys = F.broadcast(
+        landed.where(landed["feed"] == feed).select(*KEY).distinct().withColumn("_hit", F.lit(1))
+    )
+    return (
+        old.select(*KEY, F.col("_metadata.file_name").alias("file"))
+        .join(keys, list(KEY), "left")
+        .groupBy("file")
+        .agg(F.count(F.lit(1)).alias("rows"), F.count("_hit").alias("held"))
+    )
+
+
 def merged_silver(old: DataFrame, bronze: DataFrame, landed: DataFrame, feed: str) -> DataFrame:
     """`old` silver with every record `landed` (the new bronze files) names rebuilt from all of
-    its bronze rows (`bronze`, erasures applied): new and corrected records replaced, deleted
-    ones dropped, the rest kept as they are."""
+    its bronze rows (`bronze`, erasures applied; it may be just the landed countries' bronze,
+    `landed_countries`): new and corrected records replaced, deleted ones dropped, the rest kept
+    as they are. `old` may be the table's files that hold a landed record only
+    (`held_by_file`): the result then replaces those files."""
     # The keys are a delta's (`MERGE_MAX_SHARE` bounds them): broadcast, so neither the feed's
     # bronze nor its silver is shuffled to find them.
     keys = F.broadcast(landed.where(landed["feed"] == feed).select(*KEY).distinct())
-    fresh = build_silver_frame(bronze.join(keys, list(KEY), "left_semi"), feed)
+    # Materialised once: the write reads it, and so would the sort's sampling pass, each time
+    # scanning bronze and standardising the records again.
+    fresh = build_silver_frame(bronze.join(keys, list(KEY), "left_semi"), feed).localCheckpoint(
+        eager=True
+    )
     kept = old.join(keys, list(KEY), "left_anti")
     return kept.unionByName(fresh)
