@@ -92,8 +92,10 @@ class WarehouseSettings(BaseModel):
 class SparkSettings(BaseModel):
     master: str = "local[*]"
     """Spark master: `local[*]` here; `spark://…`, `yarn` or `k8s://…` on a cluster."""
-    driver_memory: str = "2g"
-    """Driver memory for local runs (executors are configured on the cluster)."""
+    driver_memory: str = "4g"
+    """Driver memory for local runs (executors are configured on the cluster). 2g ran out of
+    execution memory in the full resolve of a 100k-person world (the weight histogram's
+    aggregation, with the parallel collector of quick-JIT sessions); 4g resolves it."""
     shuffle_partitions: int = 4
     """Few partitions suit a laptop; raise on a cluster."""
     executor_memory: str | None = None

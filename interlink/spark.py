@@ -151,7 +151,7 @@ def build_session(
     *,
     master: str = "local[*]",
     app_name: str = "interlink",
-    driver_memory: str = "2g",
+    driver_memory: str = "4g",
     shuffle_partitions: int = 4,
     checkpoint_dir: str | None = None,
     executor_memory: str | None = None,
