@@ -151,33 +151,9 @@ def assign_ids(
     return assignment.select("rk", "entity_id"), events, reg
 
 
-def assign_ids_delta(
-    clusters: DataFrame,
-    previous: DataFrame,
-    registry: DataFrame,
-    run_seq: int,
-    *,
-    redone: Collection[str],
-    reached: Collection[str],
-) -> tuple[DataFrame, DataFrame, DataFrame]:
-    """`assign_ids` when only some clusters were computed again (an incremental resolution).
-
-    `redone`: the current records whose clusters were computed again; `reached`: the previous
-    records of the components that were (deleted ones included). Every other cluster is a
-    previous cluster with the same records, which held one ID and all of its records: it owns
-    and inherits that ID, and takes part in no merge, split, creation or retirement. So the rules
-    above, applied to the redone clusters and the previous IDs of the reached records, give what
-    they give applied to everything; the other records keep their previous IDs and the other
-    IDs their registry rows. That assumes `previous` was written with the clusters the redone
-    ones replace: the state is read only as one run's snapshot (`transforms.state_io`).
-    """
-    ids = id_changes(clusters, previous, registry, run_seq, redone=redone, reached=reached)
-    return ids.assignment, ids.events, ids.registry
-
-
 @dataclass(frozen=True)
 class IdChanges:
-    """`assign_ids_delta`'s tables, and what changed in the ID map and registry: the rows of
+    """`id_changes`' tables, and what changed in the ID map and registry: the rows of
     the redone records and of the IDs they held or took, replacing those of the reached records
     and of the IDs those held (what the state write appends instead of rewriting both)."""
 
@@ -199,7 +175,18 @@ def id_changes(
     redone: Collection[str],
     reached: Collection[str],
 ) -> IdChanges:
-    """`assign_ids_delta`, with the delta of the ID map and registry (`IdChanges`)."""
+    """`assign_ids` when only some clusters were computed again (an incremental resolution),
+    with the delta of the ID map and registry (`IdChanges`).
+
+    `redone`: the current records whose clusters were computed again; `reached`: the previous
+    records of the components that were (deleted ones included). Every other cluster is a
+    previous cluster with the same records, which held one ID and all of its records: it owns
+    and inherits that ID, and takes part in no merge, split, creation or retirement. So the rules
+    above, applied to the redone clusters and the previous IDs of the reached records, give what
+    they give applied to everything; the other records keep their previous IDs and the other
+    IDs their registry rows. That assumes `previous` was written with the clusters the redone
+    ones replace: the state is read only as one run's snapshot (`transforms.state_io`).
+    """
     prev_sub = previous.where(F.col("rk").isin(sorted(reached)))
     sub_ids = {r[0] for r in prev_sub.select("entity_id").distinct().collect()}
     reg_sub = registry.where(F.col("entity_id").isin(sorted(sub_ids)))

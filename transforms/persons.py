@@ -116,7 +116,7 @@ class Resolution:
     a full run): their holders' notice hits are scored again (`transforms.links_delta`)."""
     redone: frozenset[str] | None = None
     """Records whose clusters an incremental run computed again (None on a full run): every
-    other record sits in a stored cluster, unchanged (`entity_ids.assign_ids_delta`)."""
+    other record sits in a stored cluster, unchanged (`entity_ids.id_changes`)."""
     reached: frozenset[str] | None = None
     """The stored records of the components an incremental run clustered again, deleted ones
     included (None on a full run)."""

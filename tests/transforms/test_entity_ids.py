@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.entity_ids import assign_ids, assign_ids_delta, empty_map, empty_registry
+from transforms.entity_ids import assign_ids, empty_map, empty_registry, id_changes
 
 pytestmark = pytest.mark.spark
 
@@ -87,9 +87,10 @@ def test_ids_of_the_reclustered_components_alone_equal_assigning_all(spark) -> N
     now = [("a", "a"), ("b", "a"), ("c", "a"), ("d", "a"), ("e", "a"), ("f", "f"), ("g", "a")]
     clusters = spark.createDataFrame(now, "rk string, component string")
     want = assign_ids(clusters, map1, reg1, 2)
-    got = assign_ids_delta(
+    ids = id_changes(
         clusters, map1, reg1, 2, redone={"a", "b", "c", "d", "e", "g"}, reached=set("abcdeh")
     )
+    got = (ids.assignment, ids.events, ids.registry)
 
     def rows(df):  # type: ignore[no-untyped-def]
         return sorted(tuple(str(v) for v in r) for r in df.collect())
