@@ -194,9 +194,9 @@ def _merge_silver(
         return lake_io.write_table_via_temp(frame, lake_root, "silver", feed)
     by_name = {rel.rsplit("/", 1)[-1]: rel for rel, _, _ in lake_io.silver_files(lake_root, feed)}
     hit = sorted(by_name[f] for f, (_, held) in files.items() if held)
-    part = (
-        lake_io.read_files(spark, lake_root, hit) if hit else spark.createDataFrame([], old.schema)
-    )
+    # No file holds a landed record: an empty frame of the table's schema (not a Python RDD,
+    # which would start Python workers when read; see transforms.driver_frames).
+    part = lake_io.read_files(spark, lake_root, hit) if hit else old.limit(0)
     added = lake_io.replace_files(
         merged_silver(part, bronze, landed, feed), lake_root, "silver", feed, hit
     )
@@ -204,10 +204,6 @@ def _merge_silver(
 
 
 # -- gold -----------------------------------------------------------------------------------------
-def _state(spark: SparkSession, lake_root: LakeRoot, name: str) -> DataFrame | None:
-    return state_io.read_state(spark, lake_root, name, state_io.read_manifest(lake_root))
-
-
 def read_model_meta(lake_root: LakeRoot) -> dict[str, Any] | None:
     """The stored model's `model.json` (metadata and parameters), or None."""
     return lake_io.read_json(lake_root, PERSON_MODEL, MODEL_FILE)
@@ -272,9 +268,14 @@ def read_person_inputs(
     number, the ID map, the ID registry and the event history."""
     meta = lake_io.read_json(lake_root, PERSON_STATE, "meta.json") or {"run_seq": 0}
     run_seq = int(meta["run_seq"]) + 1
-    id_map = _state(spark, lake_root, "id_map") or empty_map(spark)
-    registry = _state(spark, lake_root, "registry") or empty_registry(spark)
-    return run_seq, id_map, registry, _state(spark, lake_root, "events")
+    manifest = state_io.read_manifest(lake_root)  # once: the three tables of one snapshot
+
+    def state(name: str) -> DataFrame | None:
+        return state_io.read_state(spark, lake_root, name, manifest)
+
+    id_map = state("id_map") or empty_map(spark)
+    registry = state("registry") or empty_registry(spark)
+    return run_seq, id_map, registry, state("events")
 
 
 def persist_person_gold(
