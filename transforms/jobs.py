@@ -45,6 +45,7 @@ from transforms.persons import Phases, Progress
 from transforms.persons_delta import StoredResolution
 from transforms.silver_built import (
     MERGE_MAX_FILES,
+    MERGE_WHOLE_BELOW_BYTES,
     FileVersion,
     SilverPlan,
     erased_digests,
@@ -186,13 +187,18 @@ def _merge_silver(
     landed: DataFrame,
 ) -> int:
     """Merge the landed records into the table, rewriting only its files that hold one of them
-    (the others stay as they are); the whole table once it has `MERGE_MAX_FILES` files. Returns
-    the table's rows."""
-    files = {r["file"]: (r["rows"], r["held"]) for r in held_by_file(old, landed, feed).collect()}
-    if len(files) >= MERGE_MAX_FILES:
+    (the others stay as they are); the whole table once it has `MERGE_MAX_FILES` files or is
+    smaller than `MERGE_WHOLE_BELOW_BYTES`. Returns the table's rows."""
+    table = lake_io.silver_files(lake_root, feed)
+    files = (
+        {}
+        if sum(size for _, size, _ in table) < MERGE_WHOLE_BELOW_BYTES
+        else {r["file"]: (r["rows"], r["held"]) for r in held_by_file(old, landed, feed).collect()}
+    )
+    if not files or len(files) >= MERGE_MAX_FILES:
         frame = merged_silver(old, bronze, landed, feed)
         return lake_io.write_table_via_temp(frame, lake_root, "silver", feed)
-    by_name = {rel.rsplit("/", 1)[-1]: rel for rel, _, _ in lake_io.silver_files(lake_root, feed)}
+    by_name = {rel.rsplit("/", 1)[-1]: rel for rel, _, _ in table}
     hit = sorted(by_name[f] for f, (_, held) in files.items() if held)
     # No file holds a landed record: an empty frame of the table's schema (not a Python RDD,
     # which would start Python workers when read; see transforms.driver_frames).

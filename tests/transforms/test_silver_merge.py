@@ -1,7 +1,8 @@
 """A silver merge touches what the landed records need: it reads the bronze of their countries
 alone (a record's messages are all in its country's partition) and rewrites only the table's
-files that hold one of them, adding the rebuilt rows as new files; past `MERGE_MAX_FILES` files
-it rewrites the table whole. The tables stay the ones a full rebuild writes."""
+files that hold one of them, adding the rebuilt rows as new files; past `MERGE_MAX_FILES` files,
+or below `MERGE_WHOLE_BELOW_BYTES`, it rewrites the table whole. The tables stay the ones a full
+rebuild writes."""
 
 from __future__ import annotations
 
@@ -43,6 +44,13 @@ def _holding(lake: Path, record_id: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def runs(spark, tmp_path_factory):  # type: ignore[no-untyped-def]
+    # These tables are a few KiB: file by file only with the small-table rule off.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(jobs, "MERGE_WHOLE_BELOW_BYTES", 0)
+        return _runs(spark, tmp_path_factory)
+
+
+def _runs(spark, tmp_path_factory):  # type: ignore[no-untyped-def]
     lake = tmp_path_factory.mktemp("merge") / "lake"
     write_bronze(
         lake,
@@ -98,7 +106,21 @@ def test_a_merge_past_the_file_limit_rewrites_the_table_whole(spark, tmp_path, m
     write_bronze(lake, background_people(40), day="2026-11-27")
     build_silver(spark, str(lake))
     before = _files(lake)
+    monkeypatch.setattr(jobs, "MERGE_WHOLE_BELOW_BYTES", 0)
     monkeypatch.setattr(jobs, "MERGE_MAX_FILES", len(before))
+    write_bronze(lake, [message("person", "FRA", "FRA-P-9", person("Jean", "Martin"))])
+    counts = build_silver(spark, str(lake))
+    assert counts.merged == ["person"] and counts["person"] == 41
+    assert not set(before) & set(_files(lake))
+
+
+def test_a_small_table_is_merged_by_rewriting_it_whole(spark, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # A new record alone: file by file, every old file would stay (see above); a table below
+    # MERGE_WHOLE_BELOW_BYTES is written again instead, every file new.
+    lake = tmp_path / "lake"
+    write_bronze(lake, background_people(40), day="2026-11-27")
+    build_silver(spark, str(lake))
+    before = _files(lake)
     write_bronze(lake, [message("person", "FRA", "FRA-P-9", person("Jean", "Martin"))])
     counts = build_silver(spark, str(lake))
     assert counts.merged == ["person"] and counts["person"] == 41
