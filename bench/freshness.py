@@ -106,6 +106,7 @@ def run(small: bool) -> list[Table]:
             f"building the world first took {sum(setup.values()):.0f} s; load average at the "
             f"end {os.getloadavg()[0]:.1f}"
         )
+        table.notes.extend(_resolve_phases(data.label, m.result["summaries"]))
         phases = m.result["summaries"].get("load_phases") or {}
         if phases:
             table.notes.append(
@@ -121,6 +122,24 @@ def run(small: bool) -> list[Table]:
     if failures:
         raise PartialFailure([table], failures)
     return [table]
+
+
+TOP_PHASES = 8
+"""How many of the resolve's phases a note names (the largest, incremental run)."""
+
+
+def _resolve_phases(label: str, summaries: dict) -> list[str]:  # type: ignore[type-arg]
+    """A note naming the incremental resolve's largest phases with the full rebuild's seconds
+    for the same phase (`-` where the full run has no such phase, e.g. a merge)."""
+    inc = summaries.get("resolve_phases") or {}
+    full = summaries.get("full_resolve_phases") or {}
+    if not inc:
+        return []
+    top = sorted(inc.items(), key=lambda kv: -kv[1])[:TOP_PHASES]
+    cells = "; ".join(
+        f"{p} {s:.1f}" + (f" (full {full[p]:.1f})" if p in full else "") for p, s in top
+    )
+    return [f"{label}: the incremental resolve's largest phases, s: {cells}"]
 
 
 def _queryable(result: dict) -> dict[str, float]:  # type: ignore[type-arg]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import time
 from pathlib import Path
@@ -119,6 +120,26 @@ def queryable(url: str, want: dict[str, Any]) -> dict[str, bool]:
     return {"entity": bool(e and e[0]), "alert": bool(a and a[0])}
 
 
+class PhaseLog(logging.Handler):
+    """The resolve step's phase lines (`interlink.progress`: `resolve › block 2.1 s`), summed
+    per phase, so that the table can say where the resolve's seconds went."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.seconds: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if not text.startswith("resolve › ") or not text.endswith(" s"):
+            return  # a phase's start line
+        phase, _, secs = text.removeprefix("resolve › ").removesuffix(" s").rpartition(" ")
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + float(secs)
+
+    def take(self) -> dict[str, float]:
+        out, self.seconds = self.seconds, {}
+        return out
+
+
 def _timed(stages: dict[str, float], name: str, fn: Any, *args: Any, **kw: Any) -> Any:
     t0 = time.perf_counter()
     out = fn(*args, **kw)
@@ -160,6 +181,10 @@ def main(argv: list[str] | None = None) -> None:
     delta: dict[str, float] = {}
     full: dict[str, float] = {}
     summaries: dict[str, Any] = {}
+    phases = PhaseLog()
+    progress_log = logging.getLogger("interlink.progress")
+    progress_log.addHandler(phases)
+    progress_log.setLevel(logging.INFO)
     try:
         # The world as it stands before the country publishes: built once, not measured here.
         _timed(setup, "publish", publish_world, s, bootstrap, args.feeds)
@@ -176,7 +201,9 @@ def main(argv: list[str] | None = None) -> None:
         summaries["ingest"] = _timed(delta, "ingest", ingest_step, s, until_idle=IDLE)
         delta["ingest"] = max(0.0, delta["ingest"] - IDLE)
         summaries["validate"] = _timed(delta, "validate", validate_step, s)
+        phases.take()
         summaries["resolve"] = _timed(delta, "resolve", resolve_step, s)
+        summaries["resolve_phases"] = phases.take()
         loads = {
             "DuckDB": _timed(delta, "load DuckDB", load_step, s),
             "PostgreSQL": _timed(delta, "load PostgreSQL", load, args.pg_url, lake).as_dict(),
@@ -189,6 +216,7 @@ def main(argv: list[str] | None = None) -> None:
         }
 
         summaries["full_resolve"] = _timed(full, "resolve", resolve_step, s, full=True)
+        summaries["full_resolve_phases"] = phases.take()
         full_loads = {
             "DuckDB": _timed(full, "load DuckDB", load_step, s, full=True),
             "PostgreSQL": _timed(

@@ -6,6 +6,7 @@ a shared CI machine is noise, and the point is that the suite cannot rot unnotic
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -110,3 +111,6 @@ def test_freshness_benchmark_times_the_delta_against_the_full_rebuild(tmp_path: 
     assert "link tables merged: documents, document_alerts" in text
     # Each incremental load's own profile travels with the result.
     assert "incremental load phases (stage / diff / write s): DuckDB " in text
+    # And the resolve's: its largest phases, with the full rebuild's seconds where it has one.
+    phases = next(ln for ln in text.splitlines() if "the incremental resolve's largest" in ln)
+    assert re.search(r"; [a-z][\w ]* \d+\.\d \(full \d+\.\d\)", phases), phases
