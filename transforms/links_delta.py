@@ -53,7 +53,7 @@ from transforms.links_facts import (
     link_facts,
     parts,
 )
-from transforms.links_notices import notice_hits
+from transforms.links_notices import notice_hits, notice_keys
 from transforms.links_notices_delta import notice_delta
 from transforms.persons import record_key
 
@@ -78,6 +78,8 @@ class PreviousLinks:
     tables: dict[str, DataFrame]
     facts: DataFrame
     rows: dict[str, int] = field(default_factory=dict)
+    notice_keys: DataFrame | None = None
+    """The notices' blocking keys (`links_notices.notice_keys`), when that run kept them."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,9 @@ class LinkGold:
     which need not be written again."""
     changed: Changed | None = None
     """The keys of every fact that changed, when the run was incremental."""
+    notice_keys: DataFrame | None = None
+    """The notices' blocking keys to keep for the next run; None when the previous run's still
+    hold (no notice changed) or there are no notices."""
 
 
 @dataclass(frozen=True)
@@ -145,11 +150,19 @@ def link_gold(
         delta = None if changed is None else _Delta(previous, changed)
     out = _Out()
     _document_tables(p, delta, out)
+    new_keys = None
     if x.notices is not None and x.res is not None and x.assignment is not None:
         res = x.res
+        # The notices' keys depend on the notices alone: the previous run's hold while no
+        # notice fact changed (a payload, a status, a notice gone or new).
+        stored = None if delta is None else delta.previous.notice_keys
+        if stored is None or delta is None or delta.changed.of("notice"):
+            new_keys = nkeys = notice_keys(x.notices)
+        else:
+            nkeys = stored
         if delta is not None and "notice_hits" in delta.tables and res.flipped is not None:
             old = delta.tables["notice_hits"]
-            fresh = notice_delta(x, res, delta.changed, old, config)
+            fresh = notice_delta(x, res, delta.changed, old, config, nkeys)
             if fresh is None:
                 out.keep("notice_hits", old)
             else:
@@ -164,6 +177,7 @@ def link_gold(
         tuple(out.merged),
         tuple(out.unchanged),
         None if delta is None else delta.changed,
+        new_keys,
     )
 
 
@@ -185,7 +199,9 @@ def _document_tables(p: Parts, delta: _Delta | None, out: _Out) -> None:
             out.whole("document_alerts", LD.alerts_from(p.sight, p.reg))
         return
     keys = delta.changed.frame("doc", "doc_key")
-    sight = None if p.sight is None else p.sight.join(keys, "doc_key")
+    # Both tables read the changed keys' sightings: found in one pass over every record that
+    # mentions a document, not one pass per table.
+    sight = None if p.sight is None else p.sight.join(keys, "doc_key").localCheckpoint(eager=True)
     reg = None if p.reg is None else p.reg.join(keys, "doc_key")
     fresh = LD.documents_from(sight, reg)
     out.merge("documents", _merge(prev["documents"], fresh, keys, ["doc_key"]).orderBy("doc_key"))

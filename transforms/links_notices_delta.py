@@ -7,7 +7,9 @@ or a blocking key either holds flipped status in this run's resolution (generic,
 shared: it changes the candidate pairs and the evidence of its holders). The costly part is the
 persons' blocking keys: every person's when a notice is new or changed or a key flipped (any
 person may share a key with it), only the changed persons' otherwise, which is the common case
-of a delta of person records. Pure; `transforms.links_delta` calls it.
+of a delta of person records. The notices' own keys are the previous run's when no notice
+changed (`links_delta` keeps them in the link state), and only the paired notices are made
+records for scoring. Pure; `transforms.links_delta` calls it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pyspark.sql import functions as F
 from transforms import blocking as B
 from transforms.config import ResolutionConfig
 from transforms.links_facts import Changed, LinkInputs, keys_frame
-from transforms.links_notices import NOTICE_PREFIX, notice_pairs, notice_records, scored_hits
+from transforms.links_notices import NOTICE_PREFIX, notice_pairs, scored_hits
 from transforms.persons import Resolution, record_key
 
 
@@ -28,11 +30,12 @@ def notice_delta(
     changed: Changed,
     previous: DataFrame,
     config: ResolutionConfig,
+    nkeys: DataFrame,
 ) -> DataFrame | None:
     """notice_hits rescored for the changed notices and persons and merged with the previous
     run's other hits; None when no hit can have changed (no notice or person changed and no
     key flipped, or those that did have no candidate pair and had no hit): the previous table
-    is then the answer as it is."""
+    is then the answer as it is. `nkeys`: the notices' blocking keys (`notice_keys`)."""
     assert x.notices is not None and x.assignment is not None and res.flipped is not None
     spark = changed.spark
     # Few keys flip in a delta: collected, they say on the driver whether any holder is dirty.
@@ -48,7 +51,7 @@ def notice_delta(
         keys = B.record_keys(mine).select("rk", "key")
     if flipped:
         fl = keys_frame(spark, flipped)
-        n_hold = B.record_keys(notice_records(x.notices, res)).join(fl, "key")
+        n_hold = nkeys.join(fl, "key")
         p_hold = keys.join(fl, "key")
         holders = (
             n_hold.select(F.lit("n").alias("side"), "rk")
@@ -65,7 +68,7 @@ def notice_delta(
     p_rk = record_key(F.col("person_source_country"), F.col("person_record_id"))
     # The candidate pairs are few: collected, they say whether anything needs scoring at all
     # (scoring costs some forty Spark jobs, however few the pairs), and which persons it reads.
-    pairs = notice_pairs(x.notices, res, keys, only=(dirty_n, dirty_p))
+    pairs = notice_pairs(x.notices, res, keys, only=(dirty_n, dirty_p), keys=nkeys)
     found = pairs.collect()
     if not found:
         touched = previous.join(dirty_n, n_rk == F.col("rk"), "left_semi").unionByName(
@@ -87,6 +90,7 @@ def notice_delta(
             x.assignment,
             config,
             paired=paired,
+            paired_notices=keys_frame(spark, {r["l_rk"] for r in found}, "rk"),
         )
         merged = kept.select(*fresh.columns).unionByName(fresh)
     return merged.orderBy(
