@@ -150,16 +150,19 @@ def link_gold(
         delta = None if changed is None else _Delta(previous, changed)
     out = _Out()
     _document_tables(p, delta, out)
-    new_keys = None
-    if x.notices is not None and x.res is not None and x.assignment is not None:
-        res = x.res
+    new_keys = nkeys = None
+    if x.notices is not None:
         # The notices' keys depend on the notices alone: the previous run's hold while no
-        # notice fact changed (a payload, a status, a notice gone or new).
+        # notice fact changed (a payload, a status, a notice gone or new). Kept even by a run
+        # without persons, whose notice facts the next run diffs against.
         stored = None if delta is None else delta.previous.notice_keys
         if stored is None or delta is None or delta.changed.of("notice"):
             new_keys = nkeys = notice_keys(x.notices)
         else:
             nkeys = stored
+    if x.notices is not None and x.res is not None and x.assignment is not None:
+        assert nkeys is not None
+        res = x.res
         if delta is not None and "notice_hits" in delta.tables and res.flipped is not None:
             old = delta.tables["notice_hits"]
             fresh = notice_delta(x, res, delta.changed, old, config, nkeys)
