@@ -203,8 +203,13 @@ def _document_tables(p: Parts, delta: _Delta | None, out: _Out) -> None:
         return
     keys = delta.changed.frame("doc", "doc_key")
     # Both tables read the changed keys' sightings: found in one pass over every record that
-    # mentions a document, not one pass per table.
-    sight = None if p.sight is None else p.sight.join(keys, "doc_key").localCheckpoint(eager=True)
+    # mentions a document, not one pass per table. Delta-sized, so the alerts' join broadcasts
+    # them (without the hint, a join on the checkpoint shuffles both sides: 4 more jobs).
+    sight = (
+        None
+        if p.sight is None
+        else F.broadcast(p.sight.join(keys, "doc_key").localCheckpoint(eager=True))
+    )
     reg = None if p.reg is None else p.reg.join(keys, "doc_key")
     fresh = LD.documents_from(sight, reg)
     out.merge("documents", _merge(prev["documents"], fresh, keys, ["doc_key"]).orderBy("doc_key"))
