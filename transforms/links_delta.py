@@ -151,19 +151,32 @@ def link_gold(
     out = _Out()
     _document_tables(p, delta, out)
     new_keys = nkeys = None
+    res = x.res
+    merge_hits = (
+        delta is not None
+        and "notice_hits" in delta.tables
+        and res is not None
+        and res.flipped is not None
+    )
     if x.notices is not None:
         # The notices' keys depend on the notices alone: the previous run's hold while no
-        # notice fact changed (a payload, a status, a notice gone or new). Kept even by a run
-        # without persons, whose notice facts the next run diffs against.
+        # notice fact changed (a payload, a status, a notice gone or new). Any run that does
+        # not merge the hits with them derives and keeps them again (a run without persons,
+        # a retrain, a whole build), so what the next run reads matches the silver it diffed.
         stored = None if delta is None else delta.previous.notice_keys
-        if stored is None or delta is None or delta.changed.of("notice"):
-            new_keys = nkeys = notice_keys(x.notices)
-        else:
+        if (
+            merge_hits
+            and delta is not None
+            and stored is not None
+            and not delta.changed.of("notice")
+        ):
             nkeys = stored
-    if x.notices is not None and x.res is not None and x.assignment is not None:
+        else:
+            new_keys = nkeys = notice_keys(x.notices)
+    if x.notices is not None and res is not None and x.assignment is not None:
         assert nkeys is not None
-        res = x.res
-        if delta is not None and "notice_hits" in delta.tables and res.flipped is not None:
+        if merge_hits:
+            assert delta is not None
             old = delta.tables["notice_hits"]
             fresh = notice_delta(x, res, delta.changed, old, config, nkeys)
             if fresh is None:
