@@ -121,7 +121,8 @@ format) and `tf/`, the term-frequency table it was trained with. Incremental run
 a retrain replaces both (docs/entity-resolution.md, "Incremental runs and retraining")."""
 LINK_STATE = f"{STATE}/links"
 """What the link gold tables (documents … trends) were built from: `facts/`, one (family, key,
-detail) row per fact, that the next run diffs to rebuild only what changed, and `meta.json`, the
+detail) row per fact, that the next run diffs to rebuild only what changed, `notice_keys/`, the
+active notices' blocking keys (rk, key), kept while no notice changes, and `meta.json`, the
 person run and threshold they were built against (`transforms.links_delta`)."""
 PERSON_MODEL_FORMAT = 1
 """Version of what PERSON_MODEL and the state tables hold: raise it whenever their layout or

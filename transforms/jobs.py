@@ -60,6 +60,7 @@ from transforms.standardize import build_silver_frame, without_erased
 MODEL_FILE = "model.json"
 TF_TABLE = "tf"
 LINK_FACTS = "facts"
+LINK_NOTICE_KEYS = "notice_keys"
 LINK_META = "meta.json"
 STORED_TABLES = ("records", "keys", "pairs", "over", "clusters")
 """The state tables an incremental run needs besides the model (`StoredResolution`)."""
@@ -357,7 +358,12 @@ def read_previous_links(
         for name in LD.LINK_TABLES
         if (df := lake_io.read_table(spark, lake_root, "gold", name)) is not None
     }
-    return PreviousLinks(tables=tables, facts=facts, rows=dict(meta.get("rows", {})))
+    return PreviousLinks(
+        tables=tables,
+        facts=facts,
+        rows=dict(meta.get("rows", {})),
+        notice_keys=lake_io.read_table(spark, lake_root, LINK_STATE, LINK_NOTICE_KEYS),
+    )
 
 
 def build_gold(
@@ -437,6 +443,8 @@ def build_gold(
     out.update({k: n for k, n in rows.items() if k != "network_members"})
     with phases("gold facts written"):
         lake_io.write_table_via_temp(links.facts, lake_root, LINK_STATE, LINK_FACTS)
+        if links.notice_keys is not None:
+            lake_io.write_table(links.notice_keys, lake_root, LINK_STATE, LINK_NOTICE_KEYS)
     link_meta = {
         "person_run_seq": run_seq,
         "threshold": config.threshold,

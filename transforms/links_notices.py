@@ -22,10 +22,22 @@ NOTICE_PREFIX = "N|"
 """Notice subjects are matched as records keyed `N|country|record_id`, apart from persons."""
 
 
-def notice_records(notices: DataFrame, res: Resolution) -> DataFrame:
-    """The active notices' subjects as matching records with evidence identifiers."""
+def notice_records(notices: DataFrame, res: Resolution, only: DataFrame | None = None) -> DataFrame:
+    """The active notices' subjects as matching records with evidence identifiers; with `only`
+    (column rk, few), just those notices'."""
     active = notices.where(F.col("status") == "active")
-    return B.with_evidence_ids(to_records(active, prefix=NOTICE_PREFIX), res.flagged)
+    rec = to_records(active, prefix=NOTICE_PREFIX)
+    if only is not None:
+        rec = rec.join(F.broadcast(only.select("rk")), "rk")
+    return B.with_evidence_ids(rec, res.flagged)
+
+
+def notice_keys(notices: DataFrame) -> DataFrame:
+    """(rk, key): the active notices' blocking keys. They depend on the notices alone (a key's
+    status is applied where they are used), so an incremental run in which no notice changed
+    reads the previous run's (`transforms.links_notices_delta`) instead of deriving them again."""
+    active = notices.where(F.col("status") == "active")
+    return B.record_keys(to_records(active, prefix=NOTICE_PREFIX)).select("rk", "key")
 
 
 def notice_hits(
@@ -45,16 +57,18 @@ def notice_pairs(
     res: Resolution,
     person_keys: DataFrame,
     only: tuple[DataFrame, DataFrame] | None = None,
+    keys: DataFrame | None = None,
 ) -> DataFrame:
     """(l_rk notice, r_rk person, rules): the candidate pairs, sharing a usable blocking key.
 
     `person_keys`: the persons' blocking keys (rk, key). `only` = (notice rks, person rks),
     column rk: just the pairs with a notice or a person among them (an incremental run); then
-    `person_keys` need only hold every person's keys when a notice is among them.
+    `person_keys` need only hold every person's keys when a notice is among them. `keys`: the
+    notices' blocking keys (`notice_keys`) when the caller holds them.
     """
-    nrec = notice_records(notices, res)
     unusable = res.unusable.select("key")
-    nkeys = B.record_keys(nrec).join(unusable, "key", "left_anti")
+    keys = notice_keys(notices) if keys is None else keys
+    nkeys = keys.join(unusable, "key", "left_anti")
     pkeys = person_keys.join(unusable, "key", "left_anti")
     left = nkeys.select(F.col("rk").alias("l_rk"), "key")
     right = pkeys.select(F.col("rk").alias("r_rk"), "key")
@@ -83,16 +97,18 @@ def scored_hits(
     config: ResolutionConfig | None = None,
     *,
     paired: DataFrame | None = None,
+    paired_notices: DataFrame | None = None,
 ) -> DataFrame:
     """The candidate `pairs` scored, at or above the threshold, as gold notice_hits rows.
 
     `paired` (column rk): the persons among the pairs, when they are few (an incremental run):
-    evidence identifiers are then added to those records only, not to every record.
+    evidence identifiers are then added to those records only, not to every record;
+    `paired_notices` (column rk) likewise for the notices.
     """
     config = config or ResolutionConfig()
     comparisons = default_comparisons()
     active = notices.where(F.col("status") == "active")
-    nrec = notice_records(notices, res)
+    nrec = notice_records(notices, res, only=paired_notices)
     if paired is None:
         both = res.records.unionByName(nrec.select(*res.records.columns))
     else:

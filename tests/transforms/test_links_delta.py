@@ -23,8 +23,9 @@ from contracts.lake import LINK_STATE
 from contracts.registry import FEEDS
 from streams.simulate import write_feeds
 from transforms import lake_io as io
-from transforms.jobs import LINK_META, build_gold, build_silver
+from transforms.jobs import LINK_META, LINK_NOTICE_KEYS, build_gold, build_silver
 from transforms.links_delta import LINK_TABLES
+from transforms.links_notices import notice_keys
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.timeout(2400)]
 
@@ -124,8 +125,15 @@ def lakes(spark, tmp_path_factory):  # type: ignore[no-untyped-def]
     shutil.copytree(lake, full)
     # The copy forgets its link state: its tables are built whole, from the same resolution.
     io.delete(str(full), LINK_STATE, LINK_META)
+    # This copy's kept notice keys are emptied: no notice changes in the delta, so its run must
+    # trust them and find no notice pair for the corrected person.
+    stale = work / "stale"
+    shutil.copytree(lake, stale)
+    keys = io.read_table(spark, str(stale), LINK_STATE, LINK_NOTICE_KEYS)
+    assert keys is not None and keys.count() > 0
+    io.write_table_via_temp(keys.limit(0), str(stale), LINK_STATE, LINK_NOTICE_KEYS)
     out = {}
-    for name, root in (("incremental", lake), ("full", full)):
+    for name, root in (("incremental", lake), ("full", full), ("stale", stale)):
         write_bronze(root, delta, day="2026-11-29")
         build_silver(spark, str(root))
         out[name] = build_gold(spark, str(root))
@@ -134,7 +142,7 @@ def lakes(spark, tmp_path_factory):  # type: ignore[no-untyped-def]
     shutil.copytree(lake, again)
     out["again"] = build_gold(spark, str(again))
     return {
-        "lakes": {"incremental": lake, "full": full, "again": again},
+        "lakes": {"incremental": lake, "full": full, "again": again, "stale": stale},
         "first": first,
         "runs": out,
         "gone": (gone["source_country"], gone_id),
@@ -191,3 +199,19 @@ def test_delta_shows_in_the_merged_tables(spark, lakes) -> None:  # type: ignore
     persons = {(r["person_source_country"], r["person_record_id"]) for r in hits}
     assert lakes["gone"] not in persons
     assert lakes["fixed"] in persons
+
+
+def test_notice_keys_are_kept_while_no_notice_changes(spark, lakes) -> None:  # type: ignore[no-untyped-def]
+    # Both runs keep the notices' keys as the silver notices give them...
+    for name in ("incremental", "full"):
+        lake = str(lakes["lakes"][name])
+        notices = io.read_table(spark, lake, "silver", "notice")
+        kept = io.read_table(spark, lake, LINK_STATE, LINK_NOTICE_KEYS)
+        assert kept is not None, name
+        assert sorted(map(tuple, kept.collect())) == sorted(
+            map(tuple, notice_keys(notices).collect())
+        ), name
+    # ...and a run in which no notice changed reads them instead of deriving them again: with
+    # the kept keys emptied, the corrected person meets no notice.
+    hits = io.read_table(spark, str(lakes["lakes"]["stale"]), "gold", "notice_hits").collect()
+    assert lakes["fixed"] not in {(r["person_source_country"], r["person_record_id"]) for r in hits}
