@@ -41,6 +41,7 @@ from transforms.lake_io import LakeRoot
 from transforms.links_delta import PreviousLinks
 from transforms.links_facts import FACTS_FORMAT
 from transforms.person_gold import PersonGold, person_gold
+from transforms.person_gold_io import write_person_gold
 from transforms.persons import Phases, Progress
 from transforms.persons_delta import StoredResolution
 from transforms.silver_built import (
@@ -291,10 +292,12 @@ def persist_person_gold(
     """Write the person gold tables, then the state and a retrained model (after gold, so a
     failed run leaves the old state intact), then the run's metadata; return the JSON-able
     summary."""
-    n_records = lake_io.write_gold(gold.entities, lake_root, "person_entities")
-    n_pairs = lake_io.write_gold(gold.pairs, lake_root, "person_pairs")
-    n_generic = lake_io.write_gold(gold.generic_values, lake_root, "generic_values")
-    lake_io.write_gold(gold.all_events, lake_root, "entity_events")
+    # The event history is appended to while the snapshot in force recorded it intact
+    # (`transforms.person_gold_io`); what it is now goes into the manifest committed below.
+    current = state_io.read_manifest(lake_root)
+    gold_rows, gold_record = write_person_gold(
+        lake_root, gold, None if current is None else current.get("gold")
+    )
     # The summary's count of guarded records comes with the clusters' write when it is whole
     # (an Observation, like lake_io's row count): a count query cost a few Spark jobs.
     guarded = Observation(f"guarded-{uuid.uuid4().hex}")
@@ -324,9 +327,14 @@ def persist_person_gold(
         "meta.json",
         {"run_seq": gold.run_seq, "run_at": datetime.now(UTC).isoformat(), "mode": counts["mode"]},
     )
+    staged.manifest["gold"] = gold_record
     state_io.commit(lake_root, staged)
     lake_io.delete(lake_root, PERSON_STATE, PERSON_STATE_WRITING)
-    written = {"records": n_records, "pairs": n_pairs, "generic_values": n_generic}
+    written = {
+        "records": gold_rows["person_entities"],
+        "pairs": gold_rows["person_pairs"],
+        "generic_values": gold_rows["generic_values"],
+    }
     order = [
         "run_seq", "mode", "retrain_reason", "model_trained_at", "records", "entities",
         "cross_country_entities", "pairs", "candidate_pairs", "pairs_compared_this_run",

@@ -136,6 +136,11 @@ def silver_files(lake_root: LakeRoot, feed: str) -> list[FileVersion]:
     return _data_files(as_lake(lake_root), _rel(SILVER, feed))
 
 
+def gold_files(lake_root: LakeRoot, name: str) -> list[FileVersion]:
+    """The data files of one gold table."""
+    return _data_files(as_lake(lake_root), _rel("gold", name))
+
+
 def read_tombstone_keys(lake_root: LakeRoot) -> pa.Table | None:
     """Every tombstone row (`contracts.lake.TOMBSTONE_SCHEMA`), read on the driver without
     Spark: tombstones hold keys and versions only, and telling which feeds they touch must not

@@ -33,6 +33,10 @@ from transforms.retrain import retrain_reason
 
 log = logging.getLogger("interlink.transforms")
 
+EVENTS_ORDER = ("run_seq", "event", "entity_id")
+"""gold/entity_events' row order: a whole write sorts the table by it, an appended file is
+sorted within itself (files a rerun on the same input writes the same way)."""
+
 
 @dataclass(frozen=True)
 class PersonGold:
@@ -50,7 +54,7 @@ class PersonGold:
     assignment: DataFrame
     """rk -> entity_id of every current record."""
     entity_countries: DataFrame
-    """entity_id -> entity_countries."""
+    """entity_id -> entity_countries, one row per entity of the assignment."""
     events: DataFrame
     """This run's entity events."""
     entities: DataFrame
@@ -67,6 +71,9 @@ class PersonGold:
     the run has one (an incremental run)."""
     erased: bool = False
     """The run deleted records: the state tables holding their values are written whole."""
+    history_read: bool = False
+    """`all_events` is the stored history plus `events`: the gold history may be appended to
+    (`transforms.person_gold_io`)."""
 
     def summary(self, config: ResolutionConfig, *, pairs: int, guarded: int) -> dict[str, Any]:
         """JSON-able counts of the run (the row counts of written tables are added by the
@@ -76,14 +83,10 @@ class PersonGold:
         res = self.resolution
         ev = {r["event"]: r["count"] for r in self.events.groupBy("event").count().collect()}
         # Entities and the cross-border ones in one query (a count per figure cost a query of a
-        # few jobs each): every entity of the assignment, with its countries where it has any.
-        entities, cross = (
-            self.assignment.select("entity_id")
-            .distinct()
-            .join(self.entity_countries, "entity_id", "left")
-            .agg(F.count(F.lit(1)), F.count(F.when(F.col("entity_countries") > 1, 1)))
-            .collect()[0]  # a global aggregation: always one row
-        )
+        # few jobs each): one row per entity of the assignment, with its countries.
+        entities, cross = self.entity_countries.agg(
+            F.count(F.lit(1)), F.count(F.when(F.col("entity_countries") > 1, 1))
+        ).collect()[0]  # a global aggregation: always one row
         return {
             "run_seq": self.run_seq,
             "mode": "full" if self.retrained else "incremental",
@@ -170,10 +173,9 @@ def person_gold(
     sizes = assignment.groupBy("entity_id").agg(
         F.count("*").alias("entity_records"),
     )
-    countries = (
-        assignment.join(records.select("rk", "source_country"), "rk")
-        .groupBy("entity_id")
-        .agg(F.countDistinct("source_country").alias("entity_countries"))
+    # A record key starts with its country (`persons.record_key`): no join with the records.
+    countries = assignment.groupBy("entity_id").agg(
+        F.countDistinct(F.substring_index("rk", "|", 1)).alias("entity_countries")
     )
     entities = (
         persons.withColumn("rk", F.concat_ws("|", "source_country", "record_id"))
@@ -212,9 +214,10 @@ def person_gold(
             "l_source_country", "l_record_id", "r_source_country", "r_record_id"
         ),
         generic_values=generic_values_output(res.flagged).orderBy("kind", "value"),
-        all_events=all_events.orderBy("run_seq", "event", "entity_id"),
+        all_events=all_events.orderBy(*EVENTS_ORDER),
         state=_state(res, assignment, new_registry, all_events, ids, registry_added, events),
         erased=bool(res.changes) and deleted > 0,
+        history_read=history is not None,
     )
 
 
