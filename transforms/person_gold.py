@@ -25,6 +25,8 @@ from transforms.persons import (
     StateWrite,
     generic_values_output,
     pairs_output,
+    record_country,
+    record_key,
     resolve_persons,
     to_records,
 )
@@ -54,7 +56,7 @@ class PersonGold:
     assignment: DataFrame
     """rk -> entity_id of every current record."""
     entity_countries: DataFrame
-    """entity_id -> entity_countries, one row per entity of the assignment."""
+    """entity_id -> entity_records, entity_countries: one row per entity of the assignment."""
     events: DataFrame
     """This run's entity events."""
     entities: DataFrame
@@ -170,19 +172,16 @@ def person_gold(
         all_events = events if history is None else history.unionByName(events)
 
     # One row per current record with its entity and provenance.
-    sizes = assignment.groupBy("entity_id").agg(
+    # Each entity's records and countries in one aggregation (one shuffle of the assignment).
+    per_entity = assignment.groupBy("entity_id").agg(
         F.count("*").alias("entity_records"),
-    )
-    # A record key starts with its country (`persons.record_key`): no join with the records.
-    countries = assignment.groupBy("entity_id").agg(
-        F.countDistinct(F.substring_index("rk", "|", 1)).alias("entity_countries")
+        F.countDistinct(record_country(F.col("rk"))).alias("entity_countries"),
     )
     entities = (
-        persons.withColumn("rk", F.concat_ws("|", "source_country", "record_id"))
+        persons.withColumn("rk", record_key(F.col("source_country"), F.col("record_id")))
         .join(assignment, "rk")
         .join(res.clusters.select("rk", "guard"), "rk")
-        .join(sizes, "entity_id")
-        .join(countries, "entity_id")
+        .join(per_entity, "entity_id")
         .drop("rk")
     )
     first = ["source_country", "record_id", "entity_id"]
@@ -207,7 +206,7 @@ def person_gold(
         model_meta={**meta, "model": res.model.to_state()},
         resolution=res,
         assignment=assignment,
-        entity_countries=countries,
+        entity_countries=per_entity,
         events=events,
         entities=entities.orderBy("entity_id", "source_country", "record_id"),
         pairs=pairs_output(res.accepted, assignment).orderBy(

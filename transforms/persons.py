@@ -165,6 +165,12 @@ def record_key(country: F.Column, record_id: F.Column) -> F.Column:
     return F.concat_ws("|", country, record_id)
 
 
+def record_country(rk: F.Column) -> F.Column:
+    """The country a record key (`record_key`) starts with: read from the key, no join with the
+    records needed."""
+    return F.substring_index(rk, "|", 1)
+
+
 def to_records(persons: DataFrame, prefix: str = "") -> DataFrame:
     """The matching view of silver persons (or notice subjects): rk + comparison columns.
 
