@@ -129,11 +129,13 @@ class PhaseLog(logging.Handler):
         self.seconds: dict[str, float] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
-        if not text.startswith("resolve › ") or not text.endswith(" s"):
-            return  # a phase's start line
-        phase, _, secs = text.removeprefix("resolve › ").removesuffix(" s").rpartition(" ")
-        self.seconds[phase] = self.seconds.get(phase, 0.0) + float(secs)
+        from interlink.progress import parse_phase_end
+
+        end = parse_phase_end(record.getMessage())
+        if end is None or end[0] != "resolve":
+            return  # a phase's start line, or another stage's
+        _, phase, secs = end
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + secs
 
     def take(self) -> dict[str, float]:
         out, self.seconds = self.seconds, {}

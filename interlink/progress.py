@@ -92,13 +92,31 @@ _ACTIVE: ProgressPrinter | None = None
 """The printer of the run in progress in this process, if a runner is reporting."""
 
 
+def phase_end_line(stage: str, phase: str, seconds: float) -> str:
+    """`resolve › block 2.1 s`: the line that ends a phase (`parse_phase_end` reads it back)."""
+    return f"{stage} › {phase} {seconds:.1f} s"
+
+
+def parse_phase_end(text: str) -> tuple[str, str, float] | None:
+    """(stage, phase, seconds) of a `phase_end_line`, or None for any other line (a phase's
+    start). For callers that hear a step's phases through the log, e.g. a benchmark."""
+    head, sep, rest = text.partition(" › ")
+    phase, _, secs = rest.removesuffix(" s").rpartition(" ")
+    if not sep or not rest.endswith(" s") or not phase:
+        return None
+    try:
+        return head, phase, float(secs)
+    except ValueError:
+        return None
+
+
 def phase_progress(stage: str) -> Progress:
     """A phase callback for a step: `resolve › block done in 2.1 s` on the runner's terminal,
     or the same words in the log when no runner reports (a scheduler's task log)."""
     printer = _ACTIVE
 
     def report(phase: str, seconds: float | None) -> None:
-        text = f"{stage} › {phase} …" if seconds is None else f"{stage} › {phase} {seconds:.1f} s"
+        text = f"{stage} › {phase} …" if seconds is None else phase_end_line(stage, phase, seconds)
         if printer is not None:
             printer.line(text)
         else:
