@@ -203,9 +203,10 @@ which compacts the small files merges leave."""
 
 MERGE_WHOLE_BELOW_BYTES = 4 << 20
 """A table smaller than this is merged by rewriting it whole: asking which of its files hold a
-landed record costs a query of its own (a few Spark jobs, about a second on 2 cores), more than
-writing a few MiB again (at 20k persons the 0.5 MiB travel-document table's merge took 2.3 s
-file by file and 1.4 s whole)."""
+landed record costs a query of its own (4 Spark jobs), more than writing a few MiB again. At 20k
+persons the 0.5 MiB travel-document table's merge took 2.1 to 2.8 s file by file where the
+older whole merge (which also read every country's bronze) took 1.0 to 1.4 s (h17l's runs);
+whole under this rule, 1.5 s in the quiet freshness benchmark (1.1 s at 100k)."""
 
 
 def held_by_file(old: DataFrame, landed: DataFrame, feed: str) -> DataFrame:
