@@ -38,6 +38,12 @@ log = logging.getLogger("interlink.transforms")
 EVENTS_ORDER = ("run_seq", "event", "entity_id")
 """gold/entity_events' row order: a whole write sorts the table by it, an appended file is
 sorted within itself (files a rerun on the same input writes the same way)."""
+ENTITIES_BY = ("entity_id",)
+ENTITIES_ORDER = ("entity_id", "source_country", "record_id")
+"""gold/person_entities' files: each entity's rows in one (`in_files`), in this order."""
+PAIRS_BY = ("l_source_country", "l_record_id")
+PAIRS_ORDER = ("l_source_country", "l_record_id", "r_source_country", "r_record_id")
+"""gold/person_pairs' files: a left record's pairs in one (`in_files`), in this order."""
 
 
 @dataclass(frozen=True)
@@ -177,11 +183,14 @@ def person_gold(
         F.count("*").alias("entity_records"),
         F.countDistinct(record_country(F.col("rk"))).alias("entity_countries"),
     )
+    # The entity columns are joined on narrow rows first (a record key and four columns), so the
+    # wide silver rows (46 columns, nested names) meet them in one join instead of two.
+    of_record = assignment.join(res.clusters.select("rk", "guard"), "rk").join(
+        per_entity, "entity_id"
+    )
     entities = (
         persons.withColumn("rk", record_key(F.col("source_country"), F.col("record_id")))
-        .join(assignment, "rk")
-        .join(res.clusters.select("rk", "guard"), "rk")
-        .join(per_entity, "entity_id")
+        .join(of_record, "rk")
         .drop("rk")
     )
     first = ["source_country", "record_id", "entity_id"]
@@ -208,16 +217,24 @@ def person_gold(
         assignment=assignment,
         entity_countries=per_entity,
         events=events,
-        entities=entities.orderBy("entity_id", "source_country", "record_id"),
-        pairs=pairs_output(res.accepted, assignment).orderBy(
-            "l_source_country", "l_record_id", "r_source_country", "r_record_id"
-        ),
+        # An entity's rows sit together, in one file.
+        entities=in_files(entities, ENTITIES_BY, ENTITIES_ORDER),
+        pairs=in_files(pairs_output(res.accepted, assignment), PAIRS_BY, PAIRS_ORDER),
         generic_values=generic_values_output(res.flagged).orderBy("kind", "value"),
         all_events=all_events.orderBy(*EVENTS_ORDER),
         state=_state(res, assignment, new_registry, all_events, ids, registry_added, events),
         erased=bool(res.changes) and deleted > 0,
         history_read=history is not None,
     )
+
+
+def in_files(df: DataFrame, by: tuple[str, ...], order: tuple[str, ...]) -> DataFrame:
+    """A gold table's layout: rows hashed by `by` into the session's shuffle partitions (one
+    file each), sorted by `order` within each. The same files on a rerun of the same input, like
+    a global `orderBy`, without the pass a range partitioning makes over the rows to sample its
+    bounds before it shuffles them (at 100k persons, over 186k rows of 46 columns)."""
+    parts = int(df.sparkSession.conf.get("spark.sql.shuffle.partitions") or "4")
+    return df.repartition(parts, *by).sortWithinPartitions(*order)
 
 
 def _state(

@@ -416,15 +416,13 @@ def pairs_output(accepted: DataFrame, assignment: DataFrame | None = None) -> Da
         "r_rk",
     )
     if assignment is not None:
+        # An accepted pair's records ended in one cluster, so they hold one entity: a single
+        # join gives both sides' (the accepted pairs crossed the shuffle once, not twice).
         out = out.join(
             assignment.select(F.col("rk").alias("l_rk"), F.col("entity_id").alias("l_entity_id")),
             "l_rk",
             "left",
-        ).join(
-            assignment.select(F.col("rk").alias("r_rk"), F.col("entity_id").alias("r_entity_id")),
-            "r_rk",
-            "left",
-        )
+        ).withColumn("r_entity_id", F.col("l_entity_id"))
     return out.drop("l_rk", "r_rk")
 
 
