@@ -24,7 +24,7 @@ from streams.keys import KeyRegistry
 from streams.publisher import FeedPublisher
 from tests.streams.conftest import bronze_ids, person, run_ingest
 
-pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+pytestmark = pytest.mark.kafka
 
 
 def delete_topic(bootstrap: str, topic: str) -> None:
@@ -114,6 +114,7 @@ def test_a_recreated_topic_lands_its_new_messages_beside_the_landed_files(
     assert file_ids(lake) == now
 
 
+@pytest.mark.slow
 def test_a_republished_prefix_after_a_recreate_keeps_the_rest_of_the_landed_file(
     broker: str,
     broker_traits: BrokerTraits,
@@ -137,6 +138,7 @@ def test_a_republished_prefix_after_a_recreate_keeps_the_rest_of_the_landed_file
     assert sorted(map(bounds, file_ids(lake))) == [(0, 9), (10, 29)]
 
 
+@pytest.mark.slow
 @pytest.mark.tansu
 def test_a_restarted_memory_tansu_keeps_the_files_its_earlier_log_landed(
     tmp_path: Path, lake: Lake, keys: Callable[[str], Any], registry: Callable[..., KeyRegistry]
