@@ -160,22 +160,30 @@ def bronze_dir(feed: str, country: str) -> str:
 
 
 def bronze_name(feed: str, country: str, day: str, topic: str, partition: int, first: int,
-                last: int) -> str:  # fmt: skip
+                last: int, incarnation: int = 0) -> str:  # fmt: skip
     """Relative bronze path of the messages first..last of topic/partition.
 
     Named from the Kafka coordinates, so a replay of the same offsets rewrites the same file:
     this is what makes bronze exactly-once without Kafka transactions (`streams.ingest`). `day`
     is the UTC day of the first message's Kafka timestamp, never the wall clock, for the same
-    reason.
+    reason. A topic whose log started again at offset 0 (deleted and recreated, a broker on
+    `memory://` storage restarted) may bring other messages to coordinates a landed file already
+    names: those land under `incarnation` 1, 2, … (`<first>-<last>.i<n>.parquet`), never over it.
     """
-    return f"{bronze_dir(feed, country)}/date={day}/{topic}+{partition}+{first}-{last}.parquet"
+    suffix = f".i{incarnation}" if incarnation else ""
+    return (
+        f"{bronze_dir(feed, country)}/date={day}/{topic}+{partition}+{first}-{last}{suffix}.parquet"
+    )
 
 
-_FILE_RE = re.compile(r"^(?P<topic>.+)\+(?P<partition>\d+)\+(?P<first>\d+)-(?P<last>\d+)\.parquet$")
+_FILE_RE = re.compile(
+    r"^(?P<topic>.+)\+(?P<partition>\d+)\+(?P<first>\d+)-(?P<last>\d+)(?:\.i[1-9]\d*)?\.parquet$"
+)
 
 
 def parse_bronze_name(rel: str) -> tuple[str, int, int, int] | None:
-    """(topic, partition, first, last) of a bronze file name, or None for other files."""
+    """(topic, partition, first, last) of a bronze file name (whatever its incarnation), or None
+    for other files."""
     m = _FILE_RE.match(rel.rsplit("/", 1)[-1])
     if m is None:
         return None

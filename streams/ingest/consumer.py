@@ -225,7 +225,6 @@ class Ingest:
         accepted = 0
         for batch in pending.partitions.values():
             rel = self.bronze.land(batch)
-            self.bronze.replace_interrupted(batch, rel)
             if rel is None:
                 continue
             written.append(rel)

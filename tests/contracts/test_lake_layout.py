@@ -99,6 +99,18 @@ def test_bronze_name_round_trips_to_its_kafka_coordinates() -> None:
     assert partition_values(rel) == {"feed": "person", "country": "FRA", "date": "2026-11-28"}
 
 
+def test_a_later_incarnation_of_a_bronze_name_parses_to_the_same_coordinates() -> None:
+    # A topic whose log started again lands other messages at taken coordinates beside them.
+    rel = bronze_name("person", "FRA", "2026-11-28", "feeds.person.FRA", 3, 0, 99, incarnation=2)
+    assert rel.endswith("/feeds.person.FRA+3+0-99.i2.parquet")
+    assert parse_bronze_name(rel) == ("feeds.person.FRA", 3, 0, 99)
+    assert parse_bronze_name(quarantine_path(rel)) == parse_bronze_name(rel)
+    assert bronze_name("person", "FRA", "2026-11-28", "feeds.person.FRA", 3, 0, 99, 0) == (
+        bronze_name("person", "FRA", "2026-11-28", "feeds.person.FRA", 3, 0, 99)
+    )
+    assert parse_bronze_name("feeds.person.FRA+3+0-99.i0.parquet") is None
+
+
 def test_a_quarantined_file_keeps_its_relative_name() -> None:
     rel = bronze_name("case", "DEU", "2026-01-02", "feeds.case.DEU", 0, 5, 9)
     moved = quarantine_path(rel)
