@@ -44,11 +44,14 @@ from transforms import links_networks as LN
 from transforms.clustering import connected_components
 from transforms.config import ResolutionConfig
 from transforms.links_facts import (
+    FACT_COLUMNS,
     Changed,
     LinkInputs,
     Parts,
     changed_facts,
+    changed_sources,
     evidence_value,
+    facts_of,
     keys_frame,
     link_facts,
     parts,
@@ -141,12 +144,11 @@ def link_gold(
 ) -> LinkGold:
     """The link tables, whole (`previous` None) or merged with the previous run's tables."""
     p = parts(x)
-    facts = link_facts(x, p)
     delta: _Delta | None = None
-    if previous is not None:
-        # Read twice, by the diff now and as the next run's facts when written: computed once.
-        facts = facts.localCheckpoint(eager=True)
-        changed = changed_facts(previous.facts, facts)
+    if previous is None:
+        facts = link_facts(x, p)
+    else:
+        facts, changed = _diff(x, p, previous)
         delta = None if changed is None else _Delta(previous, changed)
     out = _Out()
     _document_tables(p, delta, out)
@@ -195,6 +197,35 @@ def link_gold(
         None if delta is None else delta.changed,
         new_keys,
     )
+
+
+def _diff(x: LinkInputs, p: Parts, previous: PreviousLinks) -> tuple[DataFrame, Changed | None]:
+    """This run's facts and what changed since the previous run's.
+
+    When the person resolution says which records it clustered again (any other keeps its
+    entity), only the facts of the records that can have changed are computed and diffed
+    against their stored facts (`changed_sources`), and the next run's facts are the stored
+    ones with theirs replaced: the work follows the delta. Otherwise (a retrained model, too
+    many changed records) every fact is computed and diffed."""
+    res = x.res
+    sources = None
+    if res is None or (res.redone is not None and res.reached is not None):
+        persons = (
+            frozenset()
+            if res is None
+            else (res.redone or frozenset()) | (res.reached or frozenset())
+        )
+        sources = changed_sources(x, previous.facts, persons)
+    if sources is None:
+        # Read twice, by the diff now and as the next run's facts when written: computed once.
+        facts = link_facts(x, p).localCheckpoint(eager=True)
+        return facts, changed_facts(previous.facts, facts)
+    wanted = sorted(sources)
+    # Read by the diff and written with the kept facts: computed once (a few rows a record).
+    fresh = facts_of(x, sources).localCheckpoint(eager=True)
+    changed = changed_facts(previous.facts.where(F.col("source").isin(wanted)), fresh)
+    kept = previous.facts.where(~F.col("source").isin(wanted)).select(*FACT_COLUMNS)
+    return kept.unionByName(fresh.select(*FACT_COLUMNS)), changed
 
 
 def _document_tables(p: Parts, delta: _Delta | None, out: _Out) -> None:
