@@ -273,14 +273,14 @@ def _document_tables(p: Parts, delta: _Delta | None, out: _Out) -> None:
 
 def _case_tables(x: LinkInputs, p: Parts, delta: _Delta | None, out: _Out) -> None:
     """case_links, networks, network_members and trends."""
-    assert x.cases is not None and p.ev is not None and p.cp is not None
-    assert p.trend_cases is not None
+    assert x.cases is not None
     prev = delta.tables if delta is not None else {}
     cases: frozenset[str] | None = None
     partners: list[str] = []
     if delta is not None and "case_links" in prev:
-        cases = _changed_cases(p.ev, delta)
+        cases = _changed_cases(p, delta)
         if cases:
+            assert p.ev is not None
             fresh, partners = _fresh_links(p.ev, keys_frame(delta.changed.spark, cases, "case_rk"))
             old = prev["case_links"]
             gone = keys_frame(delta.changed.spark, cases, "_rk")
@@ -299,16 +299,22 @@ def _case_tables(x: LinkInputs, p: Parts, delta: _Delta | None, out: _Out) -> No
             links = prev["case_links"]
             out.keep("case_links", links)
     else:
+        assert p.ev is not None
         links = LC.links_from(p.ev).orderBy(*_LINK_ORDER).localCheckpoint(eager=False)
         out.whole("case_links", links)
-    graph = LN.network_graph(x.cases, p.cp, links)
+
+    def graph() -> LN.NetworkGraph:
+        # Built only for networks rebuilt: it reads every case's persons.
+        assert x.cases is not None and p.cp is not None
+        return LN.network_graph(x.cases, p.cp, links)
+
     if delta is not None and cases is not None and {"networks", "network_members"} <= set(prev):
         # A changed node, a case whose links were rebuilt, or a case newly linked to one: every
         # edge that appeared or went has both ends among them.
         nodes = delta.changed.of("node") | {f"C:{c}" for c in cases} | set(partners)
         if nodes:
             nets, members = _network_delta(
-                graph,
+                graph(),
                 keys_frame(delta.changed.spark, nodes),
                 prev["networks"],
                 prev["network_members"],
@@ -319,18 +325,20 @@ def _case_tables(x: LinkInputs, p: Parts, delta: _Delta | None, out: _Out) -> No
             out.keep("networks", prev["networks"])
             out.keep("network_members", prev["network_members"])
     else:
-        nets, members = LN.networks(graph)
+        nets, members = LN.networks(graph())
         out.whole("networks", nets)
         out.whole("network_members", members)
     if delta is not None and "trends" in prev:
         if delta.changed.of("trend"):
             groups = delta.changed.frame("trend", "trend_group")
+            assert p.trend_cases is not None
             fresh = LC.trends_from(p.trend_cases.join(groups, "trend_group"))
             old = prev["trends"].withColumn("trend_group", LC.trend_group())
             out.merge("trends", _merge(old, fresh, groups, ["trend_group"]).orderBy(*LC.TREND_KEYS))
         else:
             out.keep("trends", prev["trends"])
     else:
+        assert p.trend_cases is not None
         out.whole("trends", LC.trends_from(p.trend_cases))
 
 
@@ -358,10 +366,12 @@ def _fresh_links(ev: DataFrame, cases: DataFrame) -> tuple[DataFrame, list[str]]
     return ev.sparkSession.createDataFrame(rows, fresh.schema), ends
 
 
-def _changed_cases(ev: DataFrame, delta: _Delta) -> frozenset[str]:
+def _changed_cases(p: Parts, delta: _Delta) -> frozenset[str]:
     """case_rk of every case holding, before or now, a value whose holding cases changed."""
     if not delta.changed.of("evidence"):
         return frozenset()
+    ev = p.ev
+    assert ev is not None
     values = delta.changed.frame("evidence")
     holders = (
         delta.previous.facts.where(F.col("family") == "evidence")

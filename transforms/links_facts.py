@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -69,24 +70,50 @@ class LinkInputs:
 
 @dataclass(frozen=True)
 class Parts:
-    """The per-record facts every table is built from, computed once per run."""
+    """The per-record facts every table is built from, computed once per run: the case parts
+    (`cp`, `ev`, `trend_cases`) only when first read, which an incremental run does only for
+    the case tables it rebuilds from every case."""
 
     sight: DataFrame | None
     reg: DataFrame | None
-    cp: DataFrame | None
-    ev: DataFrame | None
-    trend_cases: DataFrame | None
+    cases: DataFrame | None = None
+    """The cases whose parts these are."""
+    persons: DataFrame | None = None
+    """Every person: a case's persons are those it names and those that name it."""
+    assignment: DataFrame | None = None
+    few: bool = False
+    """The cases are a delta's few: their persons are broadcast to the evidence's join."""
+
+    @cached_property
+    def cp(self) -> DataFrame | None:
+        if self.cases is None:
+            return None
+        return LC.case_persons(self.cases, self.persons, self.assignment).localCheckpoint(
+            eager=True
+        )
+
+    @cached_property
+    def ev(self) -> DataFrame | None:
+        if self.cases is None or self.cp is None:
+            return None
+        cp = F.broadcast(self.cp) if self.few else self.cp
+        return LC.case_evidence(self.cases, self.persons, cp).localCheckpoint(eager=True)
+
+    @cached_property
+    def trend_cases(self) -> DataFrame | None:
+        if self.cases is None or self.cp is None:
+            return None
+        return LC.trend_cases(self.cases, self.cp)
 
 
 def parts(x: LinkInputs) -> Parts:
-    cp = ev = tc = None
-    if x.cases is not None:
-        # Computed on first use and kept: a full run's facts read them, an incremental run's
-        # only when a case table is rebuilt from every case (`transforms.links_delta`).
-        cp = LC.case_persons(x.cases, x.persons, x.assignment).localCheckpoint(eager=False)
-        ev = LC.case_evidence(x.cases, x.persons, cp).localCheckpoint(eager=False)
-        tc = LC.trend_cases(x.cases, cp)
-    return Parts(LD.sightings(x.persons, x.cases, x.notices), LD.register(x.docs), cp, ev, tc)
+    return Parts(
+        LD.sightings(x.persons, x.cases, x.notices),
+        LD.register(x.docs),
+        x.cases,
+        x.persons,
+        x.assignment,
+    )
 
 
 def _facts(
@@ -347,10 +374,14 @@ def facts_of(x: LinkInputs, sources: Collection[str]) -> DataFrame:
     cases = _in_feed("case", x.cases, sources)
     notices = _in_feed("notice", x.notices, sources)
     docs = _in_feed("travel_document", x.docs, sources)
-    cp = ev = tc = None
-    if cases is not None:
-        cp = LC.case_persons(cases, x.persons, x.assignment).localCheckpoint(eager=True)
-        ev = LC.case_evidence(cases, x.persons, F.broadcast(cp))
-        tc = LC.trend_cases(cases, cp)
-    p = Parts(LD.sightings(persons, cases, notices), LD.register(docs), cp, ev, tc)
+    # Read by several facts: the changed persons' rows picked out of the table once.
+    persons = None if persons is None else persons.localCheckpoint(eager=True)
+    p = Parts(
+        LD.sightings(persons, cases, notices),
+        LD.register(docs),
+        cases,
+        x.persons,
+        x.assignment,
+        few=True,
+    )
     return link_facts(LinkInputs(docs, persons, cases, notices, x.res, x.assignment), p)
