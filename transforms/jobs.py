@@ -469,6 +469,7 @@ def build_gold(
         "mode": "incremental" if links.incremental else "full",
         "merged": list(links.incremental),
         "unchanged": list(links.unchanged),
+        "recomputed": links.recomputed,
     }
     if "documents" not in links.tables:
         out["documents"] = 0

@@ -101,6 +101,8 @@ class LinkGold:
     notice_keys: DataFrame | None = None
     """The notices' blocking keys to keep for the next run; None when the previous run's still
     hold (no notice changed) or there are no notices."""
+    recomputed: int | None = None
+    """How many silver records' facts the run computed and diffed (None: every record's)."""
 
 
 @dataclass(frozen=True)
@@ -145,10 +147,11 @@ def link_gold(
     """The link tables, whole (`previous` None) or merged with the previous run's tables."""
     p = parts(x)
     delta: _Delta | None = None
+    recomputed = None
     if previous is None:
         facts = link_facts(x, p)
     else:
-        facts, changed = _diff(x, p, previous)
+        facts, changed, recomputed = _diff(x, p, previous)
         delta = None if changed is None else _Delta(previous, changed)
     out = _Out()
     _document_tables(p, delta, out)
@@ -196,10 +199,13 @@ def link_gold(
         tuple(out.unchanged),
         None if delta is None else delta.changed,
         new_keys,
+        recomputed,
     )
 
 
-def _diff(x: LinkInputs, p: Parts, previous: PreviousLinks) -> tuple[DataFrame, Changed | None]:
+def _diff(
+    x: LinkInputs, p: Parts, previous: PreviousLinks
+) -> tuple[DataFrame, Changed | None, int | None]:
     """This run's facts and what changed since the previous run's.
 
     When the person resolution says which records it clustered again (any other keeps its
@@ -219,13 +225,13 @@ def _diff(x: LinkInputs, p: Parts, previous: PreviousLinks) -> tuple[DataFrame, 
     if sources is None:
         # Read twice, by the diff now and as the next run's facts when written: computed once.
         facts = link_facts(x, p).localCheckpoint(eager=True)
-        return facts, changed_facts(previous.facts, facts)
+        return facts, changed_facts(previous.facts, facts), None
     wanted = sorted(sources)
     # Read by the diff and written with the kept facts: computed once (a few rows a record).
     fresh = facts_of(x, sources).localCheckpoint(eager=True)
     changed = changed_facts(previous.facts.where(F.col("source").isin(wanted)), fresh)
     kept = previous.facts.where(~F.col("source").isin(wanted)).select(*FACT_COLUMNS)
-    return kept.unionByName(fresh.select(*FACT_COLUMNS)), changed
+    return kept.unionByName(fresh.select(*FACT_COLUMNS)), changed, len(sources)
 
 
 def _document_tables(p: Parts, delta: _Delta | None, out: _Out) -> None:
