@@ -48,6 +48,7 @@ from transforms.links_facts import (
     Changed,
     LinkInputs,
     Parts,
+    case_parts,
     changed_facts,
     changed_sources,
     evidence_value,
@@ -191,7 +192,7 @@ def link_gold(
         else:
             out.whole("notice_hits", notice_hits(x.notices, x.persons, res, x.assignment, config))
     if x.cases is not None:
-        _case_tables(x, p, delta, out)
+        _case_tables(x, p, facts, delta, out)
     return LinkGold(
         {n: out.tables[n] for n in LINK_TABLES if n in out.tables},
         facts,
@@ -277,8 +278,10 @@ def _document_tables(p: Parts, delta: _Delta | None, out: _Out) -> None:
         out.whole("document_alerts", LD.alerts_from(p.sight, p.reg))
 
 
-def _case_tables(x: LinkInputs, p: Parts, delta: _Delta | None, out: _Out) -> None:
-    """case_links, networks, network_members and trends."""
+def _case_tables(
+    x: LinkInputs, p: Parts, facts: DataFrame, delta: _Delta | None, out: _Out
+) -> None:
+    """case_links, networks, network_members and trends (`facts`: this run's)."""
     assert x.cases is not None
     prev = delta.tables if delta is not None else {}
     cases: frozenset[str] | None = None
@@ -337,8 +340,13 @@ def _case_tables(x: LinkInputs, p: Parts, delta: _Delta | None, out: _Out) -> No
     if delta is not None and "trends" in prev:
         if delta.changed.of("trend"):
             groups = delta.changed.frame("trend", "trend_group")
-            assert p.trend_cases is not None
-            fresh = LC.trends_from(p.trend_cases.join(groups, "trend_group"))
+            # A group's rows count its cases: those holding one of its trend facts now, few.
+            members = facts.where(
+                (F.col("family") == "trend") & F.col("key").isin(sorted(delta.changed.of("trend")))
+            ).select("source")
+            tc = case_parts(x, {r[0] for r in members.distinct().collect()}).trend_cases
+            assert tc is not None
+            fresh = LC.trends_from(tc.join(groups, "trend_group"))
             old = prev["trends"].withColumn("trend_group", LC.trend_group())
             out.merge("trends", _merge(old, fresh, groups, ["trend_group"]).orderBy(*LC.TREND_KEYS))
         else:

@@ -302,7 +302,7 @@ def changed_facts(old: DataFrame, new: DataFrame, limit: int = MAX_CHANGED) -> C
     return Changed({f: frozenset(k) for f, k in found.items()}, new.sparkSession)
 
 
-def _in_feed(feed: str, df: DataFrame | None, sources: Collection[str]) -> DataFrame | None:
+def in_feed(feed: str, df: DataFrame | None, sources: Collection[str]) -> DataFrame | None:
     """`df`'s rows (records of `feed`) among `sources`."""
     if df is None:
         return None
@@ -370,10 +370,10 @@ def changed_sources(
 def facts_of(x: LinkInputs, sources: Collection[str]) -> DataFrame:
     """`link_facts` of the records `sources` alone: a case's facts read every person that
     names it, so the persons are read whole for those (a scan, no shuffle of all)."""
-    persons = _in_feed("person", x.persons, sources)
-    cases = _in_feed("case", x.cases, sources)
-    notices = _in_feed("notice", x.notices, sources)
-    docs = _in_feed("travel_document", x.docs, sources)
+    persons = in_feed("person", x.persons, sources)
+    cases = in_feed("case", x.cases, sources)
+    notices = in_feed("notice", x.notices, sources)
+    docs = in_feed("travel_document", x.docs, sources)
     # Read by several facts: the changed persons' rows picked out of the table once.
     persons = None if persons is None else persons.localCheckpoint(eager=True)
     p = Parts(
@@ -385,3 +385,9 @@ def facts_of(x: LinkInputs, sources: Collection[str]) -> DataFrame:
         few=True,
     )
     return link_facts(LinkInputs(docs, persons, cases, notices, x.res, x.assignment), p)
+
+
+def case_parts(x: LinkInputs, sources: Collection[str]) -> Parts:
+    """The parts of the cases among `sources` alone (a few): their persons read from all."""
+    cases = in_feed("case", x.cases, sources)
+    return Parts(None, None, cases, x.persons, x.assignment, few=True)

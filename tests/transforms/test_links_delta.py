@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pyspark.sql import functions as F
 from transforms_testkit import message, write_bronze
 
 from contracts.lake import LINK_STATE
@@ -181,7 +182,11 @@ def test_incremental_facts_equal_full_rebuild(spark, lakes) -> None:  # type: ig
     def facts(name: str) -> list[tuple[str, ...]]:
         df = io.read_table(spark, str(lakes["lakes"][name]), LINK_STATE, "facts")
         assert df is not None
-        return sorted(tuple(r) for r in df.select("family", "key", "detail", "source").collect())
+        # A row fact's hash covers the record's envelope (ingest time): lake-specific, so the
+        # two lakes' row facts are compared by record alone.
+        detail = F.when(F.col("family") == "row", F.lit("")).otherwise(F.col("detail"))
+        cols = ["family", "key", detail.alias("detail"), "source"]
+        return sorted(tuple(r) for r in df.select(*cols).collect())
 
     inc = facts("incremental")
     assert inc == facts("full")
