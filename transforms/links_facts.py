@@ -3,9 +3,12 @@
 A fact is a row (family, key, detail): the key is the unit a change dirties (a document key, a
 person or notice record, an evidence value, a network node, a trend group) and the detail what
 the tables read of it. Every table is a function of its facts, so an incremental run rebuilds
-only what the changed keys reach (`transforms.links_delta`). The diff is one aggregation over
-the stored and current facts, and its result, small on a small delta, is collected: which
-tables need any work is then decided on the driver, without a Spark job per empty frame.
+only what the changed keys reach (`transforms.links_delta`). Each fact also names the silver
+record it comes from (`source`), so an incremental run computes the facts of the records that
+can have changed alone (`changed_sources`, `facts_of`) and keeps the stored facts of the others.
+The diff is one aggregation over the stored and current facts (of those records), and its
+result, small on a small delta, is collected: which tables need any work is then decided on the
+driver, without a Spark job per empty frame.
 Pure: `transforms.jobs` reads the stored facts and writes the new ones.
 """
 
