@@ -6,8 +6,9 @@ previous run wrote and the *facts* it kept (`transforms.links_facts`: one row pe
 built from, as (family, key, detail) and the silver record it comes from), computes the facts of
 the records that can have changed alone and diffs them against their stored ones in one pass
 (every fact, when the person model was retrained), and rebuilds only what a changed fact
-reaches, merging the rebuilt rows with the previous table's others; a table no changed fact reaches is the previous table itself (`LinkGold.unchanged`:
-`transforms.jobs` leaves its files in place):
+reaches, merging the rebuilt rows with the previous table's others; a table no changed fact
+reaches is the previous table itself (`LinkGold.unchanged`: `transforms.jobs` leaves its files
+in place):
 
 - documents, document_alerts: per document key; rebuilt for the keys whose sightings or register
   rows changed;
