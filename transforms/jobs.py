@@ -29,7 +29,6 @@ from contracts.lake import (
     PERSON_MODEL_FORMAT,
     PERSON_STATE,
     PERSON_STATE_WRITING,
-    SILVER_FORMAT,
 )
 from contracts.registry import FEEDS
 from transforms import lake_io, state_io
@@ -356,9 +355,6 @@ def read_previous_links(
         "person_run_seq": run_seq - 1,
         "threshold": config.threshold,
         "facts_format": FACTS_FORMAT,
-        # The facts of records whose row did not change are kept: a new standardization
-        # (the same payloads read into other silver rows) must diff every fact.
-        "silver_format": SILVER_FORMAT,
     }
     if meta is None or any(meta.get(k) != v for k, v in expected.items()):
         return None
@@ -461,7 +457,6 @@ def build_gold(
         "person_run_seq": run_seq,
         "threshold": config.threshold,
         "facts_format": FACTS_FORMAT,
-        "silver_format": SILVER_FORMAT,
         "rows": rows,
     }
     lake_io.write_json(lake_root, LINK_STATE, LINK_META, link_meta)
@@ -469,7 +464,6 @@ def build_gold(
         "mode": "incremental" if links.incremental else "full",
         "merged": list(links.incremental),
         "unchanged": list(links.unchanged),
-        "recomputed": links.recomputed,
     }
     if "documents" not in links.tables:
         out["documents"] = 0

@@ -3,12 +3,10 @@ networks and trends.
 
 A full run builds each table from all of silver. An incremental run starts from the tables the
 previous run wrote and the *facts* it kept (`transforms.links_facts`: one row per fact a table is
-built from, as (family, key, detail) and the silver record it comes from), computes the facts of
-the records that can have changed alone and diffs them against their stored ones in one pass
-(every fact, when the person model was retrained), and rebuilds only what a changed fact
-reaches, merging the rebuilt rows with the previous table's others; a table no changed fact
-reaches is the previous table itself (`LinkGold.unchanged`: `transforms.jobs` leaves its files
-in place):
+built from, as (family, key, detail)), diffs this run's facts against them in one pass, and
+rebuilds only what a changed fact reaches, merging the rebuilt rows with the previous table's
+others; a table no changed fact reaches is the previous table itself (`LinkGold.unchanged`:
+`transforms.jobs` leaves its files in place):
 
 - documents, document_alerts: per document key; rebuilt for the keys whose sightings or register
   rows changed;
@@ -46,15 +44,11 @@ from transforms import links_networks as LN
 from transforms.clustering import connected_components
 from transforms.config import ResolutionConfig
 from transforms.links_facts import (
-    FACT_COLUMNS,
     Changed,
     LinkInputs,
     Parts,
-    case_parts,
     changed_facts,
-    changed_sources,
     evidence_value,
-    facts_of,
     keys_frame,
     link_facts,
     parts,
@@ -104,8 +98,6 @@ class LinkGold:
     notice_keys: DataFrame | None = None
     """The notices' blocking keys to keep for the next run; None when the previous run's still
     hold (no notice changed) or there are no notices."""
-    recomputed: int | None = None
-    """How many silver records' facts the run computed and diffed (None: every record's)."""
 
 
 @dataclass(frozen=True)
@@ -149,12 +141,12 @@ def link_gold(
 ) -> LinkGold:
     """The link tables, whole (`previous` None) or merged with the previous run's tables."""
     p = parts(x)
+    facts = link_facts(x, p)
     delta: _Delta | None = None
-    recomputed = None
-    if previous is None:
-        facts = link_facts(x, p)
-    else:
-        facts, changed, recomputed = _diff(x, p, previous)
+    if previous is not None:
+        # Read twice, by the diff now and as the next run's facts when written: computed once.
+        facts = facts.localCheckpoint(eager=True)
+        changed = changed_facts(previous.facts, facts)
         delta = None if changed is None else _Delta(previous, changed)
     out = _Out()
     _document_tables(p, delta, out)
@@ -194,7 +186,7 @@ def link_gold(
         else:
             out.whole("notice_hits", notice_hits(x.notices, x.persons, res, x.assignment, config))
     if x.cases is not None:
-        _case_tables(x, p, facts, delta, out)
+        _case_tables(x, p, delta, out)
     return LinkGold(
         {n: out.tables[n] for n in LINK_TABLES if n in out.tables},
         facts,
@@ -202,39 +194,7 @@ def link_gold(
         tuple(out.unchanged),
         None if delta is None else delta.changed,
         new_keys,
-        recomputed,
     )
-
-
-def _diff(
-    x: LinkInputs, p: Parts, previous: PreviousLinks
-) -> tuple[DataFrame, Changed | None, int | None]:
-    """This run's facts and what changed since the previous run's.
-
-    When the person resolution says which records it clustered again (any other keeps its
-    entity), only the facts of the records that can have changed are computed and diffed
-    against their stored facts (`changed_sources`), and the next run's facts are the stored
-    ones with theirs replaced: the work follows the delta. Otherwise (a retrained model, too
-    many changed records) every fact is computed and diffed."""
-    res = x.res
-    sources = None
-    if res is None or (res.redone is not None and res.reached is not None):
-        persons = (
-            frozenset()
-            if res is None
-            else (res.redone or frozenset()) | (res.reached or frozenset())
-        )
-        sources = changed_sources(x, previous.facts, persons)
-    if sources is None:
-        # Read twice, by the diff now and as the next run's facts when written: computed once.
-        facts = link_facts(x, p).localCheckpoint(eager=True)
-        return facts, changed_facts(previous.facts, facts), None
-    wanted = sorted(sources)
-    # Read by the diff and written with the kept facts: computed once (a few rows a record).
-    fresh = facts_of(x, sources).localCheckpoint(eager=True)
-    changed = changed_facts(previous.facts.where(F.col("source").isin(wanted)), fresh)
-    kept = previous.facts.where(~F.col("source").isin(wanted)).select(*FACT_COLUMNS)
-    return kept.unionByName(fresh.select(*FACT_COLUMNS)), changed, len(sources)
 
 
 def _document_tables(p: Parts, delta: _Delta | None, out: _Out) -> None:
@@ -280,18 +240,16 @@ def _document_tables(p: Parts, delta: _Delta | None, out: _Out) -> None:
         out.whole("document_alerts", LD.alerts_from(p.sight, p.reg))
 
 
-def _case_tables(
-    x: LinkInputs, p: Parts, facts: DataFrame, delta: _Delta | None, out: _Out
-) -> None:
-    """case_links, networks, network_members and trends (`facts`: this run's)."""
-    assert x.cases is not None
+def _case_tables(x: LinkInputs, p: Parts, delta: _Delta | None, out: _Out) -> None:
+    """case_links, networks, network_members and trends."""
+    assert x.cases is not None and p.ev is not None and p.cp is not None
+    assert p.trend_cases is not None
     prev = delta.tables if delta is not None else {}
     cases: frozenset[str] | None = None
     partners: list[str] = []
     if delta is not None and "case_links" in prev:
-        cases = _changed_cases(p, delta)
+        cases = _changed_cases(p.ev, delta)
         if cases:
-            assert p.ev is not None
             fresh, partners = _fresh_links(p.ev, keys_frame(delta.changed.spark, cases, "case_rk"))
             old = prev["case_links"]
             gone = keys_frame(delta.changed.spark, cases, "_rk")
@@ -310,22 +268,16 @@ def _case_tables(
             links = prev["case_links"]
             out.keep("case_links", links)
     else:
-        assert p.ev is not None
         links = LC.links_from(p.ev).orderBy(*_LINK_ORDER).localCheckpoint(eager=False)
         out.whole("case_links", links)
-
-    def graph() -> LN.NetworkGraph:
-        # Built only for networks rebuilt: it reads every case's persons.
-        assert x.cases is not None and p.cp is not None
-        return LN.network_graph(x.cases, p.cp, links)
-
+    graph = LN.network_graph(x.cases, p.cp, links)
     if delta is not None and cases is not None and {"networks", "network_members"} <= set(prev):
         # A changed node, a case whose links were rebuilt, or a case newly linked to one: every
         # edge that appeared or went has both ends among them.
         nodes = delta.changed.of("node") | {f"C:{c}" for c in cases} | set(partners)
         if nodes:
             nets, members = _network_delta(
-                graph(),
+                graph,
                 keys_frame(delta.changed.spark, nodes),
                 prev["networks"],
                 prev["network_members"],
@@ -336,25 +288,18 @@ def _case_tables(
             out.keep("networks", prev["networks"])
             out.keep("network_members", prev["network_members"])
     else:
-        nets, members = LN.networks(graph())
+        nets, members = LN.networks(graph)
         out.whole("networks", nets)
         out.whole("network_members", members)
     if delta is not None and "trends" in prev:
         if delta.changed.of("trend"):
             groups = delta.changed.frame("trend", "trend_group")
-            # A group's rows count its cases: those holding one of its trend facts now, few.
-            members = facts.where(
-                (F.col("family") == "trend") & F.col("key").isin(sorted(delta.changed.of("trend")))
-            ).select("source")
-            tc = case_parts(x, {r[0] for r in members.distinct().collect()}).trend_cases
-            assert tc is not None
-            fresh = LC.trends_from(tc.join(groups, "trend_group"))
+            fresh = LC.trends_from(p.trend_cases.join(groups, "trend_group"))
             old = prev["trends"].withColumn("trend_group", LC.trend_group())
             out.merge("trends", _merge(old, fresh, groups, ["trend_group"]).orderBy(*LC.TREND_KEYS))
         else:
             out.keep("trends", prev["trends"])
     else:
-        assert p.trend_cases is not None
         out.whole("trends", LC.trends_from(p.trend_cases))
 
 
@@ -382,12 +327,10 @@ def _fresh_links(ev: DataFrame, cases: DataFrame) -> tuple[DataFrame, list[str]]
     return ev.sparkSession.createDataFrame(rows, fresh.schema), ends
 
 
-def _changed_cases(p: Parts, delta: _Delta) -> frozenset[str]:
+def _changed_cases(ev: DataFrame, delta: _Delta) -> frozenset[str]:
     """case_rk of every case holding, before or now, a value whose holding cases changed."""
     if not delta.changed.of("evidence"):
         return frozenset()
-    ev = p.ev
-    assert ev is not None
     values = delta.changed.frame("evidence")
     holders = (
         delta.previous.facts.where(F.col("family") == "evidence")

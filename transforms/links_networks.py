@@ -52,10 +52,10 @@ def case_info(cases: DataFrame) -> DataFrame:
     )
 
 
-def entity_countries(cp: DataFrame, *keep: str) -> DataFrame:
+def entity_countries(cp: DataFrame) -> DataFrame:
     """`NetworkGraph.ent_countries` of the case persons, with repeats (callers that need a set
-    take it distinct), and cp's columns `keep`."""
-    return cp.select(_ent_node().alias("rk"), F.split("person_rk", r"\|", 2)[0].alias("c"), *keep)
+    take it distinct)."""
+    return cp.select(_ent_node().alias("rk"), F.split("person_rk", r"\|", 2)[0].alias("c"))
 
 
 def network_graph(cases: DataFrame, cp: DataFrame, links: DataFrame) -> NetworkGraph:
