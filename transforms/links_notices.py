@@ -14,8 +14,9 @@ from pyspark.sql import functions as F
 
 from transforms import blocking as B
 from transforms import fellegi_sunter as FS
-from transforms.comparisons import default_comparisons
+from transforms.comparisons import Comparison, default_comparisons
 from transforms.config import ResolutionConfig
+from transforms.driver_frames import on_driver
 from transforms.persons import Resolution, record_key, to_records
 
 NOTICE_PREFIX = "N|"
@@ -88,6 +89,19 @@ def notice_pairs(
     )
 
 
+def _tf_of_shared(vectors: DataFrame, tf: DataFrame, comparisons: list[Comparison]) -> DataFrame:
+    """The term-frequency rows of the values the (few) pairs of `vectors` share: every row the
+    scoring's lookup (on comparison, level and value) can find, held by the driver. A value
+    the table lacks stays without a row: no adjustment, as in the lookup of the whole table."""
+    cols = [f"tf_{c.name}" for c in comparisons if c.tf_level()]
+    if not cols:
+        return tf
+    rows = vectors.select(F.explode(F.flatten(F.array(*cols))).alias("v")).distinct().collect()
+    values = sorted({r[0] for r in rows if r[0] is not None})
+    found = tf.where(F.col("value").isin(values)).collect() if values else []
+    return on_driver(vectors.sparkSession, found, tf.schema)
+
+
 def scored_hits(
     pairs: DataFrame,
     notices: DataFrame,
@@ -119,7 +133,16 @@ def scored_hits(
         both = mine.select(*res.records.columns).unionByName(nrec.select(*res.records.columns))
     vectors = FS.comparison_vectors(pairs, both, comparisons)
     # Term frequencies are those of the person records: how common a name is among persons.
-    scored = FS.score(vectors, res.tf, comparisons, res.model)
+    tf = res.tf
+    if paired is not None:
+        # A few pairs: their records and vectors materialised once, and the term frequencies
+        # of the values they share alone, on the driver. Left lazy, the scoring's plan read
+        # the vectors twice (the weights and the term-frequency lookup), each time through
+        # the records' joins and the comparison UDF: some forty Spark jobs for a few rows.
+        both = F.broadcast(both.localCheckpoint(eager=True))
+        vectors = FS.comparison_vectors(pairs, both, comparisons).localCheckpoint(eager=True)
+        tf = _tf_of_shared(vectors, tf, comparisons)
+    scored = FS.score(vectors, tf, comparisons, res.model)
     hits = scored.where(F.col("match_probability") >= F.lit(config.threshold))
     notice_cols = active.select(
         record_key(
