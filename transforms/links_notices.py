@@ -144,6 +144,10 @@ def scored_hits(
         tf = _tf_of_shared(vectors, tf, comparisons)
     scored = FS.score(vectors, tf, comparisons, res.model)
     hits = scored.where(F.col("match_probability") >= F.lit(config.threshold))
+    if paired is not None:
+        # A few rows, held by the driver: the joins below then broadcast them at once, where
+        # a lazy frame's unknown size made each a shuffle that adaptive execution undid.
+        hits = on_driver(hits.sparkSession, hits.collect(), hits.schema)
     notice_cols = active.select(
         record_key(
             F.concat(F.lit(NOTICE_PREFIX), F.col("source_country")), F.col("record_id")
