@@ -142,12 +142,14 @@ def scored_hits(
         both = F.broadcast(both.localCheckpoint(eager=True))
         vectors = FS.comparison_vectors(pairs, both, comparisons).localCheckpoint(eager=True)
         tf = _tf_of_shared(vectors, tf, comparisons)
-    scored = FS.score(vectors, tf, comparisons, res.model)
-    hits = scored.where(F.col("match_probability") >= F.lit(config.threshold))
+    weighted = FS.add_weight(FS.field_weights(vectors, tf, comparisons, res.model), res.model)
+    hits = weighted.where(F.col("match_probability") >= F.lit(config.threshold))
     if paired is not None:
         # A few rows, held by the driver: the joins below then broadcast them at once, where
-        # a lazy frame's unknown size made each a shuffle that adaptive execution undid.
+        # a lazy frame's unknown size made each a shuffle that adaptive execution undid. Held
+        # before the explanation maps are built: a map's entries keep their order only in Spark.
         hits = on_driver(hits.sparkSession, hits.collect(), hits.schema)
+    hits = FS.explanation(hits, comparisons, res.model)
     notice_cols = active.select(
         record_key(
             F.concat(F.lit(NOTICE_PREFIX), F.col("source_country")), F.col("record_id")
