@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pyspark.sql import functions as F
 from transforms_testkit import message, write_bronze
 
 from contracts.lake import LINK_STATE
