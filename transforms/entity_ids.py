@@ -169,8 +169,8 @@ def assign_ids_rows(
 ) -> tuple[list[Row], list[Row], list[Row]]:
     """`assign_ids` on rows the driver holds, for the few clusters an incremental run redid:
     the same three rules and events, without the two dozen Spark jobs its joins, windows and
-    aggregations launch on a frame of a few hundred rows (at 100k persons, 2-5 s of an
-    incremental run's *ids* phase). `test_entity_ids` checks both give the same rows.
+    aggregations launch on a frame of a few hundred rows (at 100k persons, 4 s of an
+    incremental run's 5 s *ids* phase). `test_entity_ids` checks both give the same rows.
 
     clusters: (rk, component); previous: (rk, entity_id); registry: (entity_id, minted_run,
     status). Returns (assignment (rk, entity_id), events `EVENTS_SCHEMA`, registry rows).
