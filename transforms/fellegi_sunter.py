@@ -69,12 +69,10 @@ __all__ = [
     "estimate_u",
     "explanation",
     "field_weights",
-    "finish",
     "fit",
     "pair_frame",
     "sample_pairs",
     "sample_patterns",
-    "score",
     "tf_tables",
     "training_patterns",
     "u_from_patterns",
@@ -234,18 +232,6 @@ def explanation(scored: DataFrame, comparisons: list[Comparison], model: Model) 
         .withColumn("levels", levels)
         .drop("field_weight", *[f"w_{c.name}" for c in comparisons])
     )
-
-
-def finish(weighted: DataFrame, comparisons: list[Comparison], model: Model) -> DataFrame:
-    """Match weight, probability and explanation maps of field-weighted pairs."""
-    return explanation(add_weight(weighted, model), comparisons, model)
-
-
-def score(
-    vectors: DataFrame, tf: DataFrame, comparisons: list[Comparison], model: Model
-) -> DataFrame:
-    """Weights, probability and explanation of each pair under a fitted model."""
-    return finish(field_weights(vectors, tf, comparisons, model), comparisons, model)
 
 
 def _u_of(model: Model, comp: str, g: Column) -> Column:
