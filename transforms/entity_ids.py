@@ -168,7 +168,7 @@ def assign_ids_rows(
     clusters: Iterable[Row], previous: Iterable[Row], registry: Iterable[Row], run_seq: int
 ) -> tuple[list[Row], list[Row], list[Row]]:
     """`assign_ids` on rows the driver holds, for the few clusters an incremental run redid:
-    the same three rules and events, without the two dozen Spark jobs its joins, windows and
+    the same three rules and events, without the 46 Spark jobs its joins, windows and
     aggregations launch on a frame of a few hundred rows (at 100k persons, 4 s of an
     incremental run's 5 s *ids* phase). `test_entity_ids` checks both give the same rows.
 
