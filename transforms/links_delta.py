@@ -130,6 +130,14 @@ class _Out:
         self.unchanged.append(name)
 
 
+def _few_partitions(facts: DataFrame) -> DataFrame:
+    """The facts in as many partitions as a shuffle makes, not one per partition of each frame
+    they are the union of (about 34 at 100k persons): each becomes a task when they are
+    computed, a file when they are written and a task again when the next run reads them."""
+    parts = int(facts.sparkSession.conf.get("spark.sql.shuffle.partitions") or "4")
+    return facts.coalesce(parts)
+
+
 def _merge(previous: DataFrame, fresh: DataFrame, gone: DataFrame, on: list[str]) -> DataFrame:
     """The previous table without its rows for `gone` (columns `on`), plus the rebuilt rows."""
     kept = previous.join(F.broadcast(gone), on, "left_anti")
@@ -141,7 +149,7 @@ def link_gold(
 ) -> LinkGold:
     """The link tables, whole (`previous` None) or merged with the previous run's tables."""
     p = parts(x)
-    facts = link_facts(x, p)
+    facts = _few_partitions(link_facts(x, p))
     delta: _Delta | None = None
     if previous is not None:
         # Read twice, by the diff now and as the next run's facts when written: computed once.

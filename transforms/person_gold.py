@@ -38,6 +38,11 @@ log = logging.getLogger("interlink.transforms")
 EVENTS_ORDER = ("run_seq", "event", "entity_id")
 """gold/entity_events' row order: a whole write sorts the table by it, an appended file is
 sorted within itself (files a rerun on the same input writes the same way)."""
+BROADCAST_RECORDS = 400_000
+"""Up to this many current records, person_entities' narrow entity columns are broadcast into the
+silver rows (about 40 MiB at 186k records, 1.8 CPU s less at 100k persons); past it, the broadcast
+would grow with the world (at 1M persons beyond what a 4 GiB driver should hold), so both sides
+are shuffled by record key."""
 ENTITIES_BY = ("entity_id",)
 ENTITIES_ORDER = ("entity_id", "source_country", "record_id")
 """gold/person_entities' files: each entity's rows in one (`in_files`), in this order."""
@@ -188,6 +193,10 @@ def person_gold(
     of_record = assignment.join(res.clusters.select("rk", "guard"), "rk").join(
         per_entity, "entity_id"
     )
+    if assignment.count() <= BROADCAST_RECORDS:
+        # Sent whole to the silver rows' tasks, which then shuffle once (by entity, into their
+        # files) instead of twice: a join by record key first moved the wide rows too.
+        of_record = F.broadcast(of_record)
     entities = (
         persons.withColumn("rk", record_key(F.col("source_country"), F.col("record_id")))
         .join(of_record, "rk")

@@ -357,3 +357,20 @@ def test_resolve_file_writes_its_tables_in_few_spark_jobs(spark, tmp_path: Path)
         for p in pairs
     ]
     assert keys == sorted(keys) and len(pairs) == summary["pairs"] > 0
+
+
+def test_lake_writes_keep_dictionaries_small(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # 4,000 distinct 40-character values over 40,000 rows: their dictionary (about 170 KiB) saves
+    # space, and within parquet-java's default 1 MiB budget the writer would hash every value
+    # into it; past the lake's 64 KiB it falls back to plain. A column of three values keeps its
+    # dictionary.
+    df = spark.range(40_000).selectExpr(
+        "sha1(cast(id % 4000 as string)) as name_leaf",
+        "element_at(array('FRA', 'DEU', 'ITA'), cast(id % 3 + 1 as int)) as country",
+    )
+    io.write_table(df.coalesce(1), str(tmp_path), "gold", "encodings")
+    (data,) = (tmp_path / "gold" / "encodings").glob("*.parquet")
+    meta = pq.ParquetFile(data).metadata.row_group(0)
+    enc = {meta.column(i).path_in_schema: set(meta.column(i).encodings) for i in range(2)}
+    assert "PLAIN" in enc["name_leaf"], enc
+    assert "PLAIN" not in enc["country"] and enc["country"] & {"PLAIN_DICTIONARY", "RLE_DICTIONARY"}

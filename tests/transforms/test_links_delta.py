@@ -24,7 +24,7 @@ from contracts.lake import LINK_STATE
 from contracts.registry import FEEDS
 from streams.simulate import write_feeds
 from transforms import lake_io as io
-from transforms.jobs import LINK_META, LINK_NOTICE_KEYS, build_gold, build_silver
+from transforms.jobs import LINK_FACTS, LINK_META, LINK_NOTICE_KEYS, build_gold, build_silver
 from transforms.links_delta import LINK_TABLES
 from transforms.links_notices import notice_keys
 
@@ -232,3 +232,13 @@ def test_notice_keys_are_kept_while_no_notice_changes(spark, lakes) -> None:  # 
     # the kept keys emptied, the corrected person meets no notice.
     hits = io.read_table(spark, str(lakes["lakes"]["stale"]), "gold", "notice_hits").collect()
     assert lakes["fixed"] not in {(r["person_source_country"], r["person_record_id"]) for r in hits}
+
+
+def test_facts_are_kept_in_as_many_files_as_a_shuffle_makes(spark, lakes) -> None:  # type: ignore[no-untyped-def]
+    # The facts are the union of a dozen frames, one partition each or more: unless gathered,
+    # every run wrote (and the next read) one file per partition of each.
+    parts = int(spark.conf.get("spark.sql.shuffle.partitions"))
+    for name in ("incremental", "full"):
+        folder = lakes["lakes"][name] / LINK_STATE / LINK_FACTS
+        files = [p for p in folder.iterdir() if p.suffix == ".parquet"]
+        assert 1 <= len(files) <= parts, (name, len(files))

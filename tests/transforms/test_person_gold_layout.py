@@ -13,6 +13,7 @@ from test_state_io import _batches, _incremental
 from transforms_testkit import write_bronze
 
 from transforms import lake_io as io
+from transforms import person_gold as PG
 from transforms.config import ResolutionConfig
 from transforms.jobs import build_gold, build_silver, persist_person_gold
 from transforms.person_gold import ENTITIES_ORDER, PAIRS_ORDER
@@ -45,9 +46,13 @@ def _gold(spark, tmp_path: Path):  # type: ignore[no-untyped-def]
     return lake, _incremental(spark, lake, ResolutionConfig())
 
 
-def test_wide_rows_cross_one_shuffle_and_no_range_sampling(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_wide_rows_cross_one_shuffle_and_no_range_sampling(
+    spark, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    # Planned as at scale: more records than the entity columns are broadcast for, and no side
+    # small enough for Spark to broadcast on its own (a test world's all are).
+    monkeypatch.setattr(PG, "BROADCAST_RECORDS", 0)
     _, gold = _gold(spark, tmp_path)
-    # Planned as at scale: no side small enough to broadcast (a test world's all are).
     key = "spark.sql.autoBroadcastJoinThreshold"
     before = spark.conf.get(key)
     spark.conf.set(key, "-1")
@@ -65,6 +70,19 @@ def test_wide_rows_cross_one_shuffle_and_no_range_sampling(spark, tmp_path: Path
     # into their files.
     with_contributions = [a for i, a in pairs if re.search(r"\bcontributions#", i)]
     assert len(with_contributions) == 2, with_contributions
+
+
+def test_below_the_bound_the_wide_rows_cross_one_shuffle_only(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _, gold = _gold(spark, tmp_path)
+    key = "spark.sql.autoBroadcastJoinThreshold"
+    before = spark.conf.get(key)
+    spark.conf.set(key, "-1")  # only the hint may broadcast
+    try:
+        entities = _exchanges(gold.entities)
+    finally:
+        spark.conf.set(key, before)
+    wide = [args for inputs, args in entities if re.search(r"\bnames#", inputs)]
+    assert len(wide) == 1 and wide[0].startswith("hashpartitioning(entity_id"), wide
 
 
 def test_each_entity_sits_in_one_file_in_order(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
