@@ -106,7 +106,8 @@ mf = sc._jvm.java.lang.management.ManagementFactory
 args = mf.getRuntimeMXBean().getInputArguments()
 code = sum(p.getUsage().getMax() for p in mf.getMemoryPoolMXBeans() if "Code" in p.getName())
 gcs = sorted(str(g.getName()) for g in mf.getGarbageCollectorMXBeans())
-print(json.dumps([str(a) for a in args if str(a).startswith(("-XX:TieredStopAtLevel", "-Xms", "-Xmn"))]))
+shown = ("-XX:TieredStopAtLevel", "-Xms", "-Xmn")
+print(json.dumps([str(a) for a in args if str(a).startswith(shown)]))
 print(json.dumps(gcs))
 print(json.dumps(code))
 """
