@@ -130,9 +130,15 @@ def tf_tables(records: DataFrame, comparisons: list[Comparison]) -> DataFrame:
 
 
 def field_weights(
-    vectors: DataFrame, tf: DataFrame, comparisons: list[Comparison], model: Model
+    vectors: DataFrame,
+    tf: DataFrame,
+    comparisons: list[Comparison],
+    model: Model,
+    *,
+    tf_rows: int | None = None,
 ) -> DataFrame:
-    """Add w_<comparison> (bits, TF-adjusted) per pair and their sum `field_weight`."""
+    """Add w_<comparison> (bits, TF-adjusted) per pair and their sum `field_weight`. `tf_rows`:
+    the rows of `tf` when the caller counted them already (`persons.checkpoint_counted`)."""
     df = vectors
     for c in comparisons:
         g = F.col(f"g_{c.name}")
@@ -161,7 +167,8 @@ def field_weights(
         ).select("l_rk", "r_rk", "x.comparison", "x.gamma", F.explode("x.values").alias("value"))
         # The table of shared values is small next to the pairs: broadcast, so the pairs keep
         # their layout (partitioned by pair) through the lookup, the min and the join back.
-        lookup = F.broadcast(tf) if tf.count() <= TF_BROADCAST_ROWS else tf
+        rows = tf.count() if tf_rows is None else tf_rows
+        lookup = F.broadcast(tf) if rows <= TF_BROADCAST_ROWS else tf
         best = (
             ex.join(lookup, ["comparison", "gamma", "value"])
             .groupBy("l_rk", "r_rk")

@@ -236,12 +236,15 @@ def _em(
     return m, lam, it
 
 
-def training_patterns(vectors: DataFrame, comparisons: list[Comparison]) -> dict[str, Patterns]:
+def training_patterns(
+    vectors: DataFrame, comparisons: list[Comparison]
+) -> tuple[dict[str, Patterns], int]:
     """Pattern counts per training session, and of the candidates (key `candidates`): one
-    aggregation, a few thousand rows whatever the number of pairs."""
+    aggregation, a few thousand rows whatever the number of pairs. Also the number of vectors,
+    counted in the same aggregation (group `_all`) instead of a query of its own."""
     gcols = [f"g_{c.name}" for c in comparisons]
     groups = F.array_union(
-        F.col("sessions"),
+        F.array_union(F.col("sessions"), F.array(F.lit(_ALL))),
         F.when(F.size("rules") > 0, F.array(F.lit(CANDIDATES))).otherwise(
             F.array().cast("array<string>")
         ),
@@ -255,9 +258,11 @@ def training_patterns(vectors: DataFrame, comparisons: list[Comparison]) -> dict
     out: dict[str, Patterns] = {}
     for r in rows:
         out.setdefault(r["group"], []).append((tuple(r[g] for g in gcols), float(r["count"])))
-    return out
+    n_vectors = int(sum(c for _, c in out.pop(_ALL, [])))
+    return out, n_vectors
 
 
+_ALL = "_all"
 CANDIDATES = "candidates"
 
 

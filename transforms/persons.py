@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Observation
 from pyspark.sql import functions as F
 
 from transforms import blocking as B
@@ -161,6 +161,15 @@ class Phases:
                 self.progress(name, took)
 
 
+def checkpoint_counted(df: DataFrame) -> tuple[DataFrame, int]:
+    """`df` checkpointed (eagerly, locally) and its number of rows, counted by the checkpoint's
+    own query (an observation): a `count()` after it would be a query of its own, two Spark
+    jobs."""
+    seen = Observation()
+    out = df.observe(seen, F.count(F.lit(1)).alias("rows")).localCheckpoint(eager=True)
+    return out, int(seen.get["rows"])
+
+
 def record_key(country: F.Column, record_id: F.Column) -> F.Column:
     return F.concat_ws("|", country, record_id)
 
@@ -217,15 +226,18 @@ def resolve_persons(
     config: ResolutionConfig | None = None,
     comparisons: list[Comparison] | None = None,
     phases: Phases | None = None,
+    n_records: int | None = None,
 ) -> Resolution:
     """Train the model on the person records, score every candidate pair and cluster them.
-    `phases` (optional) times each phase and reports it to its progress callback."""
+    `phases` (optional) times each phase and reports it to its progress callback. A caller
+    that has already checkpointed and counted the records (`checkpoint_counted`) passes
+    `n_records`; otherwise they are checkpointed and counted here."""
     config = config or ResolutionConfig()
     comparisons = comparisons or default_comparisons()
     phase = phases or Phases()
     with phase("block"):
-        records = records.localCheckpoint(eager=True)
-        n_records = records.count()
+        if n_records is None:
+            records, n_records = checkpoint_counted(records)
         keys = B.record_keys(records).localCheckpoint(eager=True)
         stats = B.key_stats(keys, config.blocking)
         flagged = B.flagged_keys(stats).localCheckpoint(eager=True)
@@ -240,16 +252,17 @@ def resolve_persons(
         # with this layout neither moves the (many) pairs again.
         parts = int(records.sparkSession.conf.get("spark.sql.shuffle.partitions") or 4)
         vectors = vectors.repartition(parts, "l_rk", "r_rk").localCheckpoint(eager=True)
-        new_count = vectors.count()
     with phase("train"):
         sample = FS.sample_patterns(rec, comparisons, config.u_sample_pairs, n_records)
     with phase("train"):
         total_pairs = n_records * (n_records - 1) // 2
-        model = FS.fit(sample, FS.training_patterns(vectors, comparisons), comparisons, total_pairs)
+        patterns, new_count = FS.training_patterns(vectors, comparisons)
+        model = FS.fit(sample, patterns, comparisons, total_pairs)
     with phase("score"):
-        tf = FS.tf_tables(rec, comparisons).localCheckpoint(eager=True)
+        tf, tf_rows = checkpoint_counted(FS.tf_tables(rec, comparisons))
         candidates = vectors.where(F.size("rules") > 0)
-        weighted = FS.field_weights(candidates, tf, comparisons, model).localCheckpoint(eager=True)
+        weighted = FS.field_weights(candidates, tf, comparisons, model, tf_rows=tf_rows)
+        weighted = weighted.localCheckpoint(eager=True)
         # The final prior with term frequencies in the weights (fit's λ had none).
         model.lam, lam_iterations = FS.estimate_lambda(FS.weight_histogram(weighted), total_pairs)
         model.iterations += lam_iterations

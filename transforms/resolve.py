@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
@@ -27,6 +28,7 @@ from transforms.persons import (
     Phases,
     Progress,
     ResolutionConfig,
+    checkpoint_counted,
     pairs_output,
     resolve_persons,
     to_records,
@@ -58,31 +60,36 @@ def read_person_file(spark: SparkSession, input_path: str) -> DataFrame:
         "value",
         F.from_json("value", INPUT_SCHEMA, {"mode": "PERMISSIVE"}).alias("p"),
     )
-    bad = (
-        parsed.where(
-            F.col("p").isNull()
-            | F.col("p.source_country").isNull()
-            | F.col("p.record_id").isNull()
-            | F.col("p.primary_name").isNull()
+    # Both checks in one query (one parse of the file, not two): per record key, its lines and
+    # the position of its first line that is not a person record. The first such line in the
+    # file is reported before any duplicate.
+    bad_line = (
+        F.col("p").isNull()
+        | F.col("p.source_country").isNull()
+        | F.col("p.record_id").isNull()
+        | F.col("p.primary_name").isNull()
+    )
+    at = F.monotonically_increasing_id()
+    problem = (
+        parsed.select("value", "p", F.when(bad_line, at).alias("_bad_at"))
+        .groupBy("p.source_country", "p.record_id")
+        .agg(
+            F.count(F.lit(1)).alias("count"),
+            F.min("_bad_at").alias("_bad_at"),
+            F.min_by("value", "_bad_at").alias("bad"),
         )
-        .select("value")
+        .where("_bad_at is not null or count > 1")
+        .orderBy(F.col("_bad_at").asc_nulls_last())
         .limit(1)
         .collect()
     )
-    if bad:
+    if problem and problem[0]["_bad_at"] is not None:
         raise ResolveInputError(
             f"{input_path}: a line is not a person record with source_country, record_id and "
-            f"primary_name: {bad[0]['value'][:200]!r}; fix or remove it"
+            f"primary_name: {problem[0]['bad'][:200]!r}; fix or remove it"
         )
-    dupes = (
-        parsed.groupBy("p.source_country", "p.record_id")
-        .count()
-        .where("count > 1")
-        .limit(1)
-        .collect()
-    )
-    if dupes:
-        d = dupes[0]
+    if problem:
+        d = problem[0]
         raise ResolveInputError(
             f"{input_path}: record {d['source_country']}/{d['record_id']} appears "
             f"{d['count']} times; keep one line per (source_country, record_id)"
@@ -123,8 +130,8 @@ def resolve_file(
     with phase("standardise"):
         raw = read_person_file(spark, input_path)
         persons = person_body(raw.withColumn("feed", F.lit("person")))
-        records = to_records(persons).localCheckpoint(eager=True)
-    res = resolve_persons(records, config=config, phases=phase)
+        records, n_records = checkpoint_counted(to_records(persons))
+    res = resolve_persons(records, config=config, phases=phase, n_records=n_records)
     with phase("write"):
         return _write(spark, res, Path(output_dir)) | {"phase_seconds": phase.seconds}
 
@@ -152,6 +159,7 @@ def _write(spark: SparkSession, res: Any, out: Path) -> dict[str, Any]:
     return {
         "records": len(rows),
         "entities": len(set(entity_of.values())),
-        "pairs": res.accepted.count(),
+        # The file's row count from its footer: a count of the accepted pairs is a query.
+        "pairs": pq.read_metadata(out / "pairs.parquet").num_rows,
         "output": str(out),
     }

@@ -106,7 +106,8 @@ mf = sc._jvm.java.lang.management.ManagementFactory
 args = mf.getRuntimeMXBean().getInputArguments()
 code = sum(p.getUsage().getMax() for p in mf.getMemoryPoolMXBeans() if "Code" in p.getName())
 gcs = sorted(str(g.getName()) for g in mf.getGarbageCollectorMXBeans())
-print(json.dumps([str(a) for a in args if str(a).startswith("-XX:TieredStopAtLevel")]))
+shown = ("-XX:TieredStopAtLevel", "-Xms", "-Xmn")
+print(json.dumps([str(a) for a in args if str(a).startswith(shown)]))
 print(json.dumps(gcs))
 print(json.dumps(code))
 """
@@ -114,7 +115,10 @@ print(json.dumps(code))
 
 @pytest.mark.parametrize(
     ("setting", "expected", "collector"),
-    [("true", ["-XX:TieredStopAtLevel=1"], "PS Scavenge"), ("false", [], "G1 Young Generation")],
+    [
+        ("true", ["-XX:TieredStopAtLevel=1", "-Xms2730m", "-Xmn1024m"], "PS Scavenge"),
+        ("false", [], "G1 Young Generation"),
+    ],
 )
 def test_a_local_driver_jvm_runs_the_quick_compiler_unless_turned_off(
     tmp_path: Path, setting: str, expected: list[str], collector: str
@@ -125,6 +129,8 @@ def test_a_local_driver_jvm_runs_the_quick_compiler_unless_turned_off(
     )
     assert out.returncode == 0, out.stderr[-2000:]
     flags, gcs, code_cache = (json.loads(ln) for ln in out.stdout.strip().splitlines()[-3:])
+    # With the quick JIT the heap also starts at two thirds of the driver's 4g and its young
+    # generation is a quarter (`heap_options`): no full collections while the heap grows.
     assert flags == expected
     # Short local runs collect with the parallel collector (G1's concurrent threads cost a 5k
     # resolve 3-4 CPU seconds); turned off, the JVM's default G1.

@@ -330,7 +330,12 @@ def test_cli_resolve_writes_entities_and_pairs(spark, tmp_path: Path) -> None:  
 def test_resolve_file_writes_its_tables_in_few_spark_jobs(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The write phase of `interlink resolve` makes the IDs and the entities table on the
     driver and sorts the pairs within their one file: a handful of Spark jobs (it was 20, the
-    ID rules' joins and windows and two range sorts, about 1 s of a 5k resolve)."""
+    ID rules' joins and windows and two range sorts, about 1 s of a 5k resolve).
+
+    Fewer queries in the other phases (docs/entity-resolution.md §12, fourth round): the input
+    checks are one query, the records are checkpointed once, and the counts of the records, the
+    vectors and the term frequencies come from queries that run anyway. On this file the phases
+    took 4, 27, 9 and 15 jobs before (standardise, block, compare, score)."""
     from transforms.resolve import resolve_file
 
     sc = spark.sparkContext
@@ -347,6 +352,8 @@ def test_resolve_file_writes_its_tables_in_few_spark_jobs(spark, tmp_path: Path)
     out = tmp_path / "out"
     summary = resolve_file(spark, str(DATA / "persons.jsonl"), str(out), progress=progress)
     assert jobs["write"] <= 6, jobs
+    assert jobs["standardise"] <= 3 and jobs["block"] <= 24, jobs
+    assert jobs["compare"] <= 7 and jobs["score"] <= 13, jobs
     ents = pq.read_table(out / "entities.parquet").to_pylist()
     order = [(r["entity_id"], r["source_country"], r["record_id"]) for r in ents]
     assert order == sorted(order) and len(ents) == summary["records"] == 14
@@ -374,3 +381,32 @@ def test_lake_writes_keep_dictionaries_small(spark, tmp_path: Path) -> None:  # 
     enc = {meta.column(i).path_in_schema: set(meta.column(i).encodings) for i in range(2)}
     assert "PLAIN" in enc["name_leaf"], enc
     assert "PLAIN" not in enc["country"] and enc["country"] & {"PLAIN_DICTIONARY", "RLE_DICTIONARY"}
+
+
+def test_resolve_input_checks_report_the_first_bad_line_before_duplicates(  # type: ignore[no-untyped-def]
+    spark, tmp_path: Path
+) -> None:
+    """The input checks are one query: a line that is not a person record is reported (the
+    first in the file) before a duplicated record key, and a duplicate with its count."""
+    from transforms.errors import ResolveInputError
+    from transforms.resolve import read_person_file
+
+    lines = (DATA / "persons.jsonl").read_text().splitlines()
+    no_name = json.loads(lines[2]) | {"primary_name": None}
+    no_id = {k: v for k, v in json.loads(lines[3]).items() if k != "record_id"}
+    path = tmp_path / "in.jsonl"
+    path.write_text(
+        "\n".join([lines[0], lines[1], lines[0], json.dumps(no_name), "{oops", json.dumps(no_id)])
+        + "\n"
+    )
+    with pytest.raises(ResolveInputError, match="not a person record") as bad:
+        read_person_file(spark, str(path))
+    # The record without a name (the fourth line) comes first; the bad JSON after it is not it.
+    assert no_name["record_id"] in str(bad.value) and "oops" not in str(bad.value)
+    path.write_text("\n".join([lines[0], lines[1], lines[1], lines[2], lines[1]]) + "\n")
+    first = json.loads(lines[1])
+    want = f"record {first['source_country']}/{first['record_id']} appears 3 times"
+    with pytest.raises(ResolveInputError, match=want):
+        read_person_file(spark, str(path))
+    path.write_text("\n".join(lines) + "\n")
+    assert read_person_file(spark, str(path)).count() == len(lines)
