@@ -55,7 +55,7 @@ from transforms.links_facts import (
 )
 from transforms.links_notices import notice_hits, notice_keys
 from transforms.links_notices_delta import notice_delta
-from transforms.persons import record_key
+from transforms.persons import record_key, shuffle_partitions
 
 __all__ = ["LINK_TABLES", "LinkGold", "LinkInputs", "PreviousLinks", "link_gold"]
 
@@ -134,8 +134,7 @@ def _few_partitions(facts: DataFrame) -> DataFrame:
     """The facts in as many partitions as a shuffle makes, not one per partition of each frame
     they are the union of (about 34 at 100k persons): each becomes a task when they are
     computed, a file when they are written and a task again when the next run reads them."""
-    parts = int(facts.sparkSession.conf.get("spark.sql.shuffle.partitions") or "4")
-    return facts.coalesce(parts)
+    return facts.coalesce(shuffle_partitions(facts.sparkSession))
 
 
 def _merge(previous: DataFrame, fresh: DataFrame, gone: DataFrame, on: list[str]) -> DataFrame:

@@ -28,6 +28,7 @@ from transforms.persons import (
     record_country,
     record_key,
     resolve_persons,
+    shuffle_partitions,
     to_records,
 )
 from transforms.persons_delta import StoredResolution, record_changes, resolve_delta
@@ -242,8 +243,7 @@ def in_files(df: DataFrame, by: tuple[str, ...], order: tuple[str, ...]) -> Data
     file each), sorted by `order` within each. The same files on a rerun of the same input, like
     a global `orderBy`, without the pass a range partitioning makes over the rows to sample its
     bounds before it shuffles them (at 100k persons, over 186k rows of 46 columns)."""
-    parts = int(df.sparkSession.conf.get("spark.sql.shuffle.partitions") or "4")
-    return df.repartition(parts, *by).sortWithinPartitions(*order)
+    return df.repartition(shuffle_partitions(df.sparkSession), *by).sortWithinPartitions(*order)
 
 
 def _state(

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyspark.sql import DataFrame, Observation
+from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from transforms import blocking as B
@@ -170,6 +170,11 @@ def checkpoint_counted(df: DataFrame) -> tuple[DataFrame, int]:
     return out, int(seen.get["rows"])
 
 
+def shuffle_partitions(spark: SparkSession) -> int:
+    """The session's shuffle partitions: how many files a table laid out by hash is cut into."""
+    return int(spark.conf.get("spark.sql.shuffle.partitions") or "4")
+
+
 def record_key(country: F.Column, record_id: F.Column) -> F.Column:
     return F.concat_ws("|", country, record_id)
 
@@ -250,7 +255,7 @@ def resolve_persons(
         vectors = FS.comparison_vectors(pairs, rec, comparisons)
         # Partitioned by pair: the term-frequency lookup groups and joins back on the pair, so
         # with this layout neither moves the (many) pairs again.
-        parts = int(records.sparkSession.conf.get("spark.sql.shuffle.partitions") or 4)
+        parts = shuffle_partitions(records.sparkSession)
         vectors = vectors.repartition(parts, "l_rk", "r_rk").localCheckpoint(eager=True)
     with phase("train"):
         sample = FS.sample_patterns(rec, comparisons, config.u_sample_pairs, n_records)
