@@ -23,6 +23,7 @@ from transforms.persons import (
     Progress,
     Resolution,
     StateWrite,
+    checkpoint_counted,
     generic_values_output,
     pairs_output,
     record_country,
@@ -170,7 +171,8 @@ def person_gold(
                 res.clusters, id_map, registry, run_seq, redone=res.redone, reached=res.reached
             )
             assignment, events, new_registry = ids.assignment, ids.events, ids.registry
-        assignment = assignment.localCheckpoint(eager=True)
+        # Counted by its own checkpoint: the count decides the entity columns' broadcast below.
+        assignment, n_assigned = checkpoint_counted(assignment)
         events = events.localCheckpoint(eager=True)
         if ids is None:
             new_registry = new_registry.localCheckpoint(eager=True)
@@ -194,7 +196,7 @@ def person_gold(
     of_record = assignment.join(res.clusters.select("rk", "guard"), "rk").join(
         per_entity, "entity_id"
     )
-    if assignment.count() <= BROADCAST_RECORDS:
+    if n_assigned <= BROADCAST_RECORDS:
         # Sent whole to the silver rows' tasks, which then shuffle once (by entity, into their
         # files) instead of twice: a join by record key first moved the wide rows too.
         of_record = F.broadcast(of_record)
