@@ -222,6 +222,11 @@ def build_session(
         "spark.sql.adaptive.enabled": "true",
         # Arrow makes pandas <-> Spark conversions (UDFs, small collects) fast.
         "spark.sql.execution.arrow.pyspark.enabled": "true",
+        # PySpark 4 records the Python call site of every DataFrame and Column call (a stack
+        # inspection and several py4j round trips each) only to quote it in error messages: about
+        # 0.3 ms per F.col and 1.5-2 ms per select, seconds of driver time in a run that plans
+        # hundreds of expressions (docs/entity-resolution.md §12). Errors keep Spark's own message.
+        "spark.python.sql.dataFrameDebugging.enabled": "false",
         "spark.driver.bindAddress": driver_host,
         "spark.driver.host": driver_host,
         # What Spark writes into a local lake is private like the rest of it (infra/lake.py):

@@ -22,9 +22,13 @@ PROBE = """
 import json
 from interlink.settings import load_settings
 from interlink.spark import session_for
+from pyspark.errors.utils import is_debugging_enabled
 sc = session_for(load_settings()).sparkContext
-print(json.dumps({k: sc.getConf().get(k, None) for k in (
-    "spark.master", "spark.executor.memory", "spark.ui.enabled", "spark.driver.host")}))
+seen = {k: sc.getConf().get(k, None) for k in (
+    "spark.master", "spark.executor.memory", "spark.ui.enabled", "spark.driver.host")}
+# Whether PySpark captures a Python call site on every DataFrame and Column call.
+seen["call sites captured"] = is_debugging_enabled()
+print(json.dumps(seen))
 """
 
 
@@ -39,7 +43,7 @@ def _env(tmp_path: Path, **settings: str) -> dict[str, str]:
     }
 
 
-def _last_json(out: str) -> dict[str, str]:
+def _last_json(out: str) -> dict[str, object]:
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
@@ -61,6 +65,7 @@ def test_the_session_takes_master_memory_ui_and_driver_host_from_settings(
         "spark.executor.memory": "768m",
         "spark.ui.enabled": "true",
         "spark.driver.host": "127.0.0.1",
+        "call sites captured": False,
     }
 
 
