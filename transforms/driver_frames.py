@@ -1,13 +1,15 @@
-"""Frames built from rows the driver holds, without a Python RDD."""
+"""Frames built from rows the driver holds, without a Python RDD, and filters on values it
+holds, without a py4j round trip per value."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import to_arrow_schema
 from pyspark.sql.types import StructType
 
@@ -36,3 +38,27 @@ def on_driver(
             schema=arrow,
         )
     return spark.createDataFrame(table, struct)  # type: ignore[call-overload]
+
+
+def among(column: str, values: Iterable[str]) -> Column:
+    """`column` is one of `values` (strings the driver holds), as `F.col(column).isin(values)`
+    is, null for a null `column` as there: one SQL IN list, parsed by the JVM in one call.
+
+    `Column.isin` sends every value to the JVM as a literal of its own, one py4j round trip
+    each: 10,000 record keys took 5.5 to 7 s to build on this project's 2-core machine, the
+    text of the same list 7 ms, and an incremental run filters on several such sets (the
+    records a delta needs, its reached components). Spark's optimizer makes either the same
+    hash-set lookup (`InSet`), so the plans agree past analysis."""
+    wanted = sorted(set(values))
+    if not wanted:
+        return F.lit(False)
+    for v in wanted:
+        if not isinstance(v, str):
+            raise TypeError(f"among: {column!r} values must be strings, got {v!r}")
+    name = "`" + column.replace("`", "``") + "`"
+    return F.expr(f"{name} IN ({', '.join(map(_sql_string, wanted))})")
+
+
+def _sql_string(value: str) -> str:
+    """`value` as a Spark SQL string literal (backslash escapes, the parser's default)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -26,7 +26,7 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from transforms.driver_frames import on_driver
+from transforms.driver_frames import among, on_driver
 
 MAP_SCHEMA = "rk string, entity_id string"
 REGISTRY_SCHEMA = "entity_id string, minted_run long, status string"
@@ -280,29 +280,23 @@ def id_changes(
     # driver (`assign_ids_rows`), three small collects instead of a Spark job per join.
     prev_sub = [
         (r["rk"], r["entity_id"])
-        for r in previous.where(F.col("rk").isin(sorted(reached)))
-        .select("rk", "entity_id")
-        .collect()
+        for r in previous.where(among("rk", reached)).select("rk", "entity_id").collect()
     ]
     sub_ids = {e for _, e in prev_sub}
     reg_sub = [
         (r["entity_id"], r["minted_run"], r["status"])
-        for r in registry.where(F.col("entity_id").isin(sorted(sub_ids)))
-        .select(*REGISTRY_COLUMNS)
-        .collect()
+        for r in registry.where(among("entity_id", sub_ids)).select(*REGISTRY_COLUMNS).collect()
     ]
     redone_rows = [
         (r["rk"], r["component"])
-        for r in clusters.where(F.col("rk").isin(sorted(redone)))
-        .select("rk", "component")
-        .collect()
+        for r in clusters.where(among("rk", redone)).select("rk", "component").collect()
     ]
     map_rows, event_rows, reg_rows = assign_ids_rows(redone_rows, prev_sub, reg_sub, run_seq)
     assignment = on_driver(spark, map_rows, MAP_SCHEMA)
     events = on_driver(spark, event_rows, EVENTS_SCHEMA)
     reg = on_driver(spark, reg_rows, REGISTRY_SCHEMA)
-    kept = previous.where(~F.col("rk").isin(sorted(reached))).select("rk", "entity_id")
-    kept_reg = registry.where(~F.col("entity_id").isin(sorted(sub_ids)))
+    kept = previous.where(~among("rk", reached)).select("rk", "entity_id")
+    kept_reg = registry.where(~among("entity_id", sub_ids))
     return IdChanges(
         assignment=kept.unionByName(assignment),
         events=events,

@@ -16,7 +16,7 @@ from transforms import blocking as B
 from transforms import fellegi_sunter as FS
 from transforms.comparisons import Comparison, default_comparisons
 from transforms.config import ResolutionConfig
-from transforms.driver_frames import on_driver
+from transforms.driver_frames import among, on_driver
 from transforms.persons import Resolution, record_key, to_records
 
 NOTICE_PREFIX = "N|"
@@ -98,7 +98,7 @@ def _tf_of_shared(vectors: DataFrame, tf: DataFrame, comparisons: list[Compariso
         return tf
     rows = vectors.select(F.explode(F.flatten(F.array(*cols))).alias("v")).distinct().collect()
     values = sorted({r[0] for r in rows if r[0] is not None})
-    found = tf.where(F.col("value").isin(values)).collect() if values else []
+    found = tf.where(among("value", values)).collect() if values else []
     return on_driver(vectors.sparkSession, found, tf.schema)
 
 

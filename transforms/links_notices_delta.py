@@ -19,7 +19,7 @@ from pyspark.sql import functions as F
 
 from transforms import blocking as B
 from transforms.config import ResolutionConfig
-from transforms.driver_frames import on_driver
+from transforms.driver_frames import among, on_driver
 from transforms.links_facts import Changed, LinkInputs, keys_frame
 from transforms.links_notices import NOTICE_PREFIX, notice_pairs, scored_hits
 from transforms.persons import Resolution, record_key
@@ -119,11 +119,11 @@ def _pairs_of_persons(
             holders.setdefault(key, set()).add(rk)
     if not holders:
         return []
-    held = nkeys.where(F.col("key").isin(sorted(holders))).select("rk", "key").collect()
+    held = nkeys.where(among("key", holders)).select("rk", "key").collect()
     if not held:
         return []
     shared = sorted({key for _, key in held})
-    bad = {r[0] for r in res.unusable.where(F.col("key").isin(shared)).select("key").collect()}
+    bad = {r[0] for r in res.unusable.where(among("key", shared)).select("key").collect()}
     rules: dict[tuple[str, str], set[str]] = {}
     for n_rk, key in held:
         if key in bad:

@@ -17,6 +17,7 @@ from pyspark.sql import functions as F
 
 from contracts.lake import PERSON_MODEL_FORMAT
 from transforms.config import ResolutionConfig
+from transforms.driver_frames import among
 from transforms.entity_ids import IdChanges, assign_ids, id_changes
 from transforms.persons import (
     Phases,
@@ -274,7 +275,7 @@ def _state(
         **res.changes,
         "id_map": StateWrite(
             assignment,
-            assignment.where(F.col("rk").isin(sorted(res.redone or ()))),
+            assignment.where(among("rk", res.redone or ())),
             ids.map_removed,
         ),
         "registry": StateWrite(registry, registry_added, ids.registry_removed),

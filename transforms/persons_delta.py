@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from pyspark.sql import Column, DataFrame, Row, SparkSession
+from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, StringType, StructField, StructType
 
@@ -46,7 +46,7 @@ from transforms import blocking as B
 from transforms import fellegi_sunter as FS
 from transforms.comparisons import Comparison, default_comparisons
 from transforms.config import ResolutionConfig
-from transforms.driver_frames import on_driver
+from transforms.driver_frames import among, on_driver
 from transforms.persons import (
     Phases,
     Resolution,
@@ -128,12 +128,6 @@ def record_changes(records: DataFrame, stored: DataFrame) -> Delta:
     return Delta(frozenset(changed), frozenset(deleted), frozenset(old_keys))
 
 
-def _in(column: str, values: Collection[str]) -> Column:
-    """`column` is one of `values`: a filter on a set held on the driver, so a delta-sized set
-    costs no Spark job (as a broadcast join against a frame would) and moves no rows."""
-    return F.col(column).isin(sorted(values))
-
-
 def _names(spark: SparkSession, column: str, values: Collection[str]) -> DataFrame:
     """A one-column frame of the given strings, sent as Arrow: no Python worker starts
     (`transforms.driver_frames.on_driver`)."""
@@ -147,12 +141,12 @@ def _status(rows: list[Row]) -> dict[str, tuple[bool, bool, bool]]:
 
 def _touching(df: DataFrame, rks: Collection[str]) -> DataFrame:
     """Rows of a pair table with either record in `rks` removed."""
-    return df.where(~_in("l_rk", rks) & ~_in("r_rk", rks))
+    return df.where(~among("l_rk", rks) & ~among("r_rk", rks))
 
 
 def _holders_of(keys: DataFrame, wanted: Collection[str]) -> list[Row]:
     """(rk, key, signature) of every current record holding one of `wanted` (one collect)."""
-    return keys.where(_in("key", wanted)).collect() if wanted else []
+    return keys.where(among("key", wanted)).collect() if wanted else []
 
 
 PAIR_SCHEMA = StructType(
@@ -189,13 +183,13 @@ def _candidates_of(
         holders.setdefault(key, set()).add(rk)
     status = dict(now)
     if reached:
-        theirs = B.record_keys(records.where(_in("rk", reached))).select("rk", "key").collect()
+        theirs = B.record_keys(records.where(among("rk", reached))).select("rk", "key").collect()
         mine += [(r[0], r[1]) for r in theirs]
         unknown = {k for _, k in mine} - holders.keys()
         for rk, key, _ in _holders_of(keys, unknown):
             holders.setdefault(key, set()).add(rk)
         # Keys no changed record holds kept their stored status (flagged holds it).
-        status.update(_status(flagged.where(_in("key", unknown)).collect()))
+        status.update(_status(flagged.where(among("key", unknown)).collect()))
     rules: dict[tuple[str, str], set[str]] = {}
     for a, key in mine:
         generic, oversized, _ = status.get(key, (False, False, False))
@@ -240,7 +234,7 @@ def _tf_for(vectors: DataFrame, tf: DataFrame, comparisons: list[Comparison]) ->
     cols = ["comparison", "gamma", "value", "holders", "n"]
     known = [
         r
-        for r in tf.where(_in("value", {v for _, _, v in shared})).select(*cols).collect()
+        for r in tf.where(among("value", {v for _, _, v in shared})).select(*cols).collect()
         if (r[0], r[1], r[2]) in shared
     ]
     missing = shared - {(r[0], r[1], r[2]) for r in known}
@@ -289,7 +283,7 @@ def resolve_delta(
         delta = delta or record_changes(records, stored.records)
         changed, deleted = delta.changed, delta.deleted
         keys = B.record_keys(records)
-        fresh = B.record_keys(records.where(_in("rk", changed))).collect()
+        fresh = B.record_keys(records.where(among("rk", changed))).collect()
         affected = delta.old_keys | {r["key"] for r in fresh}
         # The one pass over every record's keys: the current holders of the affected keys, on
         # the driver. Their counts, the flipped keys' holders and (unless a flip reached records
@@ -298,11 +292,11 @@ def resolve_delta(
         stats = B.key_stats(on_driver(spark, near, keys.schema), config.blocking)
         new_flags = B.flagged_keys(stats)
         after = new_flags.collect()
-        before = _status(stored.flagged.where(_in("key", affected)).collect())
+        before = _status(stored.flagged.where(among("key", affected)).collect())
         now = _status(after)
         flipped = {k for k in before.keys() | now.keys() if before.get(k) != now.get(k)}
         flagged = (
-            stored.flagged.where(~_in("key", affected))
+            stored.flagged.where(~among("key", affected))
             .unionByName(on_driver(spark, after, new_flags.schema))
             .localCheckpoint(eager=True)
         )
@@ -313,7 +307,7 @@ def resolve_delta(
         ends = pairs.select("l_rk", "r_rk").collect()
         needed = {rk for row in ends for rk in row}
         # The delta's records (a few per changed one) are broadcast: the pairs keep their place.
-        rec = B.with_evidence_ids(records.where(_in("rk", needed)), flagged)
+        rec = B.with_evidence_ids(records.where(among("rk", needed)), flagged)
         rec = F.broadcast(rec.localCheckpoint(eager=True))
         vectors = FS.comparison_vectors(pairs, rec, comparisons).localCheckpoint(eager=True)
         # One vector per pair: both records of a pair are current records.
@@ -366,7 +360,7 @@ def resolve_delta(
             "pairs": StateWrite(all_pairs, new_pairs, gone),
             "over": StateWrite(over, new_over, gone),
             # The reached components' stored rows go, their new clusters come (`_recluster`).
-            "clusters": StateWrite(clusters, clusters.where(_in("rk", redone)), reached),
+            "clusters": StateWrite(clusters, clusters.where(among("rk", redone)), reached),
         },
     )
 
@@ -392,17 +386,17 @@ def _recluster(
     """
     ends = {rk for row in fresh_over.select("l_rk", "r_rk").collect() for rk in row}
     reached = touched | delta.deleted | ends
-    hit = {r["cc"] for r in old.where(_in("rk", reached)).select("cc").collect()}
-    members = {r["rk"] for r in old.where(_in("cc", hit)).select("rk").collect()}
+    hit = {r["cc"] for r in old.where(among("rk", reached)).select("cc").collect()}
+    members = {r["rk"] for r in old.where(among("cc", hit)).select("rk").collect()}
     # Members of a reached component that were not deleted are current records, and so are
     # the touched ones (changed, or holders of a key among the current records' keys).
     again = (members | touched) - delta.deleted
     spark = old.sparkSession
     nodes = _names(spark, "rk", again)
-    inside = _in("l_rk", again) & _in("r_rk", again)
+    inside = among("l_rk", again) & among("r_rk", again)
     redone = cluster(nodes, pairs.where(inside), over.where(inside), config)
     local = on_driver(spark, redone.collect(), redone.schema)
-    kept = old.where(~_in("cc", hit)).select(*redone.columns)
+    kept = old.where(~among("cc", hit)).select(*redone.columns)
     return (
         kept.unionByName(local).localCheckpoint(eager=True),
         frozenset(again),
@@ -415,6 +409,6 @@ def _record_state(
 ) -> tuple[DataFrame, DataFrame]:
     """The stored record state with the changed records' rows replaced and deleted ones gone,
     and the changed records' rows alone (`keys`: the changed records' keys)."""
-    fresh = record_state(records.where(_in("rk", delta.changed)), keys)
-    same = stored.where(~_in("rk", delta.changed | delta.deleted))
+    fresh = record_state(records.where(among("rk", delta.changed)), keys)
+    same = stored.where(~among("rk", delta.changed | delta.deleted))
     return same.select(*fresh.columns).unionByName(fresh), fresh

@@ -23,7 +23,6 @@ from typing import Any
 
 import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
 from contracts.lake import (
     PERSON_STATE,
@@ -36,6 +35,7 @@ from contracts.lake import (
 )
 from infra.lake import Lake
 from transforms import lake_io
+from transforms.driver_frames import among
 from transforms.lake_io import LakeRoot
 from transforms.persons import StateWrite
 
@@ -97,7 +97,7 @@ def read_state(
         later = sorted({k for d in drops[i:] for k in d})
         if later and key:
             for col in key:
-                part = part.where(~F.col(col).isin(later))
+                part = part.where(~among(col, later))
         live = part if live is None else live.unionByName(part)
     return live
 

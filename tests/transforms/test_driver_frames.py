@@ -46,3 +46,27 @@ def test_incremental_resolution_builds_its_driver_frames_as_arrow(spark) -> None
         df = _names(spark, "rk", values)
         assert "PythonRDD" not in _lineage(df)
         assert [r.rk for r in df.collect()] == sorted(values)
+
+
+def test_among_filters_as_isin_does(spark) -> None:  # type: ignore[no-untyped-def]
+    from pyspark.sql import functions as F
+
+    from transforms.driver_frames import among
+
+    # Record ids come from the feeds: quotes, backslashes, other scripts and SQL must stay data.
+    odd = ["it's", "back\\slash", "\\'", "Иванов|7", "a' OR '1'='1", "x`y", "%_"]
+    rows = [(v,) for v in [*odd, "plain", "other"]] + [(None,)]
+    df = spark.createDataFrame(rows, "rk string")
+    for values in ([*odd, "plain"], ["missing"], odd[:1]):
+        for negate in (False, True):
+            want = ~F.col("rk").isin(values) if negate else F.col("rk").isin(values)
+            got = ~among("rk", values) if negate else among("rk", values)
+            assert sorted(map(tuple, df.where(got).collect())) == sorted(
+                map(tuple, df.where(want).collect())
+            ), (values, negate)
+    # The null row is neither in nor out, as with isin; an empty set holds nothing.
+    assert df.where(among("rk", [])).count() == 0
+    assert df.where(~among("rk", [])).count() == len(rows)
+    # A column name with a backtick is quoted, not broken out of.
+    quoted = spark.createDataFrame([("a",), ("b",)], "`we``ird` string")
+    assert [r[0] for r in quoted.where(among("we`ird", ["b"])).collect()] == ["b"]
