@@ -26,6 +26,8 @@ import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from transforms.driver_frames import on_driver
+
 CHECKPOINT_EVERY = 3
 LOCAL_EDGES = 2_000_000
 """Up to this many edges, components are computed on the driver (union-find over the collected
@@ -82,7 +84,8 @@ def connected_components(
     if len(pairs) <= local_edges:
         spark = edges.sparkSession
         found = union_find([(r[0], r[1]) for r in pairs if r[0] != r[1]])
-        labels = spark.createDataFrame(
+        labels = on_driver(
+            spark,
             pd.DataFrame({"rk": list(found), "component": list(found.values())}),
             "rk string, component string",
         )

@@ -43,6 +43,7 @@ from transforms import links_documents as LD
 from transforms import links_networks as LN
 from transforms.clustering import connected_components
 from transforms.config import ResolutionConfig
+from transforms.driver_frames import on_driver
 from transforms.links_facts import (
     Changed,
     LinkInputs,
@@ -331,7 +332,7 @@ def _fresh_links(ev: DataFrame, cases: DataFrame) -> tuple[DataFrame, list[str]]
             for end in ("a", "b")
         }
     )
-    return ev.sparkSession.createDataFrame(rows, fresh.schema), ends
+    return on_driver(ev.sparkSession, rows, fresh.schema), ends
 
 
 def _changed_cases(ev: DataFrame, delta: _Delta) -> frozenset[str]:

@@ -20,6 +20,7 @@ from pyspark.sql import functions as F
 from transforms import links_cases as LC
 from transforms import links_documents as LD
 from transforms import links_networks as LN
+from transforms.driver_frames import on_driver
 from transforms.links_common import union_all
 from transforms.links_notices import NOTICE_PREFIX
 from transforms.persons import Resolution, record_key
@@ -117,7 +118,7 @@ def link_facts(x: LinkInputs, p: Parts) -> DataFrame:
     if x.cases is not None and p.cp is not None:
         frames.append(node_facts(x.cases, p.cp))
     if not frames:
-        return x.spark.createDataFrame([], "family string, key string, detail string")
+        return on_driver(x.spark, [], "family string, key string, detail string")
     return union_all(frames)
 
 
@@ -142,8 +143,9 @@ def node_facts(cases: DataFrame, cp: DataFrame) -> DataFrame:
 
 def keys_frame(spark: SparkSession, keys: Iterable[str], name: str = "key") -> DataFrame:
     """A one-column frame of a few keys, held by the driver: joining it (broadcast) launches no
-    Spark job to build it."""
-    return F.broadcast(spark.createDataFrame([(k,) for k in sorted(keys)], f"{name} string"))
+    Spark job to build it. Sent as Arrow (`driver_frames.on_driver`): a frame of Python rows is
+    a Python RDD, whose broadcast ran a job and Python workers every time."""
+    return F.broadcast(on_driver(spark, [(k,) for k in sorted(keys)], f"{name} string"))
 
 
 @dataclass(frozen=True)

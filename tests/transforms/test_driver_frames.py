@@ -70,3 +70,21 @@ def test_among_filters_as_isin_does(spark) -> None:  # type: ignore[no-untyped-d
     # A column name with a backtick is quoted, not broken out of.
     quoted = spark.createDataFrame([("a",), ("b",)], "`we``ird` string")
     assert [r[0] for r in quoted.where(among("we`ird", ["b"])).collect()] == ["b"]
+
+
+def test_link_delta_and_clustering_frames_are_arrow(spark) -> None:  # type: ignore[no-untyped-def]
+    # The link delta's key frames are broadcast into several joins per run, and the driver's
+    # components of a delta with no pair were an empty pandas frame: both were Python RDDs.
+    from transforms.clustering import connected_components
+    from transforms.links_facts import keys_frame
+
+    for keys in ([], ["b", "a"]):
+        df = keys_frame(spark, keys, "rk")
+        assert "PythonRDD" not in _lineage(df)
+        assert [r.rk for r in df.collect()] == sorted(keys)
+    nodes = on_driver(spark, [("a",), ("b",)], "rk string")
+    for edges in ([], [("a", "b")]):
+        comps = connected_components(nodes, on_driver(spark, edges, "l_rk string, r_rk string"))
+        assert "PythonRDD" not in _lineage(comps)
+        want = {"a": "a", "b": "a" if edges else "b"}
+        assert {r.rk: r.component for r in comps.collect()} == want
