@@ -15,11 +15,12 @@ table it was trained with) and does only what the changed records make necessary
   (`transforms.persons.cluster`), so the others keep their stored clusters unchanged.
 
 What the delta bounds (changed, deleted and touched records, their keys and key statuses, the
-reached components, the values the new pairs share) is held on the driver and applied as `isin`
-filters or small Arrow-built frames: each such set costs at most one Spark job to collect, instead
-of an eager checkpoint plus a broadcast per use. The blocking keys of every record are read once:
-one filtered pass collects the current holders of the affected keys, and their counts, the
-flipped keys' holders and the candidate pairs are all derived from those rows (a second and third
+reached components, the values the new pairs share) is held on the driver and applied as IN-list
+filters (`driver_frames.among`) or small Arrow-built frames: each such set costs at most one Spark
+job to collect, instead of an eager checkpoint plus a broadcast per use. The blocking keys of
+every record are read once: one filtered pass collects the current holders of the affected keys,
+and their counts, the flipped keys' holders and the candidate pairs are all derived from those
+rows (a second and third
 pass only when a flip reaches records that did not change). The state tables are not copied: the
 run returns, beside each table as a whole (lazy), the rows it added and the keys it removed, and
 only those are written (`Resolution.changes`, `transforms.state_io`). What still passes over
