@@ -20,13 +20,12 @@ filters (`driver_frames.among`) or small Arrow-built frames: each such set costs
 job to collect, instead of an eager checkpoint plus a broadcast per use. The blocking keys of
 every record are read once: one filtered pass collects the current holders of the affected keys,
 and their counts, the flipped keys' holders and the candidate pairs are all derived from those
-rows (a second and third
-pass only when a flip reaches records that did not change). The state tables are not copied: the
-run returns, beside each table as a whole (lazy), the rows it added and the keys it removed, and
-only those are written (`Resolution.changes`, `transforms.state_io`). What still passes over
-every record: the diff of the record hashes, that one pass over the keys, the clustering's
-filter of the pairs inside the reached components, and the accepted pairs, joined over every
-`over` pair (docs/entity-resolution.md, "Speed of an incremental run").
+rows (a second and third pass only when a flip reaches records that did not change). The state
+tables are not copied: the run returns, beside each table as a whole (lazy), the rows it added
+and the keys it removed, and only those are written (`Resolution.changes`, `transforms.state_io`).
+What still passes over every record: the diff of the record hashes, that one pass over the keys,
+the clustering's filter of the pairs inside the reached components, and the accepted pairs,
+joined over every `over` pair (docs/entity-resolution.md, "Speed of an incremental run").
 
 With the same model, the result is therefore the full scoring's exactly. What it can differ from
 a *retrained* full run in is the model itself: u, m, λ and term frequencies frozen at training,
