@@ -48,7 +48,7 @@ def among(column: str, values: Iterable[str]) -> Column:
     each: 10,000 record keys took 5.5 to 7 s to build on this project's 2-core machine, the
     text of the same list 7 ms, and an incremental run filters on several such sets (the
     records a delta needs, its reached components). Spark's optimizer makes either the same
-    hash-set lookup (`InSet`), so the plans agree past analysis."""
+    hash-set lookup (`InSet`): the optimized plans are the same."""
     wanted = sorted(set(values))
     if not wanted:
         return F.lit(False)

@@ -67,6 +67,14 @@ def test_among_filters_as_isin_does(spark) -> None:  # type: ignore[no-untyped-d
     # The null row is neither in nor out, as with isin; an empty set holds nothing.
     assert df.where(among("rk", [])).count() == 0
     assert df.where(~among("rk", [])).count() == len(rows)
+    # Past analysis it is isin's own filter: the same hash-set lookup.
+    many = [f"v{i}" for i in range(20)]
+
+    def optimized(c):  # type: ignore[no-untyped-def]
+        return df.where(c)._jdf.queryExecution().optimizedPlan().toString()
+
+    assert optimized(among("rk", many)) == optimized(F.col("rk").isin(many))
+    assert "INSET" in optimized(among("rk", many))
     # A column name with a backtick is quoted, not broken out of.
     quoted = spark.createDataFrame([("a",), ("b",)], "`we``ird` string")
     assert [r[0] for r in quoted.where(among("we`ird", ["b"])).collect()] == ["b"]
