@@ -144,7 +144,7 @@ def node_facts(cases: DataFrame, cp: DataFrame) -> DataFrame:
 def keys_frame(spark: SparkSession, keys: Iterable[str], name: str = "key") -> DataFrame:
     """A one-column frame of a few keys, held by the driver: joining it (broadcast) launches no
     Spark job to build it. Sent as Arrow (`driver_frames.on_driver`): a frame of Python rows is
-    a Python RDD, whose broadcast ran a job and Python workers every time."""
+    a Python RDD, and every read of it ran tasks in Python workers."""
     return F.broadcast(on_driver(spark, [(k,) for k in sorted(keys)], f"{name} string"))
 
 
