@@ -11,7 +11,7 @@ import pyarrow as pa
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import to_arrow_schema
-from pyspark.sql.types import StructType
+from pyspark.sql.types import StringType, StructField, StructType
 
 
 def on_driver(
@@ -38,6 +38,14 @@ def on_driver(
             schema=arrow,
         )
     return spark.createDataFrame(table, struct)  # type: ignore[call-overload]
+
+
+def key_column(spark: SparkSession, values: Iterable[str], column: str = "key") -> DataFrame:
+    """A one-column string frame of keys the driver holds, sorted, sent as Arrow (`on_driver`):
+    for joins against a delta's keys, where `among` would not do (the keys are joined on, or
+    kept as a frame of their own)."""
+    schema = StructType([StructField(column, StringType())])
+    return on_driver(spark, [(v,) for v in sorted(values)], schema)
 
 
 def among(column: str, values: Iterable[str]) -> Column:

@@ -20,7 +20,7 @@ from pyspark.sql import functions as F
 from transforms import links_cases as LC
 from transforms import links_documents as LD
 from transforms import links_networks as LN
-from transforms.driver_frames import on_driver
+from transforms.driver_frames import key_column, on_driver
 from transforms.links_common import union_all
 from transforms.links_notices import NOTICE_PREFIX
 from transforms.persons import Resolution, record_key
@@ -142,10 +142,10 @@ def node_facts(cases: DataFrame, cp: DataFrame) -> DataFrame:
 
 
 def keys_frame(spark: SparkSession, keys: Iterable[str], name: str = "key") -> DataFrame:
-    """A one-column frame of a few keys, held by the driver: joining it (broadcast) launches no
-    Spark job to build it. Sent as Arrow (`driver_frames.on_driver`): a frame of Python rows is
-    a Python RDD, and every read of it ran tasks in Python workers."""
-    return F.broadcast(on_driver(spark, [(k,) for k in sorted(keys)], f"{name} string"))
+    """A one-column frame of a few keys, held by the driver, marked for broadcast: joining it
+    launches no Spark job to build it. Sent as Arrow (`driver_frames.key_column`): a frame of
+    Python rows is a Python RDD, and every read of it ran tasks in Python workers."""
+    return F.broadcast(key_column(spark, keys, name))
 
 
 @dataclass(frozen=True)

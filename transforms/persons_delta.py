@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from pyspark.sql import DataFrame, Row, SparkSession
+from pyspark.sql import DataFrame, Row
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, StringType, StructField, StructType
 
@@ -46,7 +46,7 @@ from transforms import blocking as B
 from transforms import fellegi_sunter as FS
 from transforms.comparisons import Comparison, default_comparisons
 from transforms.config import ResolutionConfig
-from transforms.driver_frames import among, on_driver
+from transforms.driver_frames import among, key_column, on_driver
 from transforms.persons import (
     Phases,
     Resolution,
@@ -126,13 +126,6 @@ def record_changes(records: DataFrame, stored: DataFrame) -> Delta:
         (changed if present else deleted).add(rk)
         old_keys.update(keys or ())
     return Delta(frozenset(changed), frozenset(deleted), frozenset(old_keys))
-
-
-def _names(spark: SparkSession, column: str, values: Collection[str]) -> DataFrame:
-    """A one-column frame of the given strings, sent as Arrow: no Python worker starts
-    (`transforms.driver_frames.on_driver`)."""
-    schema = StructType([StructField(column, StringType())])
-    return on_driver(spark, [(v,) for v in sorted(values)], schema)
 
 
 def _status(rows: list[Row]) -> dict[str, tuple[bool, bool, bool]]:
@@ -350,7 +343,7 @@ def resolve_delta(
         dirty=len(touched),
         new_vectors=new_count,
         summary={"phase_seconds": phase.seconds},
-        flipped=_names(spark, "key", flipped),
+        flipped=key_column(spark, flipped),
         matching=records,
         redone=redone,
         reached=reached,
@@ -392,7 +385,7 @@ def _recluster(
     # the touched ones (changed, or holders of a key among the current records' keys).
     again = (members | touched) - delta.deleted
     spark = old.sparkSession
-    nodes = _names(spark, "rk", again)
+    nodes = key_column(spark, again, "rk")
     inside = among("l_rk", again) & among("r_rk", again)
     redone = cluster(nodes, pairs.where(inside), over.where(inside), config)
     local = on_driver(spark, redone.collect(), redone.schema)

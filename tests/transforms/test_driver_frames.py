@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from transforms.driver_frames import on_driver
+from transforms.driver_frames import key_column, on_driver
 
 SCHEMA = "rk string, minted_run long, guard string"
 
@@ -35,17 +35,6 @@ def test_driver_rows_become_a_frame_without_python_workers(spark, rows) -> None:
     assert got == want
     # The same check catches the old path, so it would fail without `on_driver`.
     assert "PythonRDD" in _lineage(spark.createDataFrame([], SCHEMA))
-
-
-def test_incremental_resolution_builds_its_driver_frames_as_arrow(spark) -> None:  # type: ignore[no-untyped-def]
-    # persons_delta's empty frames took the pandas path, a Python RDD: each read started a
-    # Python worker in an incremental run.
-    from transforms.persons_delta import _names
-
-    for values in ([], ["b", "a"]):
-        df = _names(spark, "rk", values)
-        assert "PythonRDD" not in _lineage(df)
-        assert [r.rk for r in df.collect()] == sorted(values)
 
 
 def test_among_filters_as_isin_does(spark) -> None:  # type: ignore[no-untyped-def]
@@ -96,3 +85,14 @@ def test_link_delta_and_clustering_frames_are_arrow(spark) -> None:  # type: ign
         assert "PythonRDD" not in _lineage(comps)
         want = {"a": "a", "b": "a" if edges else "b"}
         assert {r.rk: r.component for r in comps.collect()} == want
+
+
+def test_key_column_is_one_sorted_arrow_column(spark) -> None:  # type: ignore[no-untyped-def]
+    # The delta's key frames (persons_delta's flipped keys and reached nodes, the link delta's
+    # changed keys) took the Python-row path once, a Python RDD: each read started a worker.
+    df = key_column(spark, {"b", "a", "ü'x"}, "odd `name")
+    assert df.columns == ["odd `name"]
+    assert [r[0] for r in df.collect()] == ["a", "b", "ü'x"]
+    assert "PythonRDD" not in _lineage(df)
+    empty = key_column(spark, [])
+    assert empty.columns == ["key"] and empty.count() == 0
