@@ -51,6 +51,9 @@ def test_small_suite_on_tiny_worlds_writes_every_er_table(tmp_path: Path) -> Non
     assert sum("Splink 5 (DuckDB)" in r for r in rows) == 2
     assert all(" vs " in r for r in rows)
     assert "failed" not in text
+    # Interlink's resolve is broken down by phase in the notes, as the yardsticks' are.
+    note = next(ln for ln in text.splitlines() if ln.startswith("- Interlink on 60 persons"))
+    assert all(f"resolve: {p} " in note for p in ("standardise", "block", "compare", "cluster"))
 
 
 @pytest.mark.slow
