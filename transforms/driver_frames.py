@@ -48,6 +48,13 @@ def key_column(spark: SparkSession, values: Iterable[str], column: str = "key") 
     return on_driver(spark, [(v,) for v in sorted(values)], schema)
 
 
+def keys_frame(spark: SparkSession, keys: Iterable[str], name: str = "key") -> DataFrame:
+    """`key_column`, marked for broadcast: a delta's few keys joined against a whole table
+    (the link delta's changed documents, cases, nodes, trend groups and notice pairs) launch no
+    Spark job to build or shuffle them."""
+    return F.broadcast(key_column(spark, keys, name))
+
+
 def among(column: str, values: Iterable[str]) -> Column:
     """`column` is one of `values` (strings the driver holds), as `F.col(column).isin(values)`
     is, null for a null `column` as there: one SQL IN list, parsed by the JVM in one call.

@@ -43,14 +43,13 @@ from transforms import links_documents as LD
 from transforms import links_networks as LN
 from transforms.clustering import connected_components
 from transforms.config import ResolutionConfig
-from transforms.driver_frames import on_driver
+from transforms.driver_frames import keys_frame, on_driver
 from transforms.links_facts import (
     Changed,
     LinkInputs,
     Parts,
     changed_facts,
     evidence_value,
-    keys_frame,
     link_facts,
     parts,
 )

@@ -11,7 +11,7 @@ Pure: `transforms.jobs` reads the stored facts and writes the new ones.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, SparkSession
@@ -20,7 +20,7 @@ from pyspark.sql import functions as F
 from transforms import links_cases as LC
 from transforms import links_documents as LD
 from transforms import links_networks as LN
-from transforms.driver_frames import key_column, on_driver
+from transforms.driver_frames import keys_frame, on_driver
 from transforms.links_common import union_all
 from transforms.links_notices import NOTICE_PREFIX
 from transforms.persons import Resolution, record_key
@@ -139,13 +139,6 @@ def node_facts(cases: DataFrame, cp: DataFrame) -> DataFrame:
             _facts("node", F.col("rk"), F.concat(F.lit("c:"), F.col("c")), LN.entity_countries(cp)),
         ]
     )
-
-
-def keys_frame(spark: SparkSession, keys: Iterable[str], name: str = "key") -> DataFrame:
-    """A one-column frame of a few keys, held by the driver, marked for broadcast: joining it
-    launches no Spark job to build it. Sent as Arrow (`driver_frames.key_column`): a frame of
-    Python rows is a Python RDD, and every read of it ran tasks in Python workers."""
-    return F.broadcast(key_column(spark, keys, name))
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from pyspark.sql import functions as F
 
 from transforms import blocking as B
 from transforms.config import ResolutionConfig
-from transforms.driver_frames import among, on_driver
-from transforms.links_facts import Changed, LinkInputs, keys_frame
+from transforms.driver_frames import among, keys_frame, on_driver
+from transforms.links_facts import Changed, LinkInputs
 from transforms.links_notices import NOTICE_PREFIX, notice_pairs, scored_hits
 from transforms.persons import Resolution, record_key
 

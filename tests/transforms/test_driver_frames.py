@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from transforms.driver_frames import key_column, on_driver
+from transforms.driver_frames import key_column, keys_frame, on_driver
 
 SCHEMA = "rk string, minted_run long, guard string"
 
@@ -73,7 +73,6 @@ def test_link_delta_and_clustering_frames_are_arrow(spark) -> None:  # type: ign
     # The link delta's key frames are broadcast into several joins per run, and the driver's
     # components of a delta with no pair were an empty pandas frame: both were Python RDDs.
     from transforms.clustering import connected_components
-    from transforms.links_facts import keys_frame
 
     for keys in ([], ["b", "a"]):
         df = keys_frame(spark, keys, "rk")
