@@ -157,7 +157,7 @@ class ApacheKafkaBroker:
         """Format the log directories once (KRaft refuses to start on unformatted ones)."""
         if (self.data_dir / "meta.properties").exists():
             return
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = new_cluster_id()
         # --standalone: this node is the only voter of a dynamic controller quorum.
         cmd = self._java_cmd(
             "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config), "--standalone"
@@ -228,3 +228,13 @@ class ApacheKafkaBroker:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def new_cluster_id() -> str:
+    """A KRaft cluster id: 16 random bytes, URL-safe base64 without padding, never starting with
+    "-". Kafka's own `Uuid.randomUuid` draws again in that case, and so must we: the storage
+    tool's argument parser reads "-t -xyz" as a missing value (1 id in 64 broke the format)."""
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cid.startswith("-"):
+            return cid
