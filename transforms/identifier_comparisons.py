@@ -132,20 +132,24 @@ def _address_token_match(a: str, b: str) -> bool:
     postcode) match only exactly: 12 and 13 are different houses."""
     if a == b:
         return True
-    if a.isdigit() or b.isdigit() or min(len(a), len(b)) < 4:
+    la, lb = len(a), len(b)
+    # Cheap rejections first (this runs for every token pair of millions of pairs): one keying
+    # error changes the length by at most one, and the Jaro-Winkler level needs equal lengths.
+    if la < 4 or lb < 4 or la - lb > 1 or lb - la > 1 or a.isdigit() or b.isdigit():
         return False
-    return bool(Levenshtein.distance(a, b, score_cutoff=1) <= 1) or (
-        len(a) == len(b) and JaroWinkler.normalized_similarity(a, b) >= 0.93
+    return Levenshtein.distance(a, b, score_cutoff=1) <= 1 or (
+        la == lb and JaroWinkler.normalized_similarity(a, b, score_cutoff=0.93) >= 0.93
     )
 
 
-def _joined_fragments(tokens: list[str], other: set[str]) -> set[str]:
+def _joined_fragments(tokens: list[str], other: list[str]) -> set[str]:
     """Tokens of `tokens` that are fragments of one token of `other` split by a stray space
     (`sweet w atdrs` / `sweetwaters`): adjacent tokens whose concatenation matches it."""
     hits: set[str] = set()
     for i in range(len(tokens) - 1):
         glued = tokens[i] + tokens[i + 1]
-        if any(_address_token_match(glued, o) for o in other):
+        n = len(glued)
+        if any(abs(len(o) - n) <= 1 and _address_token_match(glued, o) for o in other):
             hits.update((tokens[i], tokens[i + 1]))
     return hits
 
@@ -163,12 +167,16 @@ def address_code(a: list[str], b: list[str]) -> int:
     free = list(long_)
     matched = 0
     for t in short:
-        hit = next((i for i, o in enumerate(free) if _address_token_match(t, o)), None)
-        if hit is not None:
-            matched += 1
-            free.pop(hit)
-    frags = _joined_fragments(short, set(long_)) | _joined_fragments(long_, set(short))
-    matched = max(matched, matched + sum(1 for t in short if t in frags) // 2)
+        for i, o in enumerate(free):
+            if _address_token_match(t, o):
+                matched += 1
+                del free[i]
+                break
+    if matched < len(short):
+        # Fragments only ever add matches; with every token matched the share is already 1.
+        frags = _joined_fragments(short, long_) | _joined_fragments(long_, short)
+        if frags:
+            matched += sum(1 for t in short if t in frags) // 2
     share = min(matched, len(short)) / len(short)
     if share >= 0.8:
         return ADDRESS_MOST

@@ -26,12 +26,20 @@ def _split(spellings: list[str]) -> list[list[str]]:
 def _assigned_similarities(short: list[str], long_: list[str]) -> list[float]:
     """Jaro-Winkler of each token of `short` with a distinct partner in `long_` (greedy, best
     pairs first), so "georgi georgiev" cannot match both its tokens to "georgi"."""
+    jw = JaroWinkler.normalized_similarity
+    if len(short) == 1:
+        # The greedy assignment of one token is its best partner (most names in most pairs).
+        s = short[0]
+        return [max(jw(s, t) for t in long_)]
+    if len(short) == 2 and len(long_) == 2:
+        # Two against two (most pairs of full names): the greedy pick is one of the diagonals,
+        # the one holding the best (similarity, i, j), as in the general sort below.
+        (a0, a1), (b0, b1) = short, long_
+        s00, s01, s10, s11 = jw(a0, b0), jw(a0, b1), jw(a1, b0), jw(a1, b1)
+        _, i, j = max((s00, 0, 0), (s01, 0, 1), (s10, 1, 0), (s11, 1, 1))
+        return [s00, s11] if i == j else [s01, s10]
     scored = sorted(
-        (
-            (JaroWinkler.normalized_similarity(s, t), i, j)
-            for i, s in enumerate(short)
-            for j, t in enumerate(long_)
-        ),
+        ((jw(s, t), i, j) for i, s in enumerate(short) for j, t in enumerate(long_)),
         reverse=True,
     )
     used_i: set[int] = set()
@@ -48,6 +56,28 @@ def _assigned_similarities(short: list[str], long_: list[str]) -> list[float]:
     return out
 
 
+def _split_similarity(xs: list[list[str]], ys: list[list[str]]) -> tuple[float, float]:
+    """`token_set_similarity` of spellings already split into tokens."""
+    best = (0.0, 0.0)
+    y_joined = ["".join(sorted(yt)) for yt in ys]
+    for xt in xs:
+        x_joined = "".join(sorted(xt))
+        for yt, y_join in zip(ys, y_joined, strict=True):
+            short, long_ = (xt, yt) if len(xt) <= len(yt) else (yt, xt)
+            sims = _assigned_similarities(short, long_)
+            mean, worst = sum(sims) / len(sims), min(sims)
+            if len(short) == 1 and len(long_) > 1:
+                mean, worst = mean * 0.9, worst * 0.9
+            joined = Levenshtein.normalized_similarity(x_joined, y_join)
+            if joined > mean:
+                mean = worst = joined
+            if (mean, worst) > best:
+                best = (mean, worst)
+                if worst >= 1.0:
+                    return best
+    return best
+
+
 def token_set_similarity(a: list[str], b: list[str]) -> tuple[float, float]:
     """(mean, worst) token similarity of the best pair of spellings, tokens in any order.
 
@@ -59,21 +89,7 @@ def token_set_similarity(a: list[str], b: list[str]) -> tuple[float, float]:
     evidence. The tokens concatenated in sorted order are compared too (normalised Levenshtein),
     so "li xiaolong" meets "lixiaolong". The best pair of spellings wins.
     """
-    best = (0.0, 0.0)
-    for xt in _split(a):
-        for yt in _split(b):
-            short, long_ = (xt, yt) if len(xt) <= len(yt) else (yt, xt)
-            sims = _assigned_similarities(short, long_)
-            mean, worst = sum(sims) / len(sims), min(sims)
-            if len(short) == 1 and len(long_) > 1:
-                mean, worst = mean * 0.9, worst * 0.9
-            joined = Levenshtein.normalized_similarity("".join(sorted(xt)), "".join(sorted(yt)))
-            if joined > mean:
-                mean = worst = joined
-            best = max(best, (mean, worst))
-            if best[1] >= 1.0:
-                return best
-    return best
+    return _split_similarity(_split(a), _split(b))
 
 
 def name_set_similarity(a: list[str], b: list[str]) -> float:
@@ -81,17 +97,22 @@ def name_set_similarity(a: list[str], b: list[str]) -> float:
     return token_set_similarity(a, b)[0]
 
 
-def _subset(a: list[str], b: list[str]) -> bool:
+def _split_subset(xs: list[list[str]], ys: list[list[str]]) -> bool:
     """All tokens (at least two) of one spelling appear in a spelling of the other: a middle
     name dropped or added ("chinedu okafor" / "chinedu okafor osaro")."""
-    for xt in _split(a):
-        xs = set(xt)
-        for yt in _split(b):
-            ys = set(yt)
-            small, big = (xs, ys) if len(xs) <= len(ys) else (ys, xs)
+    ysets = [set(yt) for yt in ys]
+    for xt in xs:
+        x = set(xt)
+        for y in ysets:
+            small, big = (x, y) if len(x) <= len(y) else (y, x)
             if len(small) >= 2 and small <= big:
                 return True
     return False
+
+
+def _subset(a: list[str], b: list[str]) -> bool:
+    """`_split_subset` of two lists of spellings."""
+    return _split_subset(_split(a), _split(b))
 
 
 # Codes of the fuzzy name levels (the exact, variant and skeleton levels are array overlaps).
@@ -100,20 +121,23 @@ FUZZY_SUBSET, FUZZY_HIGH, FUZZY_MID, FUZZY_TOKEN, FUZZY_NONE = 4, 3, 2, 1, 0
 
 def fuzzy_name_code(a: list[str], b: list[str], high: float, mid: float) -> int:
     """The best fuzzy level two lists of canonical spellings reach (FUZZY_* codes)."""
-    if set(a) & set(b):
+    if not set(a).isdisjoint(b):
         # A shared spelling is the variant level, which outranks every fuzzy one: no need to
         # score it (about half of all candidate pairs).
         return FUZZY_SUBSET
-    if _subset(a, b):
+    # Split once: this runs for millions of candidate pairs.
+    xs, ys = _split(a), _split(b)
+    if _split_subset(xs, ys):
         return FUZZY_SUBSET
-    mean, worst = token_set_similarity(a, b)
+    mean, worst = _split_similarity(xs, ys)
     if mean >= high and worst >= high - 0.07:
         return FUZZY_HIGH
     if mean >= mid and worst >= mid - 0.15:
         return FUZZY_MID
-    tokens_a = {t for x in _split(a) for t in x if len(t) >= 2}
-    tokens_b = {t for x in _split(b) for t in x if len(t) >= 2}
-    if tokens_a & tokens_b or mean >= mid:
+    if mean >= mid:
+        return FUZZY_TOKEN
+    tokens_b = {t for y in ys for t in y if len(t) >= 2}
+    if any(len(t) >= 2 and t in tokens_b for x in xs for t in x):
         return FUZZY_TOKEN
     return FUZZY_NONE
 
