@@ -51,10 +51,16 @@ from transforms.fs_estimation import (
     training_patterns,
     u_from_patterns,
 )
-from transforms.fs_vectors import comparison_vectors, pair_frame, vector_columns
+from transforms.fs_vectors import (
+    PAIR_BROADCAST_RECORDS,
+    comparison_vectors,
+    pair_frame,
+    vector_columns,
+)
 
 __all__ = [
     "CANDIDATES",
+    "PAIR_BROADCAST_RECORDS",
     "PRIOR_PAIRS",
     "SESSIONS",
     "TF_BROADCAST_ROWS",

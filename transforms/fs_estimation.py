@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 from transforms.comparisons import Comparison
 from transforms.config import U_SAMPLE_PAIRS
 from transforms.driver_frames import on_driver
-from transforms.fs_vectors import comparison_vectors
+from transforms.fs_vectors import PAIR_BROADCAST_RECORDS, comparison_vectors
 
 PRIOR_PAIRS = 20.0  # pseudo-matches behind the m priors (negligible beside real volumes)
 U_PSEUDO = 0.01  # pseudo-count of each agreeing level when estimating u ('else' gets 1)
@@ -134,7 +134,9 @@ def sample_patterns(
 ) -> Patterns:
     """Pattern counts of the deterministic random sample of record pairs (for u)."""
     gcols = [f"g_{c.name}" for c in comparisons]
-    vectors = comparison_vectors(sample_pairs(records, target, n), records, comparisons)
+    pairs = sample_pairs(records, target, n)
+    broadcast = n is not None and n <= PAIR_BROADCAST_RECORDS
+    vectors = comparison_vectors(pairs, records, comparisons, broadcast=broadcast)
     rows = vectors.groupBy(*gcols).count().collect()
     return [(tuple(r[g] for g in gcols), float(r["count"])) for r in rows]
 

@@ -252,7 +252,8 @@ def resolve_persons(
             B.candidate_pairs(keys, flagged), B.training_pairs(records, keys, config.blocking)
         ).localCheckpoint(eager=True)
     with phase("compare"):
-        vectors = FS.comparison_vectors(pairs, rec, comparisons)
+        broadcast = n_records <= FS.PAIR_BROADCAST_RECORDS
+        vectors = FS.comparison_vectors(pairs, rec, comparisons, broadcast=broadcast)
         # Partitioned by pair: the term-frequency lookup groups and joins back on the pair, so
         # with this layout neither moves the (many) pairs again.
         parts = shuffle_partitions(records.sparkSession)

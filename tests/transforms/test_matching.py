@@ -9,7 +9,11 @@ from transforms_testkit import RECORD_SCHEMA, background_records, match_record
 from transforms import blocking as B
 from transforms import fellegi_sunter as FS
 from transforms.clustering import connected_components, constrained_merge, guarded_components
-from transforms.comparisons import AddressComparison, BirthDateComparison, NameComparison
+from transforms.comparisons import (
+    AddressComparison,
+    BirthDateComparison,
+    NameComparison,
+)
 from transforms.persons import ResolutionConfig, cluster, resolve_persons, to_records
 
 pytestmark = pytest.mark.spark
@@ -73,6 +77,33 @@ def test_first_of_january_is_read_as_a_year_for_matching(spark) -> None:  # type
         None,
     )
     assert view["nationalities"] == ["SYR"]  # XXA (stateless) is a status, not a nationality
+
+
+def test_broadcast_records_give_the_same_vectors(spark) -> None:  # type: ignore[no-untyped-def]
+    # Below PAIR_BROADCAST_RECORDS the records go to the pairs; the vectors must not change.
+    names = [("Ivan", "Petrov"), ("Ivan", "Petrow"), ("Maria", "Garcia"), ("Georgi", "Ivanov")]
+    recs = [
+        dict(match_record("X|x", given=g, family=f), rk=f"X|{i}") for i, (g, f) in enumerate(names)
+    ]
+    records = spark.createDataFrame(recs, RECORD_SCHEMA)
+    keys = [(f"X|{i}", f"X|{j}") for i in range(len(names)) for j in range(i + 1, len(names))]
+    pairs = spark.createDataFrame(keys, "l_rk string, r_rk string")
+    # Both pandas-UDF comparisons (name, address) and a plain SQL one.
+    comparisons = [NameComparison(), BirthDateComparison(), AddressComparison()]
+    threshold = spark.conf.get("spark.sql.autoBroadcastJoinThreshold")
+    # Off, so that without the hint the joins are the sort-merge ones a large world gets.
+    spark.conf.set("spark.sql.autoBroadcastJoinThreshold", "-1")
+    try:
+        got = {}
+        for broadcast in (False, True):
+            df = FS.comparison_vectors(pairs, records, comparisons, broadcast=broadcast)
+            plan = df._jdf.queryExecution().executedPlan().toString()
+            assert ("BroadcastHashJoin" in plan) is broadcast
+            got[broadcast] = sorted(tuple(r) for r in df.drop("rules", "sessions").collect())
+    finally:
+        spark.conf.set("spark.sql.autoBroadcastJoinThreshold", threshold)
+    assert got[True] == got[False]
+    assert len(got[True]) == len(keys)
 
 
 def test_names_match_across_scripts_and_spellings(spark) -> None:  # type: ignore[no-untyped-def]
