@@ -110,11 +110,6 @@ def _split_subset(xs: list[list[str]], ys: list[list[str]]) -> bool:
     return False
 
 
-def _subset(a: list[str], b: list[str]) -> bool:
-    """`_split_subset` of two lists of spellings."""
-    return _split_subset(_split(a), _split(b))
-
-
 # Codes of the fuzzy name levels (the exact, variant and skeleton levels are array overlaps).
 FUZZY_SUBSET, FUZZY_HIGH, FUZZY_MID, FUZZY_TOKEN, FUZZY_NONE = 4, 3, 2, 1, 0
 

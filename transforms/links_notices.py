@@ -139,8 +139,9 @@ def scored_hits(
         # of the values they share alone, on the driver. Left lazy, the scoring's plan read
         # the vectors twice (the weights and the term-frequency lookup), each time through
         # the records' joins and the comparison UDF: some forty Spark jobs for a few rows.
-        both = F.broadcast(both.localCheckpoint(eager=True))
-        vectors = FS.comparison_vectors(pairs, both, comparisons).localCheckpoint(eager=True)
+        both = both.localCheckpoint(eager=True)
+        vectors = FS.comparison_vectors(pairs, both, comparisons, broadcast=True)
+        vectors = vectors.localCheckpoint(eager=True)
         tf = _tf_of_shared(vectors, tf, comparisons)
     weighted = FS.add_weight(FS.field_weights(vectors, tf, comparisons, res.model), res.model)
     hits = weighted.where(F.col("match_probability") >= F.lit(config.threshold))

@@ -301,8 +301,9 @@ def resolve_delta(
         needed = {rk for row in ends for rk in row}
         # The delta's records (a few per changed one) are broadcast: the pairs keep their place.
         rec = B.with_evidence_ids(records.where(among("rk", needed)), flagged)
-        rec = F.broadcast(rec.localCheckpoint(eager=True))
-        vectors = FS.comparison_vectors(pairs, rec, comparisons).localCheckpoint(eager=True)
+        rec = rec.localCheckpoint(eager=True)
+        vectors = FS.comparison_vectors(pairs, rec, comparisons, broadcast=True)
+        vectors = vectors.localCheckpoint(eager=True)
         # One vector per pair: both records of a pair are current records.
         new_count = len(ends)
     with phase("score"):
