@@ -19,7 +19,8 @@ PAIR_BROADCAST_RECORDS = 400_000
 shuffled by record key, twice (left, then right). At 100k persons (185,952 records, 5.8M
 candidate pairs; 37 MiB of comparison columns as Arrow) the two joins took 13.3 s instead of
 34.8 s and the whole comparison query 103.5 s instead of 137.1 s. Past it the broadcast would
-grow with the world (at 1M persons several hundred MiB, twice, on a 4 GiB driver): sort-merge."""
+grow with the world (at 1M persons about ten times as large, by proportion, not measured; and
+built twice, on a 4 GiB driver): sort-merge."""
 
 
 def pair_frame(
