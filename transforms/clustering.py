@@ -35,9 +35,11 @@ edges: one Spark job) instead of by label propagation (two or three jobs per rou
 rounds, each with its scheduling overhead): accepted edges number about the records, so this
 covers millions of records."""
 LOCAL_PAIRS = 500_000
-"""Up to this many scored pairs, the whole clustering (components, guard, cannot-link) runs on
-the driver (`cluster_local`: two bounded collects) instead of a dozen and more small Spark jobs:
-a whole world up to about 100k records, and an incremental run's re-clustered components."""
+"""Up to this many pairs at or above the threshold, and as many scored pairs inside their
+components (the only ones a cannot-link split reads), the whole clustering (components, guard,
+cannot-link) runs on the driver (`cluster_local`: two bounded collects) instead of a dozen and
+more Spark jobs over every scored pair: a whole world of 100k persons (5.8M scored pairs) and
+an incremental run's re-clustered components."""
 
 
 def _cut(df: DataFrame) -> DataFrame:
